@@ -1,0 +1,2 @@
+// Every activity the worker registers. One file per phase family.
+export * from './topology';

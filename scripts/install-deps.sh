@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install what a fresh machine lacks: Debian packages (as root), node modules. Idempotent and quiet when
+# everything is there. The Temporal CLI is built on first `mhaflow temporal up` (see src/temporal/server.ts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(mariadb-server mariadb-client openssh-server iproute2 procps)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "== installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "!! missing Debian packages: ${missing[*]} (run: sudo apt-get install -y ${missing[*]})" >&2
+  fi
+fi
+
+# node_modules: npm ci when absent or older than the lock file.
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

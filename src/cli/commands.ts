@@ -1,0 +1,10 @@
+// The list of command modules; add a line per command family.
+import type { Command } from 'commander';
+import * as lab from './lab';
+import * as temporal from './temporal';
+import * as topology from './topology';
+import * as worker from './worker';
+
+export interface CommandModule { register(program: Command): void }
+
+export const commandModules: CommandModule[] = [lab, temporal, worker, topology];

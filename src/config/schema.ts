@@ -1,0 +1,142 @@
+// The cluster config: one YAML file per cluster, validated here. Secrets are references
+// ("env:NAME" or "file:PATH"), never literals, so configs can travel through workflow history.
+import { z } from 'zod';
+
+export const SECRET_REF = /^(env|file):.+$/;
+export const secretRef = z.string().regex(SECRET_REF, {
+  message: 'a secret reference such as "env:MYSQL_PASSWORD" or "file:/etc/mhaflow/mysql.pw" (literal secrets are refused)',
+});
+
+/** "500ms", "3s", "5m", "8h", or a number of seconds. */
+export const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, {
+  message: 'a duration such as "500ms", "3s", "5m" or "8h"',
+})]);
+
+export function durationMs(d: string | number): number {
+  if (typeof d === 'number') return d * 1000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(d);
+  if (!m) throw new Error(`bad duration ${d}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: 'letters, digits, "_", "." or "-"' });
+
+export const serverSchema = z.object({
+  /** Stable name used in logs, the UI and the CLI (MHA: the [serverN] section name or hostname). */
+  name,
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(3306),
+  ssh: z.object({
+    host: z.string().optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    user: z.string().optional(),
+  }).strict().default({}),
+  /** Directory holding this server's binary logs on its host (MHA master_binlog_dir). */
+  binlogDir: z.string().optional(),
+  /** Prefer this server as new master (MHA candidate_master). */
+  candidateMaster: z.boolean().default(false),
+  /** Never promote this server (MHA no_master). */
+  noMaster: z.boolean().default(false),
+  /** A failure of this server does not stop a failover (MHA ignore_fail). */
+  ignoreFail: z.boolean().default(false),
+  /** Exclude this server as candidate when it lags too far (MHA check_repl_delay). */
+  checkReplDelay: z.boolean().default(true),
+  /** Remote working directory on this host (MHA remote_workdir). */
+  remoteWorkdir: z.string().optional(),
+  /** mysqlbinlog/mariadb-binlog and mysql client directory on this host (MHA client_bindir). */
+  clientBindir: z.string().optional(),
+  /** Extra library path for the client tools (MHA client_libdir). */
+  clientLibdir: z.string().optional(),
+  /** Do not connect to this server's SQL port for health checks; it is a binlog server (MHA [binlogN]). */
+  binlogServer: z.boolean().default(false),
+  /** Among non-candidates, prefer a latest replica (MHA latest_priority). */
+  latestPriority: z.boolean().default(true),
+  /** Extra mysql options given to the client when applying diffs. */
+  mysqlClientOptions: z.string().optional(),
+  // Optional keys below have no default on purpose (absent = the documented default), so code and
+  // tests that build ServerConfig objects by hand need not list them.
+  /** Other names (DNS names, IPs) replicas may use for this server in CHANGE MASTER (MHA hostname vs ip). */
+  aliases: z.array(z.string().min(1)).optional(),
+  /** Free-form label shown beside the name in reports (MHA node_label). */
+  label: z.string().optional(),
+  /** mysqld pid file on this host, handed to the shutdown hook (MHA master_pid_file). */
+  pidFile: z.string().optional(),
+  /** Apply recovered diffs to this server with sql_log_bin=0 (MHA disable_log_bin). Default false. */
+  disableLogBin: z.boolean().optional(),
+  /** Keep the replication settings (no RESET SLAVE ALL) when this server becomes the new master (MHA skip_reset_slave). Default false. */
+  skipResetReplica: z.boolean().optional(),
+  /** Leave this host out of the SSH check (MHA skip_init_ssh_check). Default false. */
+  skipSshCheck: z.boolean().optional(),
+}).strict();
+
+export const hooksSchema = z.object({
+  masterIpFailover: z.string().optional(),
+  masterIpOnlineChange: z.string().optional(),
+  shutdown: z.string().optional(),
+  report: z.string().optional(),
+  /** Run after a failed health check to double check from other network routes (MHA secondary_check_script). */
+  secondaryCheck: z.string().optional(),
+  /** Per-hook timeout. */
+  timeout: duration.default('60s'),
+}).strict();
+
+export const clusterSchema = z.object({
+  /** The cluster's name: workflow ids derive from it (failover:<cluster>). */
+  cluster: name,
+  mysql: z.object({
+    user: z.string().min(1),
+    password: secretRef,
+    connectTimeout: duration.default('2s'),
+  }).strict(),
+  replication: z.object({
+    user: z.string().min(1),
+    password: secretRef,
+    /** Refuse when servers have different replication/binlog filters (MHA check_repl_filter). Default true. */
+    checkFilters: z.boolean().optional(),
+    /** Allow replicas of replicas (MHA multi_tier_slave); they are left alone by a failover. Default false. */
+    multiTier: z.boolean().optional(),
+    /** Use GTID auto-positioning when every server supports it (MHA use_gtid_auto_pos). Default true. */
+    useGtidAutoPosition: z.boolean().optional(),
+  }).strict(),
+  ssh: z.object({
+    user: z.string().default('root'),
+    port: z.number().int().min(1).max(65535).default(22),
+    /** Path of the private key (a file path: it is a secret reference by nature). */
+    key: z.string().min(1),
+    /** known_hosts file pinning every host key; unknown or changed keys are refused. */
+    knownHosts: z.string().min(1),
+    connectTimeout: duration.default('5s'),
+  }).strict(),
+  workdirs: z.object({
+    manager: z.string().default('/var/lib/mhaflow'),
+    remote: z.string().default('/var/tmp/mhaflow'),
+  }).strict().default({ manager: '/var/lib/mhaflow', remote: '/var/tmp/mhaflow' }),
+  hooks: hooksSchema.default({ timeout: '60s' }),
+  monitor: z.object({
+    pingInterval: duration.default('1s'),
+    pingType: z.enum(['select', 'connect', 'insert']).default('select'),
+    /** Failed pings in a row before the master is suspected dead (MHA uses 4). */
+    failuresBeforeDead: z.number().int().min(1).default(3),
+  }).strict().default({ pingInterval: '1s', pingType: 'select', failuresBeforeDead: 3 }),
+  failover: z.object({
+    /** Refuse a new failover of this cluster within this window (MHA: 8 h, last_failover_minute). */
+    lastFailoverWindow: duration.default('8h'),
+    /** A candidate whose executed position is this many bytes behind the latest is excluded (MHA: 100 MB). */
+    maxDelayBytes: z.number().int().nonnegative().default(100_000_000),
+    /** Warn when a replica lags more than this many seconds. */
+    delayWarnSeconds: z.number().nonnegative().default(60),
+    /** Wait at most this long for a replica's SQL thread to apply its relay log. */
+    relayApplyTimeout: duration.default('10m'),
+  }).strict().default({ lastFailoverWindow: '8h', maxDelayBytes: 100_000_000, delayWarnSeconds: 60, relayApplyTimeout: '10m' }),
+  servers: z.array(serverSchema).min(2, { message: 'at least two servers (a master and a replica)' }),
+}).strict();
+
+export type ServerConfig = z.infer<typeof serverSchema>;
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type ClusterConfigInput = z.input<typeof clusterSchema>;
+
+/** "host:port" is how servers are named on the command line and in MHA's messages. */
+export function serverAddress(s: Pick<ServerConfig, 'host' | 'port'>): string {
+  return `${s.host}:${s.port}`;
+}

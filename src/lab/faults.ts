@@ -1,0 +1,55 @@
+// Faults the tests and benchmarks inject into the lab, and the way back.
+import type { LabHost } from './layout';
+import { findHost, labHosts } from './layout';
+import { mysqldPid, rootQuery, rootSql, startMysqld, stopMysqld } from './mariadb';
+import { sshdPid, startSshd, stopSshd } from './sshd';
+import { LabError } from './system';
+
+export const FAULTS = ['kill-mysqld', 'host-down', 'stop-io', 'stop-sql', 'lag'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+async function requireMysqld(h: LabHost): Promise<void> {
+  if (!mysqldPid(h)) throw new LabError(`mariadbd is not running on ${h.name}`, { server: h.name, hint: `npx mhaflow lab restore ${h.name}` });
+}
+
+export async function injectFault(fault: Fault, hostRef: string, arg?: string): Promise<string> {
+  const h = findHost(labHosts(), hostRef);
+  switch (fault) {
+    case 'kill-mysqld':
+      await stopMysqld(h, 'kill');
+      return `${h.name}: mariadbd killed (SIGKILL); sshd still up`;
+    case 'host-down':
+      await stopMysqld(h, 'kill');
+      await stopSshd(h);
+      return `${h.name}: host down (mariadbd and sshd killed)`;
+    case 'stop-io':
+      await requireMysqld(h);
+      await rootSql(h, 'STOP SLAVE IO_THREAD');
+      return `${h.name}: replication IO thread stopped (it receives nothing more)`;
+    case 'stop-sql':
+      await requireMysqld(h);
+      await rootSql(h, 'STOP SLAVE SQL_THREAD');
+      return `${h.name}: replication SQL thread stopped (it executes nothing more)`;
+    case 'lag': {
+      const seconds = Number(arg);
+      if (!Number.isInteger(seconds) || seconds < 0) throw new LabError(`lag needs a whole number of seconds, got ${arg}`, { hint: 'npx mhaflow lab fault lag db3 30' });
+      await requireMysqld(h);
+      // MASTER_DELAY holds the SQL thread back: the replica receives everything but executes late.
+      await rootSql(h, `STOP SLAVE SQL_THREAD; CHANGE MASTER TO MASTER_DELAY=${seconds}; START SLAVE SQL_THREAD`);
+      return `${h.name}: replication delayed by ${seconds} s (MASTER_DELAY)`;
+    }
+  }
+}
+
+/** Undo faults: start mariadbd and sshd when down, remove any delay, start both replication threads. */
+export async function restoreHost(hostRef: string): Promise<string> {
+  const h = findHost(labHosts(), hostRef);
+  await startMysqld(h);
+  await startSshd(h);
+  const replica = (await rootQuery(h, 'SHOW SLAVE STATUS'))[0];
+  if (replica) {
+    if (Number(replica.SQL_Delay ?? 0) > 0) await rootSql(h, 'STOP SLAVE SQL_THREAD; CHANGE MASTER TO MASTER_DELAY=0');
+    await rootSql(h, 'START SLAVE');
+  }
+  return `${h.name}: restored (mariadbd ${mysqldPid(h)}, sshd ${sshdPid(h)}${replica ? ', replication started' : ''})`;
+}

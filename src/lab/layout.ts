@@ -1,0 +1,81 @@
+// Where the lab lives and what it is made of: one master and three replicas, each a "host" on its
+// own loopback alias with its own mariadbd (port 3306) and sshd (port 22).
+import { resolve } from 'node:path';
+
+export type LabMode = 'filepos' | 'gtid';
+
+export interface LabHost {
+  name: string;
+  address: string;
+  serverId: number;
+  dir: string;
+  dataDir: string;
+  socket: string;
+  pidFile: string;
+  errorLog: string;
+  cnf: string;
+  sshDir: string;
+  sshdConfig: string;
+  sshdPid: string;
+}
+
+export const LAB_ADDRESSES = ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14'];
+export const MYSQL_PORT = 3306;
+export const SSH_PORT = 22;
+export const TEST_DB = 'mhaflow_test';
+export const USERS = { admin: 'mhaflow', repl: 'repl', app: 'app' } as const;
+
+export function repoRoot(): string {
+  return resolve(__dirname, '..', '..');
+}
+
+export function labDir(): string {
+  return process.env.MHAFLOW_LAB_DIR ? resolve(process.env.MHAFLOW_LAB_DIR) : resolve(repoRoot(), '.lab');
+}
+
+export function labPaths(root = labDir()) {
+  return {
+    root,
+    clusterConfig: resolve(root, 'cluster.yml'),
+    state: resolve(root, 'lab.json'),
+    sshDir: resolve(root, 'ssh'),
+    clientKey: resolve(root, 'ssh', 'id_ed25519'),
+    authorizedKeys: resolve(root, 'ssh', 'authorized_keys'),
+    knownHosts: resolve(root, 'ssh', 'known_hosts'),
+    secretsDir: resolve(root, 'secrets'),
+    template: resolve(root, 'template'),
+    hostsDir: resolve(root, 'hosts'),
+    remoteWorkdir: resolve(root, 'remote-workdir'),
+    managerWorkdir: resolve(root, 'manager'),
+    temporalDir: resolve(root, 'temporal'),
+  };
+}
+
+export function labHosts(root = labDir()): LabHost[] {
+  return LAB_ADDRESSES.map((address, i) => {
+    const name = `db${i + 1}`;
+    const dir = resolve(root, 'hosts', name);
+    return {
+      name,
+      address,
+      serverId: Number(address.split('.').pop()),
+      dir,
+      dataDir: resolve(dir, 'data'),
+      socket: resolve(dir, 'mysqld.sock'),
+      pidFile: resolve(dir, 'mysqld.pid'),
+      errorLog: resolve(dir, 'mysqld.err'),
+      cnf: resolve(dir, 'my.cnf'),
+      sshDir: resolve(dir, 'ssh'),
+      sshdConfig: resolve(dir, 'ssh', 'sshd_config'),
+      sshdPid: resolve(dir, 'ssh', 'sshd.pid'),
+    };
+  });
+}
+
+/** Accepts db2, 127.0.0.12 or 127.0.0.12:3306. */
+export function findHost(hosts: LabHost[], ref: string): LabHost {
+  const bare = ref.replace(/:\d+$/, '');
+  const h = hosts.find((x) => x.name === bare || x.address === bare);
+  if (!h) throw new Error(`no lab host "${ref}"; the lab hosts are ${hosts.map((x) => `${x.name} (${x.address})`).join(', ')}`);
+  return h;
+}

@@ -1,0 +1,154 @@
+// Connections to the managed servers (mysql2/promise). Credentials are resolved here, from
+// references, at the last moment; they never leave this module.
+import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { ClusterConfig, ServerConfig } from '../config/schema';
+import { durationMs } from '../config/schema';
+import { resolveSecret } from '../config/secrets';
+import { ConnectionError } from '../errors';
+import { flavorOf, normalizeReplicaStatus, type Flavor, type ReplicaStatus } from './status';
+
+export type { Connection };
+
+export interface ConnectOptions {
+  /** Override the config's connect timeout (ms). */
+  connectTimeoutMs?: number;
+  /** Use the replication user instead of the admin user. */
+  asReplicationUser?: boolean;
+}
+
+export async function connectServer(cfg: ClusterConfig, server: ServerConfig, opts: ConnectOptions = {}): Promise<Connection> {
+  const user = opts.asReplicationUser ? cfg.replication.user : cfg.mysql.user;
+  const password = resolveSecret(opts.asReplicationUser ? cfg.replication.password : cfg.mysql.password,
+    opts.asReplicationUser ? 'replication.password' : 'mysql.password');
+  try {
+    const conn = await mysql.createConnection({
+      host: server.host,
+      port: server.port,
+      user,
+      password,
+      connectTimeout: opts.connectTimeoutMs ?? durationMs(cfg.mysql.connectTimeout),
+      multipleStatements: false,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      dateStrings: true,
+    });
+    conn.on('error', () => { /* a dropped connection surfaces on the next query */ });
+    return conn;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { sqlMessage?: string };
+    throw new ConnectionError(`cannot connect to MySQL at ${server.host}:${server.port} as ${user}: ${err.sqlMessage ?? err.code ?? err.message}`, {
+      server: server.name,
+      hint: err.code === 'ER_ACCESS_DENIED_ERROR'
+        ? `check the user ${user} and its password reference in the config`
+        : 'check that mysqld is running and reachable from the worker',
+      cause: e,
+    });
+  }
+}
+
+export async function withConnection<T>(cfg: ClusterConfig, server: ServerConfig, fn: (c: Connection) => Promise<T>, opts: ConnectOptions = {}): Promise<T> {
+  const conn = await connectServer(cfg, server, opts);
+  try {
+    return await fn(conn);
+  } finally {
+    conn.destroy();
+  }
+}
+
+export async function queryRows(conn: Connection, sql: string, values?: unknown[]): Promise<Record<string, unknown>[]> {
+  const [rows] = await conn.query<RowDataPacket[]>(sql, values);
+  return rows as Record<string, unknown>[];
+}
+
+export async function queryOne(conn: Connection, sql: string, values?: unknown[]): Promise<Record<string, unknown> | undefined> {
+  return (await queryRows(conn, sql, values))[0];
+}
+
+/** SHOW REPLICA STATUS with a fallback to SHOW SLAVE STATUS (MySQL < 8.0.22, MariaDB < 10.5.1). */
+export async function showReplicaStatus(conn: Connection): Promise<ReplicaStatus | null> {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await queryRows(conn, 'SHOW REPLICA STATUS');
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ER_PARSE_ERROR') throw e;
+    rows = await queryRows(conn, 'SHOW SLAVE STATUS');
+  }
+  return rows.length ? normalizeReplicaStatus(rows[0]!) : null;
+}
+
+export interface BinlogCoordinates { file: string; pos: number }
+
+export async function showMasterStatus(conn: Connection): Promise<BinlogCoordinates | null> {
+  let row: Record<string, unknown> | undefined;
+  try {
+    row = await queryOne(conn, 'SHOW BINARY LOG STATUS');
+  } catch {
+    row = await queryOne(conn, 'SHOW MASTER STATUS');
+  }
+  return row && row.File ? { file: String(row.File), pos: Number(row.Position) } : null;
+}
+
+/** Everything a check or failover needs to know about one server, read in one pass. */
+export interface ServerState {
+  name: string;
+  host: string;
+  port: number;
+  version: string;
+  flavor: Flavor;
+  serverId: number;
+  serverUuid: string | null;
+  logBin: boolean;
+  logSlaveUpdates: boolean;
+  binlogFormat: string;
+  readOnly: boolean;
+  superReadOnly: boolean | null;
+  relayLogPurge: boolean;
+  gtid: {
+    /** MySQL gtid_mode, MariaDB: always "MARIADB". */
+    mode: string;
+    /** MySQL gtid_executed; MariaDB gtid_current_pos. */
+    executed: string;
+    mariadb?: { binlogPos: string; currentPos: string; slavePos: string; strictMode: boolean; domainId: number };
+  };
+  binlog: BinlogCoordinates | null;
+  replica: ReplicaStatus | null;
+}
+
+export async function readServerState(conn: Connection, server: ServerConfig): Promise<ServerState> {
+  const v = await queryOne(conn, 'SELECT @@version AS version, @@server_id AS serverId, @@log_bin AS logBin, @@binlog_format AS binlogFormat, @@read_only AS readOnly, @@relay_log_purge AS relayLogPurge, @@log_slave_updates AS logSlaveUpdates');
+  const version = String(v!.version);
+  const flavor = flavorOf(version);
+  let gtid: ServerState['gtid'];
+  let serverUuid: string | null = null;
+  let superReadOnly: boolean | null = null;
+  if (flavor === 'mariadb') {
+    const g = await queryOne(conn, 'SELECT @@gtid_binlog_pos AS b, @@gtid_current_pos AS c, @@gtid_slave_pos AS s, @@gtid_strict_mode AS strict, @@gtid_domain_id AS d');
+    gtid = {
+      mode: 'MARIADB', executed: String(g!.c ?? ''),
+      mariadb: { binlogPos: String(g!.b ?? ''), currentPos: String(g!.c ?? ''), slavePos: String(g!.s ?? ''), strictMode: Number(g!.strict) === 1, domainId: Number(g!.d) },
+    };
+  } else {
+    const g = await queryOne(conn, 'SELECT @@gtid_mode AS mode, @@gtid_executed AS executed, @@server_uuid AS uuid, @@super_read_only AS sro');
+    gtid = { mode: String(g!.mode), executed: String(g!.executed ?? '').replace(/\s+/g, '') };
+    serverUuid = String(g!.uuid);
+    superReadOnly = Number(g!.sro) === 1;
+  }
+  return {
+    name: server.name,
+    host: server.host,
+    port: server.port,
+    version,
+    flavor,
+    serverId: Number(v!.serverId),
+    serverUuid,
+    logBin: Number(v!.logBin) === 1,
+    logSlaveUpdates: Number(v!.logSlaveUpdates) === 1,
+    binlogFormat: String(v!.binlogFormat),
+    readOnly: Number(v!.readOnly) === 1,
+    superReadOnly,
+    relayLogPurge: Number(v!.relayLogPurge) === 1,
+    gtid,
+    binlog: Number(v!.logBin) === 1 ? await showMasterStatus(conn) : null,
+    replica: await showReplicaStatus(conn),
+  };
+}

@@ -1,0 +1,22 @@
+// Where Temporal is: everything that talks to it reads TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE.
+export const TASK_QUEUE = 'mhaflow';
+
+export function temporalAddress(): string {
+  return process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+}
+
+export function temporalNamespace(): string {
+  return process.env.TEMPORAL_NAMESPACE ?? 'default';
+}
+
+export function uiBaseUrl(): string {
+  return process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
+}
+
+export function uiLink(workflowId: string, runId?: string): string {
+  const base = `${uiBaseUrl()}/namespaces/${encodeURIComponent(temporalNamespace())}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${runId}/history` : base;
+}
+
+/** Search attributes the workflows set; registered when the dev server starts. */
+export const SEARCH_ATTRIBUTES = { MhaflowCluster: 'Keyword', MhaflowPhase: 'Keyword' } as const;

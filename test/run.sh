@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The test command: unit tests, then integration tests against a real lab (4 MariaDB hosts with sshd)
+# and a real Temporal dev server, both brought up here and torn down at the end.
+#   bash test/run.sh              # everything
+#   bash test/run.sh unit         # unit tests only
+#   bash test/run.sh integration  # integration tests only
+#   bash test/run.sh FILE...      # just these test files
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-all}"
+
+bash scripts/install-deps.sh
+
+run_tests() { node --import tsx --test --test-reporter=spec --test-concurrency=1 "$@"; }
+
+if [[ "$what" == unit || "$what" == all ]]; then
+  echo "== typecheck"; npx tsc --noEmit -p .
+  echo "== unit tests"; run_tests test/unit/*.test.ts
+fi
+if [[ "$what" == integration || "$what" == all ]]; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "!! INTEGRATION TESTS SKIPPED: they need root (loopback aliases, one sshd and mysqld per lab host)." >&2
+    echo "!! Run as root, e.g. sudo bash test/run.sh integration" >&2
+    exit 0
+  fi
+  cleanup() { node bin/mhaflow.js lab down >/dev/null 2>&1 || true; node bin/mhaflow.js temporal down >/dev/null 2>&1 || true; }
+  trap cleanup EXIT
+  echo "== integration: temporal up"; node bin/mhaflow.js temporal up
+  echo "== integration: lab up"; node bin/mhaflow.js lab up
+  echo "== integration tests"; run_tests test/integration/*.test.ts
+fi
+if [[ "$what" != unit && "$what" != integration && "$what" != all ]]; then
+  run_tests "$@"
+fi

@@ -1,0 +1,51 @@
+// The mhaflow worker: all workflows and activities on task queue `mhaflow`.
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle, makeTelemetryFilterString } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
+import type { Logger } from 'pino';
+import * as activities from '../activities';
+import { TASK_QUEUE, temporalAddress, temporalNamespace } from '../src/temporal/config';
+
+export interface WorkerOptions {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** Reuse a bundle (tests bundle once). */
+  workflowBundle?: WorkflowBundle;
+  identity?: string;
+  shutdownGraceTime?: Duration;
+  /** Force replay of every workflow task (tests: catches nondeterminism early). */
+  maxCachedWorkflows?: number;
+}
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export async function bundleWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+}
+
+/** Route the SDK's logs through pino. */
+export function installRuntimeLogger(log: Logger): void {
+  const fwd = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => log[level](meta ?? {}, message);
+  Runtime.install({
+    logger: {
+      log: (level, message, meta) => fwd(level.toLowerCase() as 'info')(message, meta),
+      trace: fwd('trace'), debug: fwd('debug'), info: fwd('info'), warn: fwd('warn'), error: fwd('error'),
+    },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
+}
+
+export async function createWorker(opts: WorkerOptions = {}): Promise<Worker> {
+  const connection = await NativeConnection.connect({ address: opts.address ?? temporalAddress() });
+  return Worker.create({
+    connection,
+    namespace: opts.namespace ?? temporalNamespace(),
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    activities,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    identity: opts.identity,
+    // Let a running activity finish its step on SIGTERM; past this it is cancelled and retried elsewhere.
+    shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
+    maxCachedWorkflows: opts.maxCachedWorkflows,
+  });
+}

@@ -1,0 +1,2 @@
+// Every workflow the worker registers (this file is what the worker bundles). One file per workflow.
+export * from './discoverTopology';
