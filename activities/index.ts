@@ -1,2 +1,3 @@
 // Every activity the worker registers. One file per phase family.
 export * from './topology';
+export * from './check';

@@ -15,9 +15,10 @@ function wantPretty(): boolean {
   return Boolean(process.stderr.isTTY);
 }
 
-export function createLogger(opts: { name?: string; level?: string; pretty?: boolean; destination?: number } = {}): Logger {
+export function createLogger(opts: { name?: string; level?: string; pretty?: boolean; destination?: number; stream?: NodeJS.WritableStream } = {}): Logger {
   const level = opts.level ?? process.env.MHAFLOW_LOG_LEVEL ?? 'info';
   const base = { name: opts.name ?? 'mhaflow', level, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } };
+  if (opts.stream) return pino(base, opts.stream);
   if (opts.pretty ?? wantPretty()) {
     return pino({
       ...base,

@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
+# A task queue of our own: a stray worker elsewhere on this machine must not take our tasks.
+export MHAFLOW_TASK_QUEUE="${MHAFLOW_TASK_QUEUE:-mhaflow-test-$$}"
 
 bash scripts/install-deps.sh
 

@@ -1,2 +1,3 @@
 // Every workflow the worker registers (this file is what the worker bundles). One file per workflow.
 export * from './discoverTopology';
+export * from './checkReplication';

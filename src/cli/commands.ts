@@ -4,7 +4,9 @@ import * as lab from './lab';
 import * as temporal from './temporal';
 import * as topology from './topology';
 import * as worker from './worker';
+import * as config from './config';
+import * as check from './check';
 
 export interface CommandModule { register(program: Command): void }
 
-export const commandModules: CommandModule[] = [lab, temporal, worker, topology];
+export const commandModules: CommandModule[] = [lab, temporal, worker, topology, config, check];

@@ -18,10 +18,11 @@ export function register(program: Command): void {
   lab.command('up')
     .description('start (or reuse) the lab and write its cluster config')
     .option('--mode <mode>', 'filepos or gtid (MariaDB GTID, MASTER_USE_GTID=slave_pos)')
-    .action(async (o: { mode?: string }) => {
+    .option('--fresh', 'rebuild from empty hosts even when the lab is up')
+    .action(async (o: { mode?: string; fresh?: boolean }) => {
       if (o.mode && o.mode !== 'filepos' && o.mode !== 'gtid') throw new ConfigError(`--mode must be filepos or gtid, not ${o.mode}`);
       const t0 = Date.now();
-      const r = await labUp({ mode: o.mode as LabMode | undefined, log: say });
+      const r = await labUp({ mode: o.mode as LabMode | undefined, log: say, fresh: o.fresh });
       say(`lab ${r.reused ? 'already up' : 'up'} in ${r.mode} mode (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       process.stdout.write(`${r.configPath}\n`);
     });

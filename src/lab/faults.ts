@@ -35,7 +35,7 @@ export async function injectFault(fault: Fault, hostRef: string, arg?: string): 
       if (!Number.isInteger(seconds) || seconds < 0) throw new LabError(`lag needs a whole number of seconds, got ${arg}`, { hint: 'npx mhaflow lab fault lag db3 30' });
       await requireMysqld(h);
       // MASTER_DELAY holds the SQL thread back: the replica receives everything but executes late.
-      await rootSql(h, `STOP SLAVE SQL_THREAD; CHANGE MASTER TO MASTER_DELAY=${seconds}; START SLAVE SQL_THREAD`);
+      await rootSql(h, `STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=${seconds}; START SLAVE`);
       return `${h.name}: replication delayed by ${seconds} s (MASTER_DELAY)`;
     }
   }
@@ -48,7 +48,7 @@ export async function restoreHost(hostRef: string): Promise<string> {
   await startSshd(h);
   const replica = (await rootQuery(h, 'SHOW SLAVE STATUS'))[0];
   if (replica) {
-    if (Number(replica.SQL_Delay ?? 0) > 0) await rootSql(h, 'STOP SLAVE SQL_THREAD; CHANGE MASTER TO MASTER_DELAY=0');
+    if (Number(replica.SQL_Delay ?? 0) > 0) await rootSql(h, 'STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0');
     await rootSql(h, 'START SLAVE');
   }
   return `${h.name}: restored (mariadbd ${mysqldPid(h)}, sshd ${sshdPid(h)}${replica ? ', replication started' : ''})`;

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { LAB_ADDRESSES, labHosts, labPaths, MYSQL_PORT, SSH_PORT, TEST_DB, USERS, type LabHost, type LabMode } from './layout';
+import { labAddresses, labHosts, labPaths, MYSQL_PORT, SSH_PORT, TEST_DB, USERS, type LabHost, type LabMode } from './layout';
 import { createDataDir, ensureTemplate, mysqldPid, rootSql, startMysqld, stopMysqld, writeCnf } from './mariadb';
 import { ensureHostKey, hostKeyPath, sshdPid, startSshd, stopSshd, writeSshdConfig } from './sshd';
 import { ensurePackages, isRoot, LabError, sh } from './system';
@@ -41,14 +41,14 @@ function lit(v: string): string {
 
 function ensureAliases(): void {
   const have = sh('ip', ['-o', 'addr', 'show', 'dev', 'lo']).stdout;
-  for (const a of LAB_ADDRESSES) {
+  for (const a of labAddresses()) {
     if (!have.includes(`inet ${a}/32`)) sh('ip', ['addr', 'add', `${a}/32`, 'dev', 'lo']);
   }
 }
 
 function removeAliases(): void {
   const have = sh('ip', ['-o', 'addr', 'show', 'dev', 'lo'], { allowFail: true }).stdout;
-  for (const a of LAB_ADDRESSES) {
+  for (const a of labAddresses()) {
     if (have.includes(`inet ${a}/32`)) sh('ip', ['addr', 'del', `${a}/32`, 'dev', 'lo'], { allowFail: true });
   }
 }
@@ -80,7 +80,8 @@ const ADMIN_PRIVILEGES = [
 ];
 
 function bootstrapSql(mode: LabMode): string {
-  const host = '127.0.0.%';
+  // Loopback only; any 127.x source (each lab host connects from its own alias).
+  const host = '127.%';
   return [
     'SET sql_log_bin=0',
     `CREATE USER IF NOT EXISTS ${USERS.admin}@${lit(host)} IDENTIFIED BY ${lit(secret('admin'))}`,
@@ -106,7 +107,7 @@ export function writeClusterConfig(mode: LabMode): string {
   const p = labPaths();
   const hosts = labHosts();
   const cfg = {
-    cluster: 'lab',
+    cluster: process.env.MHAFLOW_LAB_CLUSTER ?? 'lab',
     mysql: { user: USERS.admin, password: 'file:secrets/admin.pw', connectTimeout: '1s' },
     replication: { user: USERS.repl, password: 'file:secrets/repl.pw' },
     ssh: { user: 'root', port: SSH_PORT, key: 'ssh/id_ed25519', knownHosts: 'ssh/known_hosts', connectTimeout: '3s' },
@@ -123,7 +124,7 @@ async function labIsHealthy(hosts: LabHost[]): Promise<boolean> {
   return out.trim() === '1';
 }
 
-export async function labUp(opts: { mode?: LabMode; log?: Log } = {}): Promise<{ configPath: string; mode: LabMode; reused: boolean }> {
+export async function labUp(opts: { mode?: LabMode; log?: Log; fresh?: boolean } = {}): Promise<{ configPath: string; mode: LabMode; reused: boolean }> {
   const log = opts.log ?? (() => {});
   if (!isRoot()) throw new LabError('the lab needs root: it adds loopback aliases and runs one mariadbd and one sshd per host', { hint: 'run as root (sudo)' });
   ensurePackages(LAB_PACKAGES, log);
@@ -139,7 +140,7 @@ export async function labUp(opts: { mode?: LabMode; log?: Log } = {}): Promise<{
   ensureAliases();
   ensureSshKeys(hosts);
   const fresh = !hosts.every((h) => existsSync(h.dataDir));
-  if (!fresh && readState()) {
+  if (!fresh && !opts.fresh && readState()) {
     // Idempotent: start whatever is down, keep data.
     await Promise.all(hosts.map(async (h) => { await startMysqld(h); await startSshd(h); }));
     if (await labIsHealthy(hosts)) return { configPath: writeClusterConfig(mode), mode, reused: true };

@@ -19,11 +19,24 @@ export interface LabHost {
   sshdPid: string;
 }
 
-export const LAB_ADDRESSES = ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14'];
+/** The hosts' addresses: <prefix>.11 to .14; MHAFLOW_LAB_NET (default 127.0.0) lets two labs coexist. */
+export function labAddresses(): string[] {
+  const net = process.env.MHAFLOW_LAB_NET ?? (process.env.MHAFLOW_LAB_DIR ? netForDir(labDir()) : '127.0.0');
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(net)) throw new Error(`MHAFLOW_LAB_NET must look like 127.X.Y (a loopback /24), not ${net}`);
+  return [11, 12, 13, 14].map((n) => `${net}.${n}`);
+}
 export const MYSQL_PORT = 3306;
 export const SSH_PORT = 22;
 export const TEST_DB = 'mhaflow_test';
 export const USERS = { admin: 'mhaflow', repl: 'repl', app: 'app' } as const;
+
+/** A lab in another directory gets its own loopback /24 (127.N.M.*, stable per path), so labs never collide. */
+function netForDir(dir: string): string {
+  if (dir === resolve(repoRoot(), '.lab')) return '127.0.0';
+  let h = 0;
+  for (const c of dir) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return `127.${1 + (h % 200)}.${(h >>> 8) % 250}`;
+}
 
 export function repoRoot(): string {
   return resolve(__dirname, '..', '..');
@@ -52,7 +65,7 @@ export function labPaths(root = labDir()) {
 }
 
 export function labHosts(root = labDir()): LabHost[] {
-  return LAB_ADDRESSES.map((address, i) => {
+  return labAddresses().map((address, i) => {
     const name = `db${i + 1}`;
     const dir = resolve(root, 'hosts', name);
     return {

@@ -24,6 +24,7 @@ export function shAsync(cmd: string, args: string[], opts: { input?: string; all
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     p.on('error', reject);
+    p.stdin.on('error', () => { /* the command may exit before reading its input */ });
     p.on('close', (code) => {
       const r = { code: code ?? 1, stdout, stderr };
       if (r.code !== 0 && !opts.allowFail) reject(new LabError(`${cmd} ${args.join(' ')} failed (exit ${r.code}): ${stderr.trim() || stdout.trim()}`));
@@ -35,18 +36,24 @@ export function shAsync(cmd: string, args: string[], opts: { input?: string; all
 
 /** Start a long-running daemon detached from us, its output appended to a log file. */
 export function spawnDaemon(cmd: string, args: string[], logFile?: string): void {
-  const { openSync } = require('node:fs') as typeof import('node:fs');
-  const out = logFile ? openSync(logFile, 'a') : 'ignore';
-  const p = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out] });
-  p.unref();
+  // setsid + a shell that backgrounds the daemon and exits: the daemon is never our child, so it
+  // cannot linger as our zombie after a kill, and it survives the CLI or test process that started it.
+  const log = logFile ?? '/dev/null';
+  sh('/bin/sh', ['-c', 'log="$1"; shift; setsid "$@" </dev/null >>"$log" 2>&1 &', 'sh', log, cmd, ...args]);
 }
 
+/** Alive and not a zombie (a killed daemon whose parent has not reaped it is gone for our purposes). */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 

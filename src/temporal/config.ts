@@ -1,5 +1,6 @@
 // Where Temporal is: everything that talks to it reads TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE.
-export const TASK_QUEUE = 'mhaflow';
+/** The task queue; MHAFLOW_TASK_QUEUE lets a test run use its own, away from any other worker. */
+export const TASK_QUEUE = process.env.MHAFLOW_TASK_QUEUE ?? 'mhaflow';
 
 export function temporalAddress(): string {
   return process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';

@@ -1,0 +1,229 @@
+// Flavor- and version-specific SQL, in one place: MySQL 5.7 / 8.0 / 8.4 and MariaDB say the same
+// thing differently (SLAVE vs REPLICA, MASTER_ vs SOURCE_, how to wait for a position or a GTID).
+// Pure string builders: values are escaped here, the caller only runs the text. Passwords never pass
+// through here: CHANGE MASTER gets a placeholder the caller binds on the worker (bindPassword, or a
+// mysql2 query parameter), and redactSql hides any password literal before a statement is logged.
+import { parseVersion, type Flavor } from './status';
+
+/** A ServerState satisfies it. */
+export interface SqlTarget {
+  flavor: Flavor;
+  version: string;
+}
+
+/** The syntax a server speaks, decided once from its flavor and version. */
+export interface Dialect {
+  /** START/STOP/RESET ... and SHOW ... STATUS: MySQL 8.0.22+ REPLICA, else SLAVE. */
+  replicaWord: 'REPLICA' | 'SLAVE';
+  /** MySQL 8.0.23+: CHANGE REPLICATION SOURCE TO with SOURCE_* options; else CHANGE MASTER TO with MASTER_*. */
+  changeSource: 'CHANGE REPLICATION SOURCE TO' | 'CHANGE MASTER TO';
+  optionPrefix: 'SOURCE_' | 'MASTER_';
+  /** MySQL 8.0.26+: SOURCE_POS_WAIT (MASTER_POS_WAIT is gone in 8.4). */
+  posWaitFunction: 'SOURCE_POS_WAIT' | 'MASTER_POS_WAIT';
+  /** MySQL 8.2+: SHOW BINARY LOG STATUS (SHOW MASTER STATUS is gone in 8.4). */
+  binlogStatus: 'SHOW BINARY LOG STATUS' | 'SHOW MASTER STATUS';
+  /** MySQL 5.7.8+ has super_read_only; MariaDB has not. */
+  superReadOnly: boolean;
+}
+
+function atLeast(version: string, min: [number, number, number]): boolean {
+  const v = parseVersion(version);
+  for (let i = 0; i < 3; i++) if (v[i] !== min[i]) return v[i]! > min[i]!;
+  return true;
+}
+
+export function dialectOf(t: SqlTarget): Dialect {
+  if (t.flavor === 'mariadb') {
+    // MariaDB 10.5+ accepts some REPLICA aliases too, but the SLAVE/MASTER forms work in every version.
+    return {
+      replicaWord: 'SLAVE', changeSource: 'CHANGE MASTER TO', optionPrefix: 'MASTER_', posWaitFunction: 'MASTER_POS_WAIT',
+      binlogStatus: 'SHOW MASTER STATUS', superReadOnly: false,
+    };
+  }
+  const source = atLeast(t.version, [8, 0, 23]);
+  return {
+    replicaWord: atLeast(t.version, [8, 0, 22]) ? 'REPLICA' : 'SLAVE',
+    changeSource: source ? 'CHANGE REPLICATION SOURCE TO' : 'CHANGE MASTER TO',
+    optionPrefix: source ? 'SOURCE_' : 'MASTER_',
+    posWaitFunction: atLeast(t.version, [8, 0, 26]) ? 'SOURCE_POS_WAIT' : 'MASTER_POS_WAIT',
+    binlogStatus: atLeast(t.version, [8, 2, 0]) ? 'SHOW BINARY LOG STATUS' : 'SHOW MASTER STATUS',
+    superReadOnly: atLeast(t.version, [5, 7, 8]),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escaping, with mysql2's rules (sqlstring): backslash escapes, so it assumes NO_BACKSLASH_ESCAPES is off,
+// as mysql2 does.
+
+const ESCAPES: Record<string, string> = {
+  '\0': '\\0', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\x1a': '\\Z', '"': '\\"', '\'': '\\\'', '\\': '\\\\',
+};
+
+/** A quoted string literal: 'it\'s'. Characters outside ASCII pass through unchanged (the connection is utf8mb4). */
+export function escapeString(value: string): string {
+  return `'${value.replace(/[\0\b\t\n\r\x1a"'\\]/g, (c) => ESCAPES[c]!)}'`;
+}
+
+/** A quoted identifier: `a``b`. Dots are not split: pass one identifier at a time. */
+export function escapeId(id: string): string {
+  return `\`${id.replace(/`/g, '``')}\``;
+}
+
+/** Numbers go into SQL text only as non-negative safe integers: anything else is a bug upstream. */
+function int(value: number, what: string): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer, got ${String(value)}`);
+  return String(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replication threads
+
+export const stopReplicaIo = (t: SqlTarget) => `STOP ${dialectOf(t).replicaWord} IO_THREAD`;
+export const stopReplicaSql = (t: SqlTarget) => `STOP ${dialectOf(t).replicaWord} SQL_THREAD`;
+export const stopReplica = (t: SqlTarget) => `STOP ${dialectOf(t).replicaWord}`;
+export const startReplica = (t: SqlTarget) => `START ${dialectOf(t).replicaWord}`;
+export const startReplicaIo = (t: SqlTarget) => `START ${dialectOf(t).replicaWord} IO_THREAD`;
+export const startReplicaSql = (t: SqlTarget) => `START ${dialectOf(t).replicaWord} SQL_THREAD`;
+/** Forget the replication source entirely (the new master after promotion). */
+export const resetReplicaAll = (t: SqlTarget) => `RESET ${dialectOf(t).replicaWord} ALL`;
+export const showReplicaStatus = (t: SqlTarget) => `SHOW ${dialectOf(t).replicaWord} STATUS`;
+export const showBinlogStatus = (t: SqlTarget) => dialectOf(t).binlogStatus;
+
+// ---------------------------------------------------------------------------------------------
+// CHANGE MASTER / CHANGE REPLICATION SOURCE
+
+export interface ChangeSourceOptions {
+  host: string;
+  port: number;
+  user: string;
+  /** Written verbatim as the password value; default "?" (a mysql2 query parameter, or bindPassword). */
+  passwordPlaceholder?: string;
+  /** File/position replication: both required with useGtid 'no'. */
+  file?: string;
+  pos?: number;
+  /**
+   * 'no': file/position. 'slave_pos' / 'current_pos': GTID auto-positioning; MariaDB uses the value
+   * as MASTER_USE_GTID, MySQL writes SOURCE_AUTO_POSITION=1 for either.
+   */
+  useGtid: 'no' | 'slave_pos' | 'current_pos';
+  /** MySQL 8: fetch the source's RSA key (caching_sha2_password without TLS). Ignored elsewhere. */
+  getSourcePublicKey?: boolean;
+}
+
+function positionClauses(t: SqlTarget, o: ChangeSourceOptions): string[] {
+  const p = dialectOf(t).optionPrefix;
+  if (o.useGtid === 'no') {
+    if (o.file === undefined || o.pos === undefined) throw new RangeError('file/position replication needs both file and pos');
+    const pos = [`${p}LOG_FILE=${escapeString(o.file)}`, `${p}LOG_POS=${int(o.pos, 'pos')}`];
+    // The GTID setting survives CHANGE MASTER unless turned off explicitly.
+    return t.flavor === 'mariadb' ? [...pos, 'MASTER_USE_GTID=no'] : [...pos, `${p}AUTO_POSITION=0`];
+  }
+  if (o.file !== undefined || o.pos !== undefined) throw new RangeError('GTID auto-positioning takes no file/pos');
+  return t.flavor === 'mariadb' ? [`MASTER_USE_GTID=${o.useGtid}`] : [`${p}AUTO_POSITION=1`];
+}
+
+/**
+ * The statement pointing a replica at a new source. The password is not in it: the placeholder
+ * (default "?") stands for it, e.g. conn.query(sql, [password]) or bindPassword(sql, password).
+ */
+export function changeMasterTo(t: SqlTarget, o: ChangeSourceOptions): string {
+  const d = dialectOf(t);
+  const p = d.optionPrefix;
+  const clauses = [
+    `${p}HOST=${escapeString(o.host)}`,
+    `${p}PORT=${int(o.port, 'port')}`,
+    `${p}USER=${escapeString(o.user)}`,
+    `${p}PASSWORD=${o.passwordPlaceholder ?? '?'}`,
+    ...positionClauses(t, o),
+  ];
+  if (o.getSourcePublicKey && t.flavor === 'mysql' && atLeast(t.version, [8, 0, 0])) {
+    clauses.push(d.optionPrefix === 'SOURCE_' ? 'GET_SOURCE_PUBLIC_KEY=1' : 'GET_MASTER_PUBLIC_KEY=1');
+  }
+  return `${d.changeSource} ${clauses.join(', ')}`;
+}
+
+/** Puts the escaped password in place of the placeholder after MASTER_PASSWORD= / SOURCE_PASSWORD=. On the worker only. */
+export function bindPassword(sql: string, password: string, placeholder = '?'): string {
+  const marker = new RegExp(`((?:MASTER|SOURCE)_PASSWORD=)${placeholder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+  if (!marker.test(sql)) throw new RangeError('no password placeholder in the statement');
+  return sql.replace(marker, (_m, head: string) => `${head}${escapeString(password)}`);
+}
+
+const QUOTED = `'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*"`;
+const SECRET_PATTERNS: RegExp[] = [
+  new RegExp(`((?:MASTER|SOURCE)_PASSWORD\\s*=\\s*)(?:${QUOTED})`, 'gi'),
+  new RegExp(`(IDENTIFIED(?:\\s+WITH\\s+\\S+)?\\s+(?:BY|AS)\\s+(?:PASSWORD\\s+)?)(?:${QUOTED})`, 'gi'),
+  new RegExp(`(PASSWORD\\s*\\(\\s*)(?:${QUOTED})`, 'gi'),
+];
+
+/** The statement with every password literal replaced by '***', for logs and errors. */
+export function redactSql(sql: string): string {
+  return SECRET_PATTERNS.reduce((s, re) => s.replace(re, (_m, head: string) => `${head}'***'`), sql);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting
+
+/**
+ * Waits until the SQL thread executed up to the source position; the result column is `result`
+ * (see waitOutcome). A non-positive timeout means "forever" (or an error, by version): refused.
+ */
+export function waitForPosition(t: SqlTarget, position: { file: string; pos: number }, timeoutSeconds: number): string {
+  if (timeoutSeconds <= 0) throw new RangeError('waitForPosition needs a positive timeout');
+  return `SELECT ${dialectOf(t).posWaitFunction}(${escapeString(position.file)}, ${int(position.pos, 'pos')}, ${int(timeoutSeconds, 'timeout')}) AS result`;
+}
+
+/**
+ * Waits until the server executed a GTID position/set. MariaDB: MASTER_GTID_WAIT('d-s-n,...', t), which
+ * follows what replication applied (gtid_slave_pos); MySQL: WAIT_FOR_EXECUTED_GTID_SET('set', t).
+ */
+export function waitForGtid(t: SqlTarget, gtid: string, timeoutSeconds: number): string {
+  if (timeoutSeconds <= 0) throw new RangeError('waitForGtid needs a positive timeout');
+  const fn = t.flavor === 'mariadb' ? 'MASTER_GTID_WAIT' : 'WAIT_FOR_EXECUTED_GTID_SET';
+  return `SELECT ${fn}(${escapeString(gtid.replace(/\s+/g, ''))}, ${int(timeoutSeconds, 'timeout')}) AS result`;
+}
+
+export type WaitOutcome = 'reached' | 'timeout' | 'not-replicating';
+
+/**
+ * Reads a wait's `result`: MASTER_POS_WAIT/SOURCE_POS_WAIT give events waited (>= 0), -1 on timeout,
+ * NULL when the SQL thread is not running or the server is not a replica; MASTER_GTID_WAIT gives 0 or
+ * -1 on timeout; WAIT_FOR_EXECUTED_GTID_SET gives 0, or 1 on timeout.
+ */
+export function waitOutcome(kind: 'position' | 'gtid', result: unknown): WaitOutcome {
+  if (result === null || result === undefined) return 'not-replicating';
+  const n = Number(result);
+  if (kind === 'position') return n >= 0 ? 'reached' : 'timeout';
+  return n === 0 ? 'reached' : 'timeout';
+}
+
+// ---------------------------------------------------------------------------------------------
+// read_only and GTID state
+
+/**
+ * Statements to run in order. MySQL: super_read_only too (it also blocks SUPER users; setting it ON sets
+ * read_only, and read_only cannot go OFF while it is ON). MariaDB has read_only only.
+ */
+export function setReadOnly(t: SqlTarget, on: boolean): string[] {
+  const v = on ? 'ON' : 'OFF';
+  if (!dialectOf(t).superReadOnly) return [`SET GLOBAL read_only = ${v}`];
+  return on
+    ? ['SET GLOBAL read_only = ON', 'SET GLOBAL super_read_only = ON']
+    : ['SET GLOBAL super_read_only = OFF', 'SET GLOBAL read_only = OFF'];
+}
+
+/**
+ * The server's GTID state in one row. MariaDB columns: binlogPos, currentPos, slavePos, strictMode, domainId.
+ * MySQL columns: mode, executed, purged, serverUuid.
+ */
+export function readGtidState(t: SqlTarget): string {
+  return t.flavor === 'mariadb'
+    ? 'SELECT @@GLOBAL.gtid_binlog_pos AS binlogPos, @@GLOBAL.gtid_current_pos AS currentPos, @@GLOBAL.gtid_slave_pos AS slavePos, '
+      + '@@GLOBAL.gtid_strict_mode AS strictMode, @@GLOBAL.gtid_domain_id AS domainId'
+    : 'SELECT @@GLOBAL.gtid_mode AS mode, @@GLOBAL.gtid_executed AS executed, @@GLOBAL.gtid_purged AS purged, @@GLOBAL.server_uuid AS serverUuid';
+}
+
+/** The GTID state a replica must reach to hold everything this server executed (the target of waitForGtid). */
+export function executedGtidQuery(t: SqlTarget): string {
+  return t.flavor === 'mariadb' ? 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid' : 'SELECT @@GLOBAL.gtid_executed AS gtid';
+}

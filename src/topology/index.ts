@@ -1,0 +1,11 @@
+// The failover's pure decisions (latest/oldest replicas, candidates, new master, diff plans).
+// Safe to import from workflow code: no I/O, no Node builtins.
+export * from './types';
+export {
+  classifyServers, recoveryReplicas, replicatesFrom, replicationModeOf, identifyLatestAndOldest, formatCoordinates,
+} from './replicas';
+export {
+  relayLogChecksNeeded, pickLatestBaseReplica, assessCandidates, chooseNewMaster, resolveServer, filtersOf,
+  type AssessCandidatesInput, type ChooseNewMasterInput,
+} from './candidates';
+export { planDiffs, type PlanDiffsInput } from './diffplan';

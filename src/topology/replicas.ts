@@ -1,0 +1,348 @@
+// Which servers take part in a failover, and which replicas received the most (latest) and the least
+// (oldest) of the dead master's binlog. Pure and deterministic: imported by the failover workflow.
+//
+// Positions are compared as (binlog file sequence number, byte offset) in the dead master's binlog. Every
+// surviving replica read that same binlog, so these coordinates order them totally, in both replication
+// modes (MHA does the same). In GTID mode the GTID positions are compared as well, as a cross-check:
+// a disagreement (a replica holding GTIDs the latest one lacks: errant transactions, or a diverged
+// domain) becomes a warning, never a silent reordering.
+import type {
+  BinlogCoordinates, DeadMasterRef, GtidProgress, LatestAndOldest, LatestAndOldestResult, ReplicaCoordinates,
+  ReplicaSnapshot, ReplicationMode, ServerClass, ServerClassification, ServerSnapshot,
+} from './types';
+import type { ReplicaStatus } from '../mysql/status';
+
+// ---------------------------------------------------------------------------------------------
+// Binlog coordinates. TODO(dedupe): src/binlog will export compareCoordinates; switch to it once it lands.
+
+const BINLOG_NAME = /^(.*)\.(\d+)$/;
+
+/**
+ * Orders binlog file names by their numeric extension ("mysql-bin.000010" after "mysql-bin.000009", and
+ * "x.1000000" after "x.999999", which a string comparison gets wrong). An empty name (a replica that
+ * reports no position) sorts first. Different base names fall back to comparing the whole name.
+ */
+export function compareBinlogFiles(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === '') return -1;
+  if (b === '') return 1;
+  const ma = BINLOG_NAME.exec(a);
+  const mb = BINLOG_NAME.exec(b);
+  if (ma && mb && ma[1] === mb[1]) return Math.sign(Number(ma[2]) - Number(mb[2]));
+  return a < b ? -1 : 1;
+}
+
+export function compareBinlogCoordinates(a: BinlogCoordinates, b: BinlogCoordinates): number {
+  return compareBinlogFiles(a.file, b.file) || Math.sign(a.pos - b.pos);
+}
+
+export function formatCoordinates(c: BinlogCoordinates): string {
+  return `${c.file || '(none)'}:${c.pos}`;
+}
+
+/** Bytes between two positions of the same binlog file; null across files (their sizes are unknown here). */
+export function bytesBetween(from: BinlogCoordinates, to: BinlogCoordinates): number | null {
+  return from.file === to.file ? Math.max(0, to.pos - from.pos) : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Minimal GTID comparison. TODO(dedupe): src/binlog/gtid*.ts has the full set arithmetic; use it once it lands.
+
+export type GtidOrder = 'equal' | 'ahead' | 'behind' | 'diverged';
+
+type Interval = [number, number];
+/** MySQL GTID set: "uuid[:tag]" -> sorted, merged intervals. */
+type MysqlGtidSet = Map<string, Interval[]>;
+
+function mergeIntervals(list: Interval[]): Interval[] {
+  const sorted = [...list].sort((x, y) => x[0] - y[0]);
+  const out: Interval[] = [];
+  for (const [s, e] of sorted) {
+    const last = out[out.length - 1];
+    if (last && s <= last[1] + 1) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}
+
+/** Parses "uuid:1-5:7,uuid2:tag:1-3" (MySQL 8.4 tags included); whitespace and newlines are ignored. */
+export function parseMysqlGtidSet(text: string): MysqlGtidSet {
+  const raw = new Map<string, Interval[]>();
+  for (const part of text.replace(/\s+/g, '').split(',')) {
+    if (!part) continue;
+    const [uuid, ...rest] = part.split(':');
+    let key = uuid!.toLowerCase();
+    for (const seg of rest) {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(seg);
+      if (!m) { key = `${uuid!.toLowerCase()}:${seg.toLowerCase()}`; continue; }
+      const list = raw.get(key) ?? [];
+      list.push([Number(m[1]), Number(m[2] ?? m[1])]);
+      raw.set(key, list);
+    }
+  }
+  const set: MysqlGtidSet = new Map();
+  for (const [k, v] of raw) set.set(k, mergeIntervals(v));
+  return set;
+}
+
+export function formatMysqlGtidSet(set: MysqlGtidSet): string {
+  return [...set.keys()].sort()
+    .map((k) => `${k}:${set.get(k)!.map(([s, e]) => (s === e ? `${s}` : `${s}-${e}`)).join(':')}`)
+    .join(',');
+}
+
+function unionMysqlGtidSets(a: MysqlGtidSet, b: MysqlGtidSet): MysqlGtidSet {
+  const out: MysqlGtidSet = new Map();
+  for (const k of new Set([...a.keys(), ...b.keys()])) out.set(k, mergeIntervals([...(a.get(k) ?? []), ...(b.get(k) ?? [])]));
+  return out;
+}
+
+function isMysqlSubset(a: MysqlGtidSet, b: MysqlGtidSet): boolean {
+  for (const [k, intervals] of a) {
+    const cover = b.get(k) ?? [];
+    for (const [s, e] of intervals) if (!cover.some(([cs, ce]) => cs <= s && e <= ce)) return false;
+  }
+  return true;
+}
+
+/** MariaDB GTID position: domain -> last GTID of that domain. */
+type MariadbGtidPos = Map<number, { serverId: number; seq: number }>;
+
+/** Parses "0-1-100,1-2-5" (domain-server_id-sequence per domain). */
+export function parseMariadbGtidPos(text: string): MariadbGtidPos {
+  const pos: MariadbGtidPos = new Map();
+  for (const part of text.replace(/\s+/g, '').split(',')) {
+    const m = /^(\d+)-(\d+)-(\d+)$/.exec(part);
+    if (m) pos.set(Number(m[1]), { serverId: Number(m[2]), seq: Number(m[3]) });
+  }
+  return pos;
+}
+
+export function formatMariadbGtidPos(pos: MariadbGtidPos): string {
+  return [...pos.keys()].sort((a, b) => a - b).map((d) => `${d}-${pos.get(d)!.serverId}-${pos.get(d)!.seq}`).join(',');
+}
+
+/** Per domain, the further of the two (used to merge "received" and "executed"). */
+function maxMariadbGtidPos(a: MariadbGtidPos, b: MariadbGtidPos): MariadbGtidPos {
+  const out: MariadbGtidPos = new Map(a);
+  for (const [d, g] of b) if (!out.has(d) || out.get(d)!.seq < g.seq) out.set(d, g);
+  return out;
+}
+
+/**
+ * How position `a` relates to `b`, compared per domain by sequence number. The same sequence number
+ * from different server_ids in a domain means two histories: diverged.
+ */
+export function compareMariadbGtidPos(a: string, b: string): GtidOrder {
+  const pa = parseMariadbGtidPos(a);
+  const pb = parseMariadbGtidPos(b);
+  let ahead = false;
+  let behind = false;
+  for (const d of new Set([...pa.keys(), ...pb.keys()])) {
+    const x = pa.get(d);
+    const y = pb.get(d);
+    const sx = x?.seq ?? 0;
+    const sy = y?.seq ?? 0;
+    if (sx > sy) ahead = true;
+    else if (sx < sy) behind = true;
+    else if (x && y && x.serverId !== y.serverId) return 'diverged';
+  }
+  return ahead && behind ? 'diverged' : ahead ? 'ahead' : behind ? 'behind' : 'equal';
+}
+
+/** How MySQL GTID set `a` relates to `b`: superset (ahead), subset (behind), equal, or neither (diverged). */
+export function compareMysqlGtidSets(a: string, b: string): GtidOrder {
+  const sa = parseMysqlGtidSet(a);
+  const sb = parseMysqlGtidSet(b);
+  const aInB = isMysqlSubset(sa, sb);
+  const bInA = isMysqlSubset(sb, sa);
+  return aInB && bInA ? 'equal' : bInA ? 'ahead' : aInB ? 'behind' : 'diverged';
+}
+
+export function compareGtidProgress(kind: GtidProgress['kind'], a: string, b: string): GtidOrder {
+  return kind === 'mariadb' ? compareMariadbGtidPos(a, b) : compareMysqlGtidSets(a, b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification: who takes part in the recovery.
+
+function addressesOf(dead: DeadMasterRef): Set<string> {
+  return new Set([dead.host, ...(dead.addresses ?? [])].map((h) => h.toLowerCase()));
+}
+
+/**
+ * Whether a replica's source is the dead master. Source_Server_Id is decisive when both ids are known
+ * (hosts can have several names); otherwise Source_Host/Source_Port against the dead master's addresses.
+ */
+export function replicatesFrom(status: ReplicaStatus, dead: DeadMasterRef): boolean {
+  if (dead.serverId && status.sourceServerId) return dead.serverId === status.sourceServerId;
+  return addressesOf(dead).has(status.sourceHost.toLowerCase()) && status.sourcePort === dead.port;
+}
+
+function describeSource(status: ReplicaStatus): string {
+  const id = status.sourceServerId ? ` (server_id ${status.sourceServerId})` : '';
+  return `${status.sourceHost}:${status.sourcePort}${id}`;
+}
+
+function classifyOne(s: ServerSnapshot, dead: DeadMasterRef): Omit<ServerClass, 'blocksFailover' | 'ignoreFail'> {
+  const name = s.name;
+  if (name === dead.name) return { name, role: 'deadMaster', reasons: ['the dead master'] };
+  if (s.binlogServer) return { name, role: 'binlogServer', reasons: ['a binlog server, not a MySQL replica'] };
+  if (!s.state) return { name, role: 'unreachable', reasons: [`dead: not reachable${s.error ? ` (${s.error})` : ''}`] };
+  const r = s.state.replica;
+  if (!r) return { name, role: 'notReplica', reasons: ['alive but not a replica (no replica status): it would be left behind'] };
+  if (!replicatesFrom(r, dead)) {
+    return { name, role: 'otherSource', reasons: [`replicates from ${describeSource(r)}, not from the dead master ${dead.name} (${dead.host}:${dead.port})`] };
+  }
+  if (r.lastSqlErrno !== 0) {
+    return { name, role: 'failedReplica', reasons: [`SQL thread stopped on error ${r.lastSqlErrno}: ${r.lastSqlError}`] };
+  }
+  return { name, role: 'replica', reasons: [] };
+}
+
+/**
+ * Sorts the configured servers for a failover, as MHA does: the replicas of the dead master that are
+ * alive and whose SQL thread has no error are recovered; an unreachable or failed server (or an alive
+ * non-replica, which would be left behind) stops the failover unless it has ignore_fail. Replicas of
+ * another source are left alone and do not stop it.
+ */
+export function classifyServers(servers: ServerSnapshot[], deadMaster: DeadMasterRef): ServerClassification {
+  const classes: ServerClass[] = servers.map((s) => {
+    const c = classifyOne(s, deadMaster);
+    const failed = c.role === 'unreachable' || c.role === 'failedReplica' || c.role === 'notReplica';
+    return { ...c, ignoreFail: s.ignoreFail, blocksFailover: failed && !s.ignoreFail };
+  });
+  const blockers = classes.filter((c) => c.blocksFailover)
+    .map((c) => `${c.name}: ${c.reasons.join('; ')}; ignore_fail is not set, so the failover cannot leave it behind`);
+  return { servers: classes, replicas: classes.filter((c) => c.role === 'replica').map((c) => c.name), blockers };
+}
+
+/** The snapshots of the replicas the classification kept, in config order, ready for identifyLatestAndOldest. */
+export function recoveryReplicas(servers: ServerSnapshot[], classification: ServerClassification): ReplicaSnapshot[] {
+  const keep = new Set(classification.replicas);
+  const out: ReplicaSnapshot[] = [];
+  for (const s of servers) {
+    if (keep.has(s.name) && s.state?.replica) out.push({ ...s.state, name: s.name, replica: s.state.replica });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replication mode
+
+/** GTID mode when every replica uses auto-positioning (MySQL Auto_Position=1, MariaDB Using_Gtid), as MHA decides. */
+export function replicationModeOf(replicas: ReplicaSnapshot[]): { mode: ReplicationMode; reason: string } {
+  const withoutGtid = replicas.filter((r) => !r.replica.autoPosition).map((r) => r.name);
+  if (replicas.length > 0 && withoutGtid.length === 0) {
+    return { mode: 'gtid', reason: 'every replica replicates with GTID auto-positioning: GTID mode' };
+  }
+  return {
+    mode: 'filepos',
+    reason: replicas.length === 0
+      ? 'no replica: file/position mode'
+      : `file/position mode: ${withoutGtid.join(', ')} ${withoutGtid.length === 1 ? 'does' : 'do'} not use GTID auto-positioning`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Latest and oldest
+
+function gtidProgressOf(r: ReplicaSnapshot): GtidProgress {
+  if (r.flavor === 'mariadb') {
+    const executed = r.gtid.mariadb?.currentPos ?? r.gtid.executed;
+    const received = maxMariadbGtidPos(parseMariadbGtidPos(r.replica.gtidIoPos ?? ''), parseMariadbGtidPos(executed));
+    return { kind: 'mariadb', received: formatMariadbGtidPos(received), executed };
+  }
+  const executed = r.gtid.executed || r.replica.executedGtidSet || '';
+  const received = unionMysqlGtidSets(parseMysqlGtidSet(r.replica.retrievedGtidSet ?? ''), parseMysqlGtidSet(executed));
+  return { kind: 'mysql', received: formatMysqlGtidSet(received), executed: formatMysqlGtidSet(parseMysqlGtidSet(executed)) };
+}
+
+function coordinatesOf(r: ReplicaSnapshot, mode: ReplicationMode): ReplicaCoordinates {
+  const s = r.replica;
+  const servesBinlog = r.logBin === undefined || r.logSlaveUpdates === undefined ? null : r.logBin && r.logSlaveUpdates;
+  return {
+    name: r.name,
+    read: { file: s.sourceLogFile, pos: s.readSourceLogPos },
+    exec: { file: s.relaySourceLogFile, pos: s.execSourceLogPos },
+    relay: { file: s.relayLogFile, pos: s.relayLogPos },
+    sqlRunning: s.sqlRunning,
+    servesBinlog,
+    ...(mode === 'gtid' ? { gtid: gtidProgressOf(r) } : {}),
+  };
+}
+
+/** The items that compare best by `better` (> 0: a is better than b); ties all kept, in input order. */
+function extremes<T>(items: T[], better: (a: T, b: T) => number): T[] {
+  let best: T[] = [];
+  for (const it of items) {
+    const c = best.length === 0 ? 1 : better(it, best[0]!);
+    if (c > 0) best = [it];
+    else if (c === 0) best.push(it);
+  }
+  return best;
+}
+
+const names = (cs: ReplicaCoordinates[]) => cs.map((c) => c.name).join(', ');
+
+/** In GTID mode: every replica's received GTIDs should be contained in the latest replica's. */
+function gtidCrossCheck(coords: ReplicaCoordinates[], latest: ReplicaCoordinates): string[] {
+  const warnings: string[] = [];
+  if (!latest.gtid) return warnings;
+  for (const c of coords) {
+    if (c.name === latest.name || !c.gtid) continue;
+    const order = compareGtidProgress(latest.gtid.kind, c.gtid.received, latest.gtid.received);
+    if (order === 'ahead' || order === 'diverged') {
+      warnings.push(`${c.name} holds GTIDs that the latest replica ${latest.name} lacks `
+        + `(${c.name}: ${c.gtid.received || '(empty)'}; ${latest.name}: ${latest.gtid.received || '(empty)'}): `
+        + 'errant transactions or a diverged domain; positions still decide, check them before trusting this failover');
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Finds the latest replicas (furthest read position in the dead master's binlog; ties all listed),
+ * the oldest ones, and the latest one that executed the most. `mode` defaults to replicationModeOf().
+ */
+export function identifyLatestAndOldest(replicas: ReplicaSnapshot[], opts: { mode?: ReplicationMode } = {}): LatestAndOldestResult {
+  if (replicas.length === 0) return { ok: false, reason: 'no alive replica of the dead master: nothing can be promoted' };
+  const decided = replicationModeOf(replicas);
+  const mode = opts.mode ?? decided.mode;
+  const coords = replicas.map((r) => coordinatesOf(r, mode));
+  const latest = extremes(coords, (a, b) => compareBinlogCoordinates(a.read, b.read));
+  const oldest = extremes(coords, (a, b) => -compareBinlogCoordinates(a.read, b.read));
+  const mostAdvanced = extremes(latest, (a, b) => compareBinlogCoordinates(a.exec, b.exec))[0]!;
+  const latestPosition = latest[0]!.read;
+  const oldestPosition = oldest[0]!.read;
+  const allReceivedSame = compareBinlogCoordinates(oldestPosition, latestPosition) === 0;
+
+  const reasons = [
+    opts.mode ? `${mode === 'gtid' ? 'GTID' : 'file/position'} mode (requested)` : decided.reason,
+    `latest: ${names(latest)} at ${formatCoordinates(latestPosition)} (received the most of the dead master's binlog)`,
+    `oldest: ${names(oldest)} at ${formatCoordinates(oldestPosition)}`,
+    allReceivedSame
+      ? 'every replica received the same events: no read_diff is needed'
+      : `replicas behind ${formatCoordinates(latestPosition)} need a read_diff from a latest replica's relay log`,
+  ];
+  if (latest.length > 1) reasons.push(`${mostAdvanced.name} executed the most among the latest (up to ${formatCoordinates(mostAdvanced.exec)})`);
+
+  const warnings = coords.filter((c) => c.read.file === '')
+    .map((c) => `${c.name} reports no read position (empty Master_Log_File): counted as having received nothing`);
+  if (mode === 'gtid') warnings.push(...gtidCrossCheck(coords, mostAdvanced));
+
+  const result: LatestAndOldest = {
+    ok: true,
+    mode,
+    latest: latest.map((c) => c.name),
+    oldest: oldest.map((c) => c.name),
+    latestPosition,
+    oldestPosition,
+    mostAdvancedLatest: mostAdvanced.name,
+    allReceivedSame,
+    replicas: coords,
+    reasons,
+    warnings,
+  };
+  return result;
+}
