@@ -6,7 +6,8 @@ import * as topology from './topology';
 import * as worker from './worker';
 import * as config from './config';
 import * as check from './check';
+import * as binlog from './binlog';
 
 export interface CommandModule { register(program: Command): void }
 
-export const commandModules: CommandModule[] = [lab, temporal, worker, topology, config, check];
+export const commandModules: CommandModule[] = [lab, temporal, worker, topology, config, check, binlog];
