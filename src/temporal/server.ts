@@ -56,7 +56,14 @@ export async function temporalUp(log: (m: string) => void = () => {}): Promise<{
   const running = temporalPid();
   if (running && await tcpOpen(FRONTEND.ip, FRONTEND.port)) return { pid: running, reused: true, cli };
   if (await tcpOpen(FRONTEND.ip, FRONTEND.port)) {
-    throw new LabError(`something else listens on ${FRONTEND.ip}:${FRONTEND.port}`, { hint: 'stop it, or point TEMPORAL_ADDRESS at it and skip `temporal up`' });
+    // Not ours (another checkout's or a user's): use it if it serves our namespace, else say so.
+    try {
+      await waitForFrontend(5_000);
+    } catch {
+      throw new LabError(`something else listens on ${FRONTEND.ip}:${FRONTEND.port} and does not answer as a Temporal frontend`, { hint: 'stop it, or point TEMPORAL_ADDRESS at a Temporal server' });
+    }
+    log(`using the Temporal server already listening on ${FRONTEND.ip}:${FRONTEND.port} (not started here; \`temporal down\` will not stop it)`);
+    return { pid: 0, reused: true, cli };
   }
   const args = ['server', 'start-dev', '--db-filename', p.db, '--ip', FRONTEND.ip, '--port', String(FRONTEND.port), '--ui-port', String(FRONTEND.uiPort),
     '--namespace', temporalNamespace(), '--log-level', 'warn', '--log-format', 'json',
@@ -72,9 +79,9 @@ export async function temporalUp(log: (m: string) => void = () => {}): Promise<{
 }
 
 /** The port opens before the frontend serves: wait until a real RPC (describe namespace) answers. */
-async function waitForFrontend(): Promise<void> {
+async function waitForFrontend(timeoutMs = 60_000): Promise<void> {
   const { Connection } = await import('@temporalio/client');
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const c = await Connection.connect({ address: `${FRONTEND.ip}:${FRONTEND.port}`, connectTimeout: '2s' });
@@ -85,7 +92,7 @@ async function waitForFrontend(): Promise<void> {
         await c.close();
       }
     } catch (e) {
-      if (Date.now() > deadline) throw new LabError(`the Temporal frontend did not answer within 60 s: ${(e as Error).message}`);
+      if (Date.now() > deadline) throw new LabError(`the Temporal frontend did not answer within ${timeoutMs / 1000} s: ${(e as Error).message}`);
       await sleep(200);
     }
   }
