@@ -1,12 +1,17 @@
 // Faults the tests and benchmarks inject into the lab, and the way back.
 import type { LabHost } from './layout';
-import { findHost, labHosts } from './layout';
+import { findHost, labHosts, MYSQL_PORT, SSH_PORT } from './layout';
 import { mysqldPid, rootQuery, rootSql, startMysqld, stopMysqld } from './mariadb';
 import { sshdPid, startSshd, stopSshd } from './sshd';
-import { LabError } from './system';
+import { LabError, tcpOpen, waitFor } from './system';
 
 export const FAULTS = ['kill-mysqld', 'host-down', 'stop-io', 'stop-sql', 'lag'] as const;
 export type Fault = (typeof FAULTS)[number];
+
+/** The fault holds only once nothing answers on the port any more. */
+async function portClosed(h: LabHost, port: number): Promise<void> {
+  await waitFor(`${h.address}:${port} to close`, async () => !(await tcpOpen(h.address, port, 200)), 10_000, 20);
+}
 
 async function requireMysqld(h: LabHost): Promise<void> {
   if (!mysqldPid(h)) throw new LabError(`mariadbd is not running on ${h.name}`, { server: h.name, hint: `npx mhaflow lab restore ${h.name}` });
@@ -17,10 +22,13 @@ export async function injectFault(fault: Fault, hostRef: string, arg?: string): 
   switch (fault) {
     case 'kill-mysqld':
       await stopMysqld(h, 'kill');
+      await portClosed(h, MYSQL_PORT);
       return `${h.name}: mariadbd killed (SIGKILL); sshd still up`;
     case 'host-down':
       await stopMysqld(h, 'kill');
       await stopSshd(h);
+      await portClosed(h, MYSQL_PORT);
+      await portClosed(h, SSH_PORT);
       return `${h.name}: host down (mariadbd and sshd killed)`;
     case 'stop-io':
       await requireMysqld(h);
