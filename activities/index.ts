@@ -1,3 +1,9 @@
 // Every activity the worker registers. One file per phase family.
 export * from './topology';
 export * from './check';
+export * from './failover-check';
+export * from './failover-fence';
+export * from './failover-binlog';
+export * from './failover-apply';
+export * from './failover-promote';
+export * from './failover-replicas';

@@ -7,7 +7,9 @@ import * as worker from './worker';
 import * as config from './config';
 import * as check from './check';
 import * as binlog from './binlog';
+import * as failover from './failover';
+import * as demo from './demo';
 
 export interface CommandModule { register(program: Command): void }
 
-export const commandModules: CommandModule[] = [lab, temporal, worker, topology, config, check, binlog];
+export const commandModules: CommandModule[] = [lab, temporal, worker, topology, config, check, binlog, failover, demo];

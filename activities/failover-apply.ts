@@ -1,0 +1,83 @@
+// Failover phases 3.5 and 4 (data): drain a server's relay log, record its binlog position before an
+// apply, apply its diff exactly once, and (GTID mode) let the new master catch up from the latest replica.
+import { heartbeat } from '@temporalio/activity';
+import type { ClusterConfig } from '../src/config/schema';
+import { durationMs } from '../src/config/schema';
+import { applyDiff, type ApplyOutcome } from '../src/failover/apply';
+import { binlogErrorsFinal } from '../src/failover/errors';
+import { serverByName, withPool } from '../src/failover/remote';
+import {
+  binlogCoordinates, drainRelayLog, executedGtid, repoint, sqlTargetOf, stopAll, waitGtid, type DrainResult,
+} from '../src/failover/replication';
+import { withConnection, type BinlogCoordinates } from '../src/mysql/client';
+import { guarded } from './failure';
+
+export interface DrainInput { cfg: ClusterConfig; server: string; delayWas: number }
+
+export async function failoverDrainRelayLog(input: DrainInput): Promise<DrainResult> {
+  return guarded(() => withConnection(input.cfg, serverByName(input.cfg, input.server), (c) => drainRelayLog(c, input.server, {
+    delayWas: input.delayWas, timeoutMs: durationMs(input.cfg.failover.relayApplyTimeout), heartbeat,
+  })));
+}
+
+/** The target's own binlog position, recorded in the history before its diff is applied. */
+export async function failoverRecordBinlogPosition(input: { cfg: ClusterConfig; server: string }): Promise<BinlogCoordinates & { gtidExecuted: string }> {
+  return guarded(() => withConnection(input.cfg, serverByName(input.cfg, input.server), async (c) => ({
+    ...await binlogCoordinates(c, input.server), gtidExecuted: await executedGtid(c),
+  })));
+}
+
+export interface ApplyDiffInput {
+  cfg: ClusterConfig;
+  server: string;
+  diff: { path: string; sha256: string };
+  /** failoverRecordBinlogPosition's answer. */
+  start: BinlogCoordinates;
+}
+
+export interface ApplyDiffResult extends ApplyOutcome {
+  server: string;
+  gtidExecuted: string;
+  ms: number;
+}
+
+export async function failoverApplyDiff(input: ApplyDiffInput): Promise<ApplyDiffResult> {
+  return guarded(async () => {
+    const t0 = Date.now();
+    const server = serverByName(input.cfg, input.server);
+    return binlogErrorsFinal(() => withPool(input.cfg, (pool) => withConnection(input.cfg, server, async (conn) => {
+      const session = await pool.get(server);
+      const target = await sqlTargetOf(conn);
+      const out = await applyDiff({
+        cfg: input.cfg, server, flavor: target.flavor, session, conn, diffPath: input.diff.path, sha256: input.diff.sha256, start: input.start, heartbeat,
+      });
+      return { ...out, server: input.server, gtidExecuted: await executedGtid(conn), ms: Date.now() - t0 };
+    })));
+  });
+}
+
+export interface CatchUpInput {
+  cfg: ClusterConfig;
+  target: string;
+  /** The latest replica to replicate from. */
+  source: string;
+  /** The source's executed GTID position once its relay log was applied. */
+  gtid: string;
+}
+
+/**
+ * GTID mode, new master not a latest replica: replicate from the latest one with auto-positioning until
+ * it executed everything the latest executed, then stop. Already there (a retry): nothing to do.
+ */
+export async function failoverCatchUp(input: CatchUpInput): Promise<{ target: string; source: string; gtid: string; ms: number }> {
+  return guarded(async () => {
+    const t0 = Date.now();
+    const src = serverByName(input.cfg, input.source);
+    await withConnection(input.cfg, serverByName(input.cfg, input.target), async (conn) => {
+      await repoint(input.cfg, conn, input.target, { host: src.host, port: src.port, gtid: 'slave_pos', delay: 0 });
+      await waitGtid(conn, input.target, input.gtid, durationMs(input.cfg.failover.relayApplyTimeout), heartbeat);
+      await stopAll(conn);
+    });
+    return { target: input.target, source: input.source, gtid: input.gtid, ms: Date.now() - t0 };
+  });
+}

@@ -1,0 +1,149 @@
+// Failover phase 1: configuration check. Connect to every server, confirm the dead server is the current
+// master and really dead, refuse a too-recent failover, start stopped SQL threads.
+import { activityInfo, Context } from '@temporalio/activity';
+import { resolveConfigSource, type ConfigSource } from '../src/config/load';
+import type { ClusterConfig } from '../src/config/schema';
+import { RefusedError } from '../src/errors';
+import { checkDeadMaster, type DeadCheck } from '../src/failover/deadmaster';
+import { durationMs } from '../src/config/schema';
+import { resolveSecret } from '../src/config/secrets';
+import { hookArgs, runHook } from '../src/hooks/run';
+import { serverByName, withPool } from '../src/failover/remote';
+import { startStoppedSqlThread } from '../src/failover/replication';
+import { withConnection } from '../src/mysql/client';
+import { probeServers } from '../src/mysql/probe';
+import { decideRoles, type RoleAssignment } from '../src/topology/roles';
+import type { DeadMasterRef, ServerSnapshot } from '../src/topology/types';
+import { resolveServer } from '../src/topology/candidates';
+import { guarded } from './failure';
+
+export interface FailoverCheckInput { config: ConfigSource; deadMaster?: string }
+
+export interface FailoverCheckResult {
+  /** The validated config (secret references only), used by every later step. */
+  cfg: ClusterConfig;
+  deadMaster: DeadMasterRef;
+  deadCheck: DeadCheck;
+  /** Every configured server: config flags and what was read from it. */
+  servers: ServerSnapshot[];
+  roles: RoleAssignment;
+}
+
+function snapshotsOf(cfg: ClusterConfig, probes: Awaited<ReturnType<typeof probeServers>>): ServerSnapshot[] {
+  return cfg.servers.map((s) => {
+    const p = probes.find((x) => x.name === s.name)!;
+    return {
+      name: s.name, host: s.host, port: s.port, candidateMaster: s.candidateMaster, noMaster: s.noMaster, ignoreFail: s.ignoreFail,
+      checkReplDelay: s.checkReplDelay, latestPriority: s.latestPriority, binlogServer: s.binlogServer,
+      state: p.state, ...(p.error ? { error: p.error } : {}),
+    };
+  });
+}
+
+function pickDeadMaster(cfg: ClusterConfig, roles: RoleAssignment, requested?: string): string {
+  if (requested) {
+    const name = resolveServer(cfg.servers, requested);
+    if (!name) throw new RefusedError(`--dead-master ${requested} is not a server of cluster ${cfg.cluster}`, { hint: `one of ${cfg.servers.map((s) => `${s.name} (${s.host}:${s.port})`).join(', ')}` });
+    return name;
+  }
+  if (!roles.master) throw new RefusedError('cannot tell which server is the master: no replica points at a server of the cluster', { hint: 'pass --dead-master HOST[:PORT]' });
+  return roles.master;
+}
+
+/** Connect to every server; the dead master must be the one the replicas replicate from, and be dead twice over. */
+export async function failoverCheck(input: FailoverCheckInput): Promise<FailoverCheckResult> {
+  return guarded(async () => {
+    const cfg = resolveConfigSource(input.config);
+    const probes = await probeServers(cfg);
+    const roles = decideRoles(probes);
+    const deadName = pickDeadMaster(cfg, roles, input.deadMaster);
+    const dead = serverByName(cfg, deadName);
+    const probe = probes.find((p) => p.name === deadName)!;
+    if (probe.state) {
+      throw new RefusedError(`${deadName} answers SQL (version ${probe.state.version}, read_only=${probe.state.readOnly ? 'ON' : 'OFF'}): it is a live master; a failover would create two masters`, {
+        server: deadName, hint: 'for a planned change of master use a switchover; a failover is only for a dead master',
+      });
+    }
+    if (!roles.sourcesPointedAt.includes(deadName)) {
+      throw new RefusedError(`${deadName} is not the current master: no replica replicates from it (the replicas point at ${roles.sourcesPointedAt.join(', ') || 'nothing in the cluster'})`, { server: deadName });
+    }
+    const deadCheck = await withPool(cfg, (pool) => checkDeadMaster(pool, cfg, dead));
+    if (deadCheck.alive) {
+      throw new RefusedError(`${deadName} is not dead: ${deadCheck.evidence.join('; ')}`, { server: deadName, hint: 'never fail over a live master; check the network between the worker and it' });
+    }
+    await secondaryCheck(cfg, deadName, deadCheck);
+    const replicaOf = probes.find((p) => p.state?.replica && p.state.replica.sourceHost === dead.host && p.state.replica.sourcePort === dead.port);
+    return {
+      cfg, deadCheck, servers: snapshotsOf(cfg, probes), roles,
+      deadMaster: { name: deadName, host: dead.host, port: dead.port, serverId: replicaOf?.state?.replica?.sourceServerId ?? null, addresses: dead.aliases ?? [] },
+    };
+  });
+}
+
+/**
+ * MHA's secondary_check_script: the master must also be unreachable through other network routes (a
+ * partition between the worker and a live master must not cause a failover). Exit 0: confirmed dead.
+ */
+async function secondaryCheck(cfg: ClusterConfig, deadName: string, deadCheck: DeadCheck): Promise<void> {
+  if (!cfg.hooks.secondaryCheck) return;
+  const dead = serverByName(cfg, deadName);
+  const run = await runHook('secondary_check', cfg.hooks.secondaryCheck, hookArgs({
+    user: dead.ssh.user ?? cfg.ssh.user, master_host: dead.host, master_ip: dead.host, master_port: dead.port, master_user: cfg.mysql.user,
+  }), { timeoutMs: durationMs(cfg.hooks.timeout), env: { MHAFLOW_MASTER_PASSWORD: resolveSecret(cfg.mysql.password, 'mysql.password') } });
+  deadCheck.evidence.push(`secondary_check exited ${run.code ?? run.signal}: ${(run.stdout || run.stderr).trim().split('\n').pop() ?? ''}`);
+  if (run.code !== 0) {
+    throw new RefusedError(`the secondary check did not confirm that ${deadName} is dead (exit ${run.code ?? run.signal}): ${deadCheck.evidence.join('; ')}`, {
+      server: deadName, hint: 'the master may be reachable from elsewhere (a network partition); check before forcing anything',
+    });
+  }
+}
+
+/** Read every given server's state again (after the IO threads stopped, positions are final). */
+export async function failoverReadServers(input: { cfg: ClusterConfig }): Promise<ServerSnapshot[]> {
+  return guarded(async () => snapshotsOf(input.cfg, await probeServers(input.cfg)));
+}
+
+export interface LastFailoverInput { cluster: string; windowMs: number; ignore: boolean }
+export interface LastFailoverResult {
+  last: { workflowId: string; runId: string; closeTime: string } | null;
+  windowMs: number;
+  ignored: boolean;
+}
+
+/**
+ * Anti-flapping. The record is Temporal's own visibility store (completed `failover` workflows of this
+ * cluster, MhaflowPhase=completed): durable, shared by every worker, and nothing on one worker's disk.
+ */
+export async function failoverLastRun(input: LastFailoverInput): Promise<LastFailoverResult> {
+  return guarded(async () => {
+    const since = new Date(Date.now() - input.windowMs).toISOString();
+    const query = `WorkflowType = 'failover' AND MhaflowCluster = '${input.cluster.replace(/'/g, '')}' AND MhaflowPhase = 'completed' `
+      + `AND ExecutionStatus = 'Completed' AND CloseTime > '${since}'`;
+    let last: LastFailoverResult['last'] = null;
+    const self = activityInfo().workflowExecution;
+    for await (const wf of Context.current().client.workflow.list({ query, pageSize: 10 })) {
+      if (wf.runId === self?.runId) continue;
+      if (!last || (wf.closeTime && wf.closeTime.toISOString() > last.closeTime)) {
+        last = { workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '' };
+      }
+    }
+    if (last && !input.ignore) {
+      throw new RefusedError(`cluster ${input.cluster} failed over at ${last.closeTime} (workflow ${last.workflowId}), less than ${Math.round(input.windowMs / 60000)} minutes ago`, {
+        hint: 'a master failing again so soon needs a human look; run with --ignore-last-failover to proceed anyway',
+      });
+    }
+    return { last, windowMs: input.windowMs, ignored: Boolean(last && input.ignore) };
+  });
+}
+
+/** Phase 1: start SQL threads that are stopped without an error, so relay logs get applied. */
+export async function failoverStartSqlThreads(input: { cfg: ClusterConfig; servers: string[] }): Promise<{ started: string[] }> {
+  return guarded(async () => {
+    const started: string[] = [];
+    await Promise.all(input.servers.map(async (name) => {
+      const r = await withConnection(input.cfg, serverByName(input.cfg, name), (c) => startStoppedSqlThread(c, name));
+      if (r.started) started.push(name);
+    }));
+    return { started: started.sort() };
+  });
+}

@@ -1,0 +1,49 @@
+// Failover phase 3.5 (end): make the new master the master. Its replication is stopped; the service
+// address moves to it (master_ip_failover --command=start) and read_only goes off.
+import type { ClusterConfig } from '../src/config/schema';
+import { durationMs } from '../src/config/schema';
+import { resolveSecret } from '../src/config/secrets';
+import { serverByName } from '../src/failover/remote';
+import { binlogCoordinates, executedGtid, makeWritable, stopAll } from '../src/failover/replication';
+import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
+import { withConnection, type BinlogCoordinates } from '../src/mysql/client';
+import { HookError } from './failover-fence';
+import { guarded } from './failure';
+
+export interface PromoteInput { cfg: ClusterConfig; newMaster: string; deadMaster: string }
+export interface PromoteResult {
+  newMaster: string;
+  hook: HookRun | null;
+  readOnlyWasOn: boolean;
+  /** Its binlog position and executed GTIDs when it became writable. */
+  binlog: BinlogCoordinates;
+  gtidExecuted: string;
+  writableAt: string;
+}
+
+export async function failoverPromote(input: PromoteInput): Promise<PromoteResult> {
+  return guarded(async () => {
+    const { cfg } = input;
+    const nm = serverByName(cfg, input.newMaster);
+    const dead = serverByName(cfg, input.deadMaster);
+    const before = await withConnection(cfg, nm, async (c) => {
+      await stopAll(c);
+      return { binlog: await binlogCoordinates(c, nm.name), gtid: await executedGtid(c) };
+    });
+    let hook: HookRun | null = null;
+    if (cfg.hooks.masterIpFailover) {
+      hook = await runHook('master_ip_failover', cfg.hooks.masterIpFailover, hookArgs({
+        command: 'start', ssh_user: nm.ssh.user ?? cfg.ssh.user,
+        orig_master_host: dead.host, orig_master_ip: dead.host, orig_master_port: dead.port,
+        new_master_host: nm.host, new_master_ip: nm.host, new_master_port: nm.port, new_master_user: cfg.mysql.user,
+      }), { timeoutMs: durationMs(cfg.hooks.timeout), env: { MHAFLOW_NEW_MASTER_PASSWORD: resolveSecret(cfg.mysql.password, 'mysql.password') } });
+      if (hook.code !== 0) {
+        throw new HookError(`master_ip_failover --command=start failed (exit ${hook.code ?? hook.signal}): ${(hook.stderr || hook.stdout).trim().split('\n').pop() ?? ''}`, {
+          server: nm.name, hint: `${nm.name} holds all the data but is still read-only; move the service address by hand and SET GLOBAL read_only=0`,
+        });
+      }
+    }
+    const writable = await withConnection(cfg, nm, (c) => makeWritable(c));
+    return { newMaster: nm.name, hook, readOnlyWasOn: writable.changed, binlog: before.binlog, gtidExecuted: before.gtid, writableAt: new Date().toISOString() };
+  });
+}

@@ -1,0 +1,496 @@
+// The failover benchmark: MHA 0.58 (the reference) and mhaflow on the same lab and the same scenario,
+// N runs each, in the same invocation. See bench/README.md.
+//
+//   npx tsx bench/failover.ts [--runs 3] [--scenario kill-mysqld|replicas-differ|binlog-tail] [--only mha|mhaflow]
+//                             [--rate 200] [--write-seconds 5] [--json FILE]
+//
+// Each run: fresh lab (down, up in filepos mode), a writer at --rate tx/s for --write-seconds, (replicas-differ:
+// db3's IO thread stopped 2 s before the kill; binlog-tail: every replica's IO thread stopped 1 s before it), SIGKILL of the master's mariadbd (sshd stays up), then the tool's
+// failover command. Measured from the command's start: the first moment a survivor has read_only=0 (polled
+// every 20 ms on separate connections), the moment the writer reconnects to it, and the command's exit (all
+// replicas repointed, verified afterwards). Then: acknowledged ids missing on the new master (lost), and whether
+// the survivors are identical (src/lab/oracle.ts). The writer keeps running through the failover.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatTable } from '../src/cli/table';
+import { loadClusterConfig } from '../src/config/load';
+import type { ClusterConfig, ServerConfig } from '../src/config/schema';
+import { injectFault } from '../src/lab/faults';
+import { labDown, labState, labUp } from '../src/lab/lab';
+import { labPaths, repoRoot } from '../src/lab/layout';
+import { verifySurvivors } from '../src/lab/oracle';
+import { parseWriterLog, runWriter } from '../src/lab/writer';
+import { connectServer, queryRows, type Connection } from '../src/mysql/client';
+import { withLabLock } from './lock';
+import { ensureMhaInstalled, runMhaFailover, writeMhaConf } from './mha';
+
+type Tool = 'mha' | 'mhaflow';
+type Scenario = 'kill-mysqld' | 'replicas-differ' | 'binlog-tail';
+const SCENARIOS: Scenario[] = ['kill-mysqld', 'replicas-differ', 'binlog-tail'];
+
+/** What a scenario does before the kill: stop these replicas' IO threads this long before it. */
+function heldBack(scenario: Scenario, survivors: ServerConfig[]): { replicas: string[]; ms: number } {
+  switch (scenario) {
+    case 'kill-mysqld': return { replicas: [], ms: 0 };
+    // db3 stops receiving 2 s before the kill: it needs the latest replica's relay log (read_diff).
+    case 'replicas-differ': return { replicas: ['db3'], ms: 2000 };
+    // No replica receives the last second: only the dead master's binlog has it (binlog_diff over SSH).
+    case 'binlog-tail': return { replicas: survivors.map((s) => s.name), ms: 1000 };
+  }
+}
+
+interface Options { runs: number; scenario: Scenario; only?: Tool; rate: number; writeSeconds: number; json?: string }
+
+interface RunResult {
+  run: number;
+  tool: Tool;
+  status: 'ok' | 'failed' | 'skipped';
+  note?: string;
+  exitCode?: number;
+  newMaster?: string;
+  /** From the command's start to the first survivor with read_only=0 (20 ms polling). */
+  writableMs?: number;
+  /** From the command's start to the writer's reconnection to a writable server. */
+  writerWritableMs?: number;
+  /** From the command's start to its exit. */
+  commandMs?: number;
+  /** Every other survivor replicates from the new master (IO and SQL threads running) right after the exit. */
+  repointed?: boolean;
+  repointProblems?: string[];
+  acked?: number;
+  inDoubt?: number;
+  /** Acknowledged ids missing on the new master. */
+  lost?: number;
+  /** Survivors hold identical tables (CHECKSUM TABLE) and every acked id once. */
+  identical?: boolean;
+  oracleOk?: boolean;
+  problems?: string[];
+  logDir?: string;
+  /** The tool's own account of its times (mhaflow --json: cliWritableMs, cliTotalMs, timings), for comparison. */
+  selfReported?: Record<string, unknown>;
+}
+
+const say = (m: string): void => { process.stderr.write(`${m}\n`); };
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const MHAFLOW = resolve(repoRoot(), 'bin', 'mhaflow.js');
+const FAILOVER_TIMEOUT_MS = 300_000;
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { runs: 3, scenario: 'kill-mysqld', rate: 200, writeSeconds: 5 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = (): string => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const key = a.replace(/=.*$/, '');
+    if (key === '--runs') o.runs = Number(val());
+    else if (key === '--scenario') o.scenario = val() as Scenario;
+    else if (key === '--only') o.only = val() as Tool;
+    else if (key === '--rate') o.rate = Number(val());
+    else if (key === '--write-seconds') o.writeSeconds = Number(val());
+    else if (key === '--json') o.json = val();
+    else if (key === '-h' || key === '--help') {
+      process.stdout.write('npx tsx bench/failover.ts [--runs 3] [--scenario kill-mysqld|replicas-differ|binlog-tail] [--only mha|mhaflow] [--rate 200] [--write-seconds 5] [--json FILE]\n');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a whole number >= 1');
+  if (!SCENARIOS.includes(o.scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
+  if (o.only && !['mha', 'mhaflow'].includes(o.only)) throw new Error('--only must be mha or mhaflow');
+  if (!(o.rate > 0)) throw new Error('--rate must be > 0');
+  if (!(o.writeSeconds >= 3)) throw new Error('--write-seconds must be at least 3');
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------- mhaflow side
+
+/** Does this checkout have `mhaflow failover`? (commander prints general help for an unknown command's --help.) */
+function mhaflowFailoverAvailable(): boolean {
+  const r = spawnSync(process.execPath, [MHAFLOW, '--help'], { encoding: 'utf8' });
+  return /^\s+failover\b/m.test(`${r.stdout}${r.stderr}`);
+}
+
+class WorkerProcess {
+  private child?: ChildProcess;
+  constructor(private readonly logFile: string) {}
+
+  async start(): Promise<void> {
+    say('mhaflow: temporal up');
+    const up = spawnSync(process.execPath, [MHAFLOW, 'temporal', 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (up.status !== 0) throw new Error(`\`mhaflow temporal up\` failed (exit ${up.status})`);
+    const fd = openSync(this.logFile, 'a');
+    this.child = spawn(process.execPath, [MHAFLOW, 'worker', '--identity', `bench-${process.pid}`], { stdio: ['ignore', fd, fd] });
+    const deadline = Date.now() + 120_000;
+    while (!/worker started/.test(readFileSync(this.logFile, 'utf8'))) {
+      if (this.child.exitCode !== null) throw new Error(`the mhaflow worker exited (code ${this.child.exitCode}); see ${this.logFile}`);
+      if (Date.now() > deadline) throw new Error(`the mhaflow worker did not start within 120 s; see ${this.logFile}`);
+      await sleep(200);
+    }
+    say(`mhaflow: worker ${this.child.pid} started (log ${this.logFile})`);
+  }
+
+  async stop(): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const gone = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill('SIGTERM');
+    const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
+    await gone;
+    clearTimeout(t);
+  }
+
+  /** Synchronous last resort on an abrupt exit. */
+  killNow(): void {
+    if (this.child && this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+interface CommandOutcome { exitCode: number; newMaster?: string; unavailable?: boolean; note?: string; selfReported?: Record<string, unknown> }
+
+function jsonObjects(stdout: string): unknown[] {
+  const candidates: unknown[] = [];
+  try { candidates.push(JSON.parse(stdout)); } catch { /* maybe JSON lines */ }
+  for (const line of stdout.split('\n').reverse()) {
+    const t = line.trim();
+    if (t.startsWith('{')) { try { candidates.push(JSON.parse(t)); } catch { /* not JSON */ } }
+  }
+  return candidates;
+}
+
+/** What mhaflow says of its own times (cliWritableMs, cliTotalMs, timings), kept in the results for comparison. */
+function selfReportedTimes(stdout: string): Record<string, unknown> | undefined {
+  for (const c of jsonObjects(stdout)) {
+    if (!c || typeof c !== 'object') continue;
+    const o = c as Record<string, unknown>;
+    const picked = Object.fromEntries(Object.entries(o).filter(([k]) => /ms$|^timings$/i.test(k)));
+    if (Object.keys(picked).length) return picked;
+  }
+  return undefined;
+}
+
+/** `mhaflow failover ... --json`: its last JSON object on stdout should name the new master. */
+function findNewMasterInJson(stdout: string): string | undefined {
+  for (const c of jsonObjects(stdout)) {
+    if (!c || typeof c !== 'object') continue;
+    const o = c as Record<string, unknown>;
+    const nm = o.newMaster ?? (o.result as Record<string, unknown> | undefined)?.newMaster ?? (o.outcome as Record<string, unknown> | undefined)?.newMaster;
+    if (typeof nm === 'string') return nm;
+    if (nm && typeof nm === 'object') {
+      const s = nm as Record<string, unknown>;
+      if (typeof s.host === 'string') return `${s.host}:${s.port ?? 3306}`;
+      if (typeof s.name === 'string') return s.name;
+    }
+  }
+  return undefined;
+}
+
+function runMhaflowFailover(configPath: string, dead: ServerConfig, logFile: string): Promise<CommandOutcome> {
+  return new Promise((resolvePromise, reject) => {
+    const args = [MHAFLOW, 'failover', '--config', configPath, '--dead-master', `${dead.host}:${dead.port}`, '--ignore-last-failover', '--json'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), FAILOVER_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      writeFileSync(logFile, `$ node ${args.join(' ')}\n--- stdout\n${stdout}\n--- stderr\n${stderr}\n--- exit ${code}\n`);
+      const exitCode = code ?? 1;
+      if (exitCode !== 0 && /unknown command/i.test(stderr)) return resolvePromise({ exitCode, unavailable: true });
+      resolvePromise({ exitCode, newMaster: findNewMasterInJson(stdout), selfReported: selfReportedTimes(stdout), note: exitCode === 0 ? undefined : (stderr.trim().split('\n').pop() ?? '') });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- measuring
+
+/** Polls every survivor's read_only every 20 ms on its own connection; remembers the first read_only=0. */
+class WritablePoller {
+  private conns = new Map<string, Connection | null>();
+  private stopped = false;
+  private loops: Promise<void>[] = [];
+  first?: { server: string; at: number };
+
+  constructor(private readonly cfg: ClusterConfig, private readonly servers: ServerConfig[]) {}
+
+  private async connect(s: ServerConfig): Promise<Connection | null> {
+    try { return await connectServer(this.cfg, s, { connectTimeoutMs: 500 }); } catch { return null; }
+  }
+
+  async open(): Promise<void> {
+    await Promise.all(this.servers.map(async (s) => this.conns.set(s.name, await this.connect(s))));
+  }
+
+  /** Start polling; read_only=0 counts only from `since` on. */
+  start(since: number): void {
+    this.loops = this.servers.map(async (s) => {
+      while (!this.stopped && !this.first) {
+        const tick = Date.now();
+        let conn = this.conns.get(s.name) ?? null;
+        if (!conn) { conn = await this.connect(s); this.conns.set(s.name, conn); }
+        if (conn) {
+          try {
+            const [row] = await queryRows(conn, 'SELECT @@global.read_only AS ro');
+            const at = Date.now();
+            if (Number(row?.ro) === 0 && at >= since && !this.first) this.first = { server: s.name, at };
+          } catch {
+            conn.destroy();
+            this.conns.set(s.name, null);
+          }
+        }
+        const wait = 20 - (Date.now() - tick);
+        if (wait > 0) await sleep(wait);
+      }
+    });
+  }
+
+  /** Wait (up to ms) for a writable server after the command ended, then stop. */
+  async finish(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!this.first && Date.now() < deadline) await sleep(20);
+    this.stopped = true;
+    await Promise.all(this.loops);
+    for (const c of this.conns.values()) c?.destroy();
+  }
+}
+
+async function adminRows(cfg: ClusterConfig, s: ServerConfig, sql: string, values?: unknown[]): Promise<Record<string, unknown>[]> {
+  const conn = await connectServer(cfg, s, { connectTimeoutMs: 2000 });
+  try { return await queryRows(conn, sql, values); } finally { conn.destroy(); }
+}
+
+/** Every survivor other than the new master replicates from it with both threads running (waits up to 10 s). */
+async function checkRepointed(cfg: ClusterConfig, newMaster: ServerConfig, replicas: ServerConfig[]): Promise<string[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const problems: string[] = [];
+    for (const r of replicas) {
+      try {
+        const [st] = await adminRows(cfg, r, 'SHOW SLAVE STATUS');
+        if (!st) { problems.push(`${r.name}: not a replica`); continue; }
+        const src = `${st.Master_Host}:${st.Master_Port}`;
+        if (st.Master_Host !== newMaster.host || Number(st.Master_Port) !== newMaster.port) problems.push(`${r.name}: replicates from ${src}, not ${newMaster.name}`);
+        else if (st.Slave_IO_Running !== 'Yes' || st.Slave_SQL_Running !== 'Yes') {
+          problems.push(`${r.name}: IO ${st.Slave_IO_Running} SQL ${st.Slave_SQL_Running} ${st.Last_IO_Error || st.Last_SQL_Error || ''}`.trim());
+        }
+      } catch (e) {
+        problems.push(`${r.name}: ${(e as Error).message}`);
+      }
+    }
+    if (!problems.length || Date.now() > deadline) return problems;
+    await sleep(100);
+  }
+}
+
+/** After the writer stopped: let each repointed replica apply everything the new master has (MASTER_POS_WAIT). */
+async function waitCaughtUp(cfg: ClusterConfig, newMaster: ServerConfig, replicas: ServerConfig[]): Promise<void> {
+  const [ms] = await adminRows(cfg, newMaster, 'SHOW MASTER STATUS');
+  if (!ms) return;
+  await Promise.all(replicas.map((r) => adminRows(cfg, r, 'SELECT MASTER_POS_WAIT(?, ?, 30) AS w', [ms.File, Number(ms.Position)]).catch(() => [])));
+}
+
+function serverByRef(cfg: ClusterConfig, ref: string | undefined): ServerConfig | undefined {
+  if (!ref) return undefined;
+  const bare = ref.replace(/:(\d+)$/, '');
+  const port = /:(\d+)$/.exec(ref)?.[1];
+  return cfg.servers.find((s) => s.name === ref || (s.host === bare && (!port || s.port === Number(port))));
+}
+
+// ---------------------------------------------------------------------------------------------- one run
+
+async function runOnce(tool: Tool, run: number, opts: Options, outDir: string, mhaflowReady: boolean): Promise<RunResult> {
+  const logDir = resolve(outDir, `run${run}-${tool}`);
+  mkdirSync(logDir, { recursive: true });
+  const base: RunResult = { run, tool, status: 'failed', logDir };
+  if (tool === 'mhaflow' && !mhaflowReady) return { ...base, status: 'skipped', note: 'mhaflow failover not available yet' };
+
+  say(`\n== run ${run} ${tool} (${opts.scenario}): fresh lab (filepos)`);
+  await labDown();
+  await labUp({ mode: 'filepos' });
+  const createdAt = labState()?.createdAt;
+  const configPath = labPaths().clusterConfig;
+  const cfg = loadClusterConfig(configPath);
+  const masterName = labState()?.master ?? cfg.servers[0]!.name;
+  const dead = cfg.servers.find((s) => s.name === masterName)!;
+  const survivors = cfg.servers.filter((s) => s !== dead);
+  const mhaConf = tool === 'mha' ? writeMhaConf(cfg) : undefined;
+
+  // The writer runs from here until a second after the failover command exits.
+  const writerLog = resolve(logDir, 'writer.log');
+  const ac = new AbortController();
+  const connects: { host: string; at: number }[] = [];
+  const writer = runWriter({
+    cfg, user: 'app', password: readFileSync(resolve(labPaths().secretsDir, 'app.pw'), 'utf8').trim(), rate: opts.rate, logFile: writerLog,
+    name: `bench-${tool}-${run}`, signal: ac.signal,
+    onEvent: (e) => { const m = /^connected to (\S+)/.exec(e); if (m) connects.push({ host: m[1]!, at: Date.now() }); },
+  });
+  try {
+    const held = heldBack(opts.scenario, survivors);
+    await sleep(opts.writeSeconds * 1000 - held.ms);
+    for (const r of held.replicas) say(`   ${await injectFault('stop-io', r)}`);
+    await sleep(held.ms);
+    const poller = new WritablePoller(cfg, survivors);
+    await poller.open();
+    say(`   ${await injectFault('kill-mysqld', dead.name)}`);
+    const t0 = Date.now();
+    poller.start(t0);
+    let outcome: CommandOutcome;
+    if (tool === 'mha') {
+      say('   masterha_master_switch --master_state=dead ...');
+      const r = await runMhaFailover({ conf: mhaConf!, deadMaster: dead, logFile: resolve(logDir, 'mha.log'), timeoutMs: FAILOVER_TIMEOUT_MS });
+      outcome = { exitCode: r.exitCode, newMaster: r.newMaster, note: r.exitCode ? r.errors.slice(-2).join(' | ') : undefined };
+    } else {
+      say('   mhaflow failover ...');
+      outcome = await runMhaflowFailover(configPath, dead, resolve(logDir, 'mhaflow.log'));
+    }
+    const commandMs = Date.now() - t0;
+    await poller.finish(outcome.exitCode === 0 ? 2000 : 0);
+    await sleep(1000); // the writer keeps writing to the new master for a moment
+    ac.abort();
+    const summary = await writer;
+    if (outcome.unavailable) return { ...base, status: 'skipped', note: 'mhaflow failover not available yet (unknown command)' };
+
+    const newMaster = serverByRef(cfg, outcome.newMaster) ?? serverByRef(cfg, poller.first?.server);
+    const writerConnect = connects.find((c) => c.at >= t0 && (!newMaster || c.host === newMaster.host));
+    const res: RunResult = {
+      ...base, exitCode: outcome.exitCode, newMaster: newMaster?.name, commandMs,
+      writableMs: poller.first ? poller.first.at - t0 : undefined, writerWritableMs: writerConnect ? writerConnect.at - t0 : undefined,
+      acked: summary.acknowledged, inDoubt: summary.inDoubt.length, note: outcome.note, selfReported: outcome.selfReported,
+    };
+    if (poller.first && newMaster && poller.first.server !== newMaster.name) {
+      res.note = `${res.note ? `${res.note}; ` : ''}first writable was ${poller.first.server}, the command names ${newMaster.name}`;
+    }
+    if (!newMaster) return { ...res, note: res.note ?? 'no new master (nothing writable, none reported)' };
+
+    const replicas = survivors.filter((s) => s !== newMaster);
+    res.repointProblems = await checkRepointed(cfg, newMaster, replicas);
+    res.repointed = res.repointProblems.length === 0;
+    await waitCaughtUp(cfg, newMaster, replicas);
+    const { acked } = parseWriterLog(readFileSync(writerLog, 'utf8'));
+    const oracle = await verifySurvivors(cfg, survivors.map((s) => s.name), acked);
+    res.lost = oracle.servers.find((v) => v.server === newMaster.name)?.missing.length;
+    res.identical = oracle.checksumMismatches.length === 0;
+    res.oracleOk = oracle.ok;
+    res.problems = oracle.problems;
+    if (labState()?.createdAt !== createdAt) {
+      res.note = `${res.note ? `${res.note}; ` : ''}DISTURBED: someone else rebuilt the lab during this run (not using ${process.env.MHAFLOW_LAB_LOCK ?? '/tmp/mhaflow-lab.lock'})`;
+      return res;
+    }
+    res.status = outcome.exitCode === 0 && res.repointed && oracle.ok ? 'ok' : 'failed';
+    writeFileSync(resolve(logDir, 'result.json'), `${JSON.stringify({ ...res, oracle }, null, 2)}\n`);
+    return res;
+  } finally {
+    if (!ac.signal.aborted) { ac.abort(); await writer.catch(() => undefined); }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+const secs = (ms?: number) => (ms === undefined ? undefined : (ms / 1000).toFixed(2));
+const yn = (b?: boolean) => (b === undefined ? undefined : b ? 'yes' : 'no');
+
+function median(xs: number[]): number | undefined {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1]! + s[m]!) / 2;
+}
+
+function runTable(rows: RunResult[]): string {
+  const t: (string | number | undefined)[][] = [['run', 'tool', 'status', 'new master', 'writable s', 'writer back s', 'repointed s (exit)', 'repointed', 'acked', 'in doubt', 'lost', 'identical', 'note']];
+  for (const r of rows) {
+    t.push([r.run, r.tool, r.status, r.newMaster, secs(r.writableMs), secs(r.writerWritableMs), secs(r.commandMs), yn(r.repointed), r.acked, r.inDoubt, r.lost, yn(r.identical),
+      [r.note, ...(r.repointProblems ?? []), ...(r.problems ?? [])].filter(Boolean).join('; ') || undefined]);
+  }
+  return formatTable(t);
+}
+
+function summaryTable(all: RunResult[]): string {
+  const tools: Tool[] = ['mha', 'mhaflow'];
+  const med = (tool: Tool, k: 'writableMs' | 'commandMs' | 'writerWritableMs') =>
+    median(all.filter((r) => r.tool === tool && r.status === 'ok' && r[k] !== undefined).map((r) => r[k]!));
+  const t: (string | number | undefined)[][] = [['tool', 'ok runs', 'median writable s', 'median writer back s', 'median repointed s', 'lost (max)', 'all identical']];
+  for (const tool of tools) {
+    const rs = all.filter((r) => r.tool === tool);
+    if (!rs.length) continue;
+    const ok = rs.filter((r) => r.status === 'ok');
+    if (rs.every((r) => r.status === 'skipped')) { t.push([tool, '0', undefined, undefined, undefined, undefined, rs[0]!.note]); continue; }
+    const lost = rs.filter((r) => r.lost !== undefined).map((r) => r.lost!);
+    t.push([tool, `${ok.length}/${rs.length}`, secs(med(tool, 'writableMs')), secs(med(tool, 'writerWritableMs')), secs(med(tool, 'commandMs')),
+      lost.length ? Math.max(...lost) : undefined, yn(rs.every((r) => r.identical))]);
+  }
+  const ratio = (k: 'writableMs' | 'commandMs') => {
+    const a = med('mha', k);
+    const b = med('mhaflow', k);
+    return a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(1)}x` : 'n/a';
+  };
+  t.push(['MHA/mhaflow', undefined, ratio('writableMs'), undefined, ratio('commandMs'), undefined, undefined]);
+  return formatTable(t);
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const outDir = resolve(labPaths().root, 'bench', `${stamp}-${opts.scenario}`);
+  mkdirSync(outDir, { recursive: true });
+  const tools: Tool[] = opts.only ? [opts.only] : ['mha', 'mhaflow'];
+  if (tools.includes('mha')) ensureMhaInstalled(say);
+
+  let mhaflowReady = false;
+  let worker: WorkerProcess | undefined;
+  if (tools.includes('mhaflow')) {
+    if (mhaflowFailoverAvailable()) {
+      // Our worker and our failover commands share a task queue of their own: a stray worker elsewhere on this
+      // machine (running other code) must not take the benchmark's tasks.
+      process.env.MHAFLOW_TASK_QUEUE ??= `mhaflow-bench-${process.pid}`;
+      worker = new WorkerProcess(resolve(outDir, 'worker.log'));
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { worker?.killNow(); process.exit(130); });
+      await worker.start();
+      mhaflowReady = true;
+    } else say('mhaflow: `mhaflow failover` is not available yet: its rows are skipped');
+  }
+
+  const results: RunResult[] = [];
+  try {
+    for (let run = 1; run <= opts.runs; run++) {
+      // Alternate the order so neither tool always runs on a machine warmed by the other.
+      const order = run % 2 ? tools : [...tools].reverse();
+      for (const tool of order) {
+        let r: RunResult | undefined;
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          try {
+            r = await withLabLock(() => runOnce(tool, run, opts, outDir, mhaflowReady), { log: say });
+          } catch (e) {
+            r = { run, tool, status: 'failed', note: `harness error: ${(e as Error).message}` };
+          }
+          if (!r.note?.includes('DISTURBED')) break;
+          say(`   run disturbed by another lab user; retrying (${attempt}/3)`);
+        }
+        results.push(r!);
+        say(`   -> ${r!.status}: writable ${secs(r!.writableMs) ?? '-'} s, exit ${secs(r!.commandMs) ?? '-'} s, lost ${r!.lost ?? '-'}${r!.note ? ` (${r!.note})` : ''}`);
+      }
+      process.stdout.write(`\nrun ${run} (${opts.scenario}, writer ${opts.rate} tx/s)\n${runTable(results.filter((r) => r.run === run))}\n`);
+    }
+  } finally {
+    await worker?.stop();
+    say('\n== leaving a fresh lab up (filepos)');
+    await withLabLock(async () => { await labDown(); await labUp({ mode: 'filepos' }); }, { log: say }).catch((e) => say(`could not restore the lab: ${(e as Error).message}`));
+  }
+
+  process.stdout.write(`\nall runs (${opts.scenario})\n${runTable(results)}\n\nmedians over ok runs (times from the start of the failover command)\n${summaryTable(results)}\n`);
+  const jsonPath = opts.json ?? resolve(outDir, 'results.json');
+  writeFileSync(jsonPath, `${JSON.stringify({ scenario: opts.scenario, rate: opts.rate, writeSeconds: opts.writeSeconds, results }, null, 2)}\n`);
+  process.stdout.write(`\nlogs and results: ${outDir}${opts.json ? ` (results also in ${jsonPath})` : ''}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench/failover: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,141 @@
+// `mhaflow failover --config FILE [--dead-master HOST[:PORT]] [--new-master HOST[:PORT]] [--ignore-last-failover] [--dry-run] [--json]`:
+// start (or attach to) the failover workflow of the cluster, follow it step by step, print the outcome.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { loadClusterConfig } from '../config/load';
+import { MhaflowError, RefusedError } from '../errors';
+import { startFailover, type StartedFailover } from '../failover/start';
+import { closeClient, getClient } from '../temporal/client';
+import { uiLink } from '../temporal/config';
+import type { FailoverInput, FailoverProgress, FailoverReport, StepRecord } from '../../workflows/failover';
+
+export interface FollowOptions {
+  pollMs?: number;
+  /** Where progress lines go (default stderr). */
+  write?: (line: string) => void;
+}
+
+export interface FollowResult {
+  report: FailoverReport;
+  /** Measured here, from the command's start. */
+  cliWritableMs: number | null;
+  cliTotalMs: number;
+}
+
+const fmt = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`);
+
+/** Poll the progress query and print each step as it completes, until the workflow ends. */
+export async function followFailover(run: StartedFailover, t0: number, opts: FollowOptions = {}): Promise<FollowResult> {
+  const write = opts.write ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const printed = new Set<number>();
+  let running = '';
+  let cliWritableMs: number | null = null;
+  let done = false;
+  const result = run.handle.result().finally(() => { done = true; });
+  result.catch(() => {});
+  const show = (steps: StepRecord[]) => {
+    steps.forEach((s, i) => {
+      if (s.status === 'running' || printed.has(i)) return;
+      printed.add(i);
+      if (s.id === 'promote' && s.status === 'done' && cliWritableMs === null) cliWritableMs = Date.now() - t0;
+      write(`  ${s.status === 'done' ? '✔' : '✖'} ${s.title} (${s.ms ?? 0} ms)${s.detail ? `\n      ${s.detail}` : ''}`);
+    });
+  };
+  while (!done) {
+    const p = await run.handle.query<FailoverProgress>('progress').catch(() => null);
+    if (p) {
+      show(p.steps);
+      if (p.current && p.current !== running) { running = p.current; write(`  … ${p.current}`); }
+    }
+    await Promise.race([result.catch(() => {}), new Promise((r) => setTimeout(r, opts.pollMs ?? 200))]);
+  }
+  const report = await result;
+  show(report.steps);
+  if (cliWritableMs === null && report.timings.newMasterWritableMs !== null) cliWritableMs = Date.now() - t0;
+  return { report, cliWritableMs, cliTotalMs: Date.now() - t0 };
+}
+
+export function formatOutcome(r: FollowResult): string {
+  const rep = r.report;
+  const lines: string[] = [];
+  lines.push(rep.dryRun
+    ? `dry run of a failover of ${rep.cluster}: nothing was changed`
+    : `failover of ${rep.cluster}: ${rep.deadMaster} -> ${rep.newMaster} (${rep.mode === 'gtid' ? 'GTID' : 'file/position'} mode)`);
+  lines.push(`  new master: ${rep.newMaster ?? 'none'}${rep.newMasterReason ? ` — ${rep.newMasterReason}` : ''}`);
+  if (rep.latest) lines.push(`  latest: ${rep.latest.latest.join(', ')} at ${rep.latest.latestPosition.file}:${rep.latest.latestPosition.pos}; oldest: ${rep.latest.oldest.join(', ')} at ${rep.latest.oldestPosition.file}:${rep.latest.oldestPosition.pos}`);
+  if (rep.dryRun || rep.candidates.some((c) => !c.eligible)) {
+    lines.push('  candidates:');
+    for (const c of rep.candidates) lines.push(`    ${c.name}: ${c.eligible ? 'eligible' : `not eligible: ${c.reasons.join('; ')}`}${c.candidateMaster ? ' [candidate_master]' : ''}${c.latest ? ' [latest]' : ''}`);
+  }
+  if (rep.planSummary.length) {
+    lines.push('  plan:');
+    for (const l of rep.planSummary) lines.push(`    ${l}`);
+  }
+  const tail = rep.binlogTail;
+  if (tail) lines.push(`  dead master binlog tail: ${tail.status === 'saved' ? `${tail.transactions} transactions (${tail.bytes} bytes) saved` : tail.status === 'nothing-new' ? 'nothing beyond the latest replica' : `UNRECOVERABLE (${tail.reason})`}`);
+  if (!rep.dryRun) {
+    lines.push('  per server:');
+    for (const s of rep.servers) {
+      const parts = s.diff?.parts.map((p) => `${p.purpose} ${p.transactions}`).join(', ');
+      lines.push(`    ${s.server}${s.role === 'newMaster' ? ' (new master)' : ''}: ${s.applied ?? 0} transactions applied${s.alreadyApplied ? ` (+${s.alreadyApplied} applied before a retry)` : ''}${parts ? ` [${parts}]` : ''}${s.repointedTo ? `; replicates from ${s.repointedTo}` : ''}`);
+    }
+    lines.push(`  new master writable: ${fmt(r.cliWritableMs)} after the command started (${fmt(rep.timings.newMasterWritableMs)} into the workflow)`);
+    lines.push(`  all replicas repointed: ${fmt(rep.timings.allReplicasRepointedMs)} into the workflow; total ${fmt(rep.timings.totalMs)} (command: ${fmt(r.cliTotalMs)})`);
+  }
+  lines.push(`  unrecoverable: ${rep.unrecoverable.length ? rep.unrecoverable.join('; ') : 'nothing'}`);
+  for (const w of rep.warnings) lines.push(`  warning: ${w}`);
+  return lines.join('\n');
+}
+
+/** The failure's innermost message and type (refusals come from the workflow or an activity). */
+export function failureReason(e: unknown): { message: string; type: string | null } {
+  let cur: unknown = e instanceof WorkflowFailedError ? e.cause : e;
+  let message = cur instanceof Error ? cur.message : String(cur);
+  let type: string | null = null;
+  while (cur instanceof TemporalFailure) {
+    if (cur instanceof ApplicationFailure) { message = cur.message; type = cur.type ?? null; }
+    cur = cur.cause;
+  }
+  return { message, type };
+}
+
+export async function runFailoverCommand(client: Client, configPath: string, input: Omit<FailoverInput, 'config'>, opts: { json?: boolean; taskQueue?: string } = {}): Promise<FollowResult> {
+  const t0 = Date.now();
+  const cfg = loadClusterConfig(configPath); // validate here: clear errors before anything starts
+  const run = await startFailover(client, cfg.cluster, { config: configPath, ...input }, { taskQueue: opts.taskQueue });
+  process.stderr.write(`${run.started ? 'started' : 'attached to the running'} ${input.dryRun ? 'dry run' : 'failover'} ${run.workflowId}\n`);
+  process.stderr.write(`Temporal UI: ${uiLink(run.workflowId)}\n`);
+  try {
+    const r = await followFailover(run, t0);
+    process.stdout.write(opts.json ? `${JSON.stringify({ ...r.report, cliWritableMs: r.cliWritableMs, cliTotalMs: r.cliTotalMs }, null, 2)}\n` : `${formatOutcome(r)}\n`);
+    return r;
+  } catch (e) {
+    const { message, type } = failureReason(e);
+    const Err = type === 'RefusedError' || type === 'SafetyError' || type === 'ConfigError' ? RefusedError : MhaflowError;
+    throw new Err(`failover ${run.workflowId} ${type === 'RefusedError' ? 'refused' : 'failed'}: ${message}`, { hint: `details: ${uiLink(run.workflowId)}` });
+  }
+}
+
+export function register(program: Command): void {
+  program.command('failover')
+    .description('fail over a dead master: promote the best replica, recover every survivor (through Temporal)')
+    .requiredOption('--config <file>', 'cluster config (YAML)')
+    .option('--dead-master <host[:port]>', 'the dead master (default: the server the replicas replicate from)')
+    .option('--new-master <host[:port]>', 'promote this server if it is eligible')
+    .option('--ignore-last-failover', 'proceed even if this cluster failed over within failover.lastFailoverWindow')
+    .option('--dry-run', 'check and plan only: print the whole plan, change nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { config: string; deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean }) => {
+      const client = await getClient();
+      try {
+        await runFailoverCommand(client, resolve(o.config), {
+          ...(o.deadMaster ? { deadMaster: o.deadMaster } : {}), ...(o.newMaster ? { newMaster: o.newMaster } : {}),
+          ignoreLastFailover: Boolean(o.ignoreLastFailover), dryRun: Boolean(o.dryRun),
+        }, { json: o.json, taskQueue: process.env.MHAFLOW_TASK_QUEUE });
+      } finally {
+        await closeClient();
+      }
+    });
+}

@@ -1,0 +1,183 @@
+// Applying a diff file on its target host, exactly once across crashes:
+//  - the binlog stays ON on the target, so every applied transaction lands in the target's own binlog
+//    with its original GTID (mariadb-binlog replays SET gtid_seq_no);
+//  - before the apply began, the target's binlog coordinates were recorded (in the workflow history);
+//  - a (re)try first kills any apply session still running from an earlier attempt (it holds the SQL
+//    named lock mhaflow_apply), then counts the transactions in the target's binlog since that start,
+//    checks they are the diff's first ones (same GTIDs), and resumes at the next one with
+//    mariadb-binlog --start-position.
+import { posix } from 'node:path';
+import { BinlogReader } from '../binlog/reader';
+import { iterateTransactions } from '../binlog/transactions';
+import type { ClusterConfig, ServerConfig } from '../config/schema';
+import { resolveSecret } from '../config/secrets';
+import { ConnectionError, MhaflowError, SafetyError } from '../errors';
+import { queryOne, queryRows, showMasterStatus, type BinlogCoordinates, type Connection } from '../mysql/client';
+import type { Flavor } from '../mysql/status';
+import type { SshSession } from '../ssh/session';
+import { shellQuote } from '../ssh/quote';
+import { bufferChunks, remoteFileDigest, removeRemote, remoteSource, writeRemoteFiles } from './remote';
+
+export const APPLY_LOCK = 'mhaflow_apply';
+
+/** A diff could not be applied for a reason retrying will not fix (an SQL error in the replayed events). */
+export class DiffApplyError extends MhaflowError {
+  override readonly nonRetryable = true;
+}
+
+export interface DiffTransaction { startPos: number; gtid?: string }
+
+/** The complete transactions of a diff file, in order, with their start positions in the file. */
+export async function diffTransactions(session: SshSession, path: string): Promise<DiffTransaction[]> {
+  const src = await remoteSource(session, path);
+  try {
+    const reader = await BinlogReader.open(src, { decode: 'boundaries', verify: 'none', layout: 'relay' });
+    const out: DiffTransaction[] = [];
+    for await (const t of iterateTransactions(reader)) {
+      if (t.complete && !t.abandoned) out.push({ startPos: t.startPos, ...(t.gtid ? { gtid: t.gtid } : {}) });
+    }
+    return out;
+  } finally {
+    await src.close();
+  }
+}
+
+export function gtidOfEvent(flavor: Flavor, type: string, info: string): string | undefined {
+  if (flavor === 'mariadb') return type === 'Gtid' ? /GTID (\d+-\d+-\d+)/.exec(info)?.[1] : undefined;
+  if (type === 'Gtid') return /GTID_NEXT\s*=\s*'([^']+)'/i.exec(info)?.[1];
+  return undefined;
+}
+
+/** Transactions (their GTIDs, '' when anonymous) written to the server's binlog since `start`. */
+export async function transactionsSince(conn: Connection, flavor: Flavor, start: BinlogCoordinates): Promise<string[]> {
+  const logs = (await queryRows(conn, 'SHOW BINARY LOGS')).map((r) => String(r.Log_name));
+  const from = logs.indexOf(start.file);
+  if (from < 0) throw new SafetyError(`binlog ${start.file} recorded before the apply is gone from the target (${logs.join(', ')})`, { hint: 'someone purged the binlogs during the failover; check the target by hand' });
+  const gtids: string[] = [];
+  for (const file of logs.slice(from)) {
+    const pos = file === start.file ? start.pos : 4;
+    const rows = await queryRows(conn, `SHOW BINLOG EVENTS IN ${conn.escape(file)} FROM ${Number(pos)}`);
+    for (const r of rows) {
+      const type = String(r.Event_type);
+      if (type === 'Gtid' || type === 'Anonymous_Gtid') gtids.push(gtidOfEvent(flavor, type, String(r.Info ?? '')) ?? '');
+    }
+  }
+  return gtids;
+}
+
+/** Kill an apply session an earlier attempt left running, and wait for the lock to be free. */
+export async function fenceEarlierApply(conn: Connection): Promise<number | null> {
+  const row = await queryOne(conn, 'SELECT IS_USED_LOCK(?) AS holder', [APPLY_LOCK]);
+  const holder = row?.holder === null || row?.holder === undefined ? null : Number(row.holder);
+  if (holder !== null) await conn.query(`KILL CONNECTION ${holder}`).catch(() => {});
+  for (let i = 0; i < 100; i++) {
+    const free = await queryOne(conn, 'SELECT IS_FREE_LOCK(?) AS free', [APPLY_LOCK]);
+    if (Number(free?.free) === 1) return holder;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new ConnectionError(`the apply session ${holder} still holds ${APPLY_LOCK} after KILL`, { hint: 'retrying' });
+}
+
+/** How many of the diff's transactions the target already has, checked GTID by GTID. */
+export function alreadyApplied(diff: DiffTransaction[], since: string[], server: string): number {
+  if (since.length > diff.length) {
+    throw new SafetyError(`the target's binlog holds ${since.length} transactions since the recorded start, more than the diff's ${diff.length}`, {
+      server, hint: 'something else wrote to the target during the failover; check it by hand',
+    });
+  }
+  since.forEach((g, i) => {
+    const want = diff[i]!.gtid;
+    if (g && want && g !== want) {
+      throw new SafetyError(`transaction ${i + 1} in the target's binlog since the recorded start is ${g}, the diff's is ${want}`, {
+        server, hint: 'something else wrote to the target during the failover; check it by hand',
+      });
+    }
+  });
+  return since.length;
+}
+
+export interface ApplyOptions {
+  cfg: ClusterConfig;
+  server: ServerConfig;
+  flavor: Flavor;
+  session: SshSession;
+  conn: Connection;
+  diffPath: string;
+  sha256: string;
+  start: BinlogCoordinates;
+  heartbeat: (details?: unknown) => void;
+}
+
+export interface ApplyOutcome {
+  total: number;
+  alreadyApplied: number;
+  appliedNow: number;
+  /** The target's binlog coordinates once the diff is applied. */
+  end: BinlogCoordinates;
+}
+
+function clientCommands(server: ServerConfig, flavor: Flavor): { binlog: string; client: string } {
+  const dir = server.clientBindir ? `${server.clientBindir.replace(/\/$/, '')}/` : '';
+  return flavor === 'mariadb' ? { binlog: `${dir}mariadb-binlog`, client: `${dir}mariadb` } : { binlog: `${dir}mysqlbinlog`, client: `${dir}mysql` };
+}
+
+/** The remote pipeline: take the lock (or fail), then replay the diff from `startPos`, binlog on. */
+export function applyPipeline(o: { binlog: string; client: string; diffPath: string; cnfPath: string; startPos: number | null; extra?: string }): string {
+  const lockStmt = `SET SESSION sql_log_bin = IF(GET_LOCK('${APPLY_LOCK}', 10) = 1, 1, NULL);`;
+  const binlogCmd = [shellQuote(o.binlog), ...(o.startPos ? [`--start-position=${o.startPos}`] : []), shellQuote(o.diffPath)].join(' ');
+  const clientCmd = [shellQuote(o.client), `--defaults-extra-file=${shellQuote(o.cnfPath)}`, '--binary-mode', ...(o.extra ? [o.extra] : [])].join(' ');
+  return `{ echo ${shellQuote(lockStmt)}; ${binlogCmd}; } | ${clientCmd}`;
+}
+
+const CONNECTION_ERRNOS = new Set([1040, 1053, 1927, 2002, 2003, 2006, 2013, 2026]);
+
+export function applyFailure(stderr: string, server: string): MhaflowError {
+  const m = /ERROR (\d+)[^\n]*/.exec(stderr);
+  const text = (m?.[0] ?? stderr.trim()).slice(0, 600);
+  if (m && !CONNECTION_ERRNOS.has(Number(m[1]))) {
+    return new DiffApplyError(`replaying the diff failed: ${text}`, { server, hint: 'the transactions before it are applied; inspect the diff file with mariadb-binlog and fix the target by hand' });
+  }
+  return new ConnectionError(`replaying the diff was interrupted: ${text}`, { server, hint: 'retried: it resumes at the next unapplied transaction' });
+}
+
+async function writeDefaultsFile(o: ApplyOptions): Promise<string> {
+  const cnfPath = posix.join(posix.dirname(o.diffPath), `apply-${o.server.name}.cnf`);
+  const pw = resolveSecret(o.cfg.mysql.password, 'mysql.password');
+  const text = `[client]\nuser=${o.cfg.mysql.user}\npassword="${pw.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\nhost=${o.server.host}\nport=${o.server.port}\n`;
+  await writeRemoteFiles([{ session: o.session, path: cnfPath, mode: 0o600 }], bufferChunks(Buffer.from(text)));
+  return cnfPath;
+}
+
+export async function applyDiff(o: ApplyOptions): Promise<ApplyOutcome> {
+  await fenceEarlierApply(o.conn);
+  const digest = await remoteFileDigest(o.session, o.diffPath);
+  if (!digest || digest.sha256 !== o.sha256) {
+    throw new SafetyError(`diff file ${o.diffPath} ${digest ? `has sha256 ${digest.sha256}, expected ${o.sha256}` : 'is missing'}`, {
+      server: o.server.name, hint: 'the diff file was changed or removed on the target since it was generated',
+    });
+  }
+  const diff = await diffTransactions(o.session, o.diffPath);
+  const done = alreadyApplied(diff, await transactionsSince(o.conn, o.flavor, o.start), o.server.name);
+  if (done < diff.length) await runPipeline(o, diff[done]!.startPos, done);
+  const after = alreadyApplied(diff, await transactionsSince(o.conn, o.flavor, o.start), o.server.name);
+  if (after !== diff.length) {
+    throw new ConnectionError(`after the replay the target holds ${after} of the diff's ${diff.length} transactions`, { server: o.server.name });
+  }
+  const end = await showMasterStatus(o.conn);
+  if (!end) throw new SafetyError('the target has no binlog after the apply', { server: o.server.name });
+  return { total: diff.length, alreadyApplied: done, appliedNow: diff.length - done, end };
+}
+
+async function runPipeline(o: ApplyOptions, startPos: number, done: number): Promise<void> {
+  const cnfPath = await writeDefaultsFile(o);
+  const timer = setInterval(() => o.heartbeat({ phase: 'replaying', from: done }), 1000);
+  try {
+    const cmds = clientCommands(o.server, o.flavor);
+    const script = applyPipeline({ ...cmds, diffPath: o.diffPath, cnfPath, startPos: done > 0 ? startPos : null, extra: o.server.mysqlClientOptions });
+    const r = await o.session.exec(['bash', '-o', 'pipefail', '-c', script]);
+    if (r.code !== 0) throw applyFailure(r.stderr, o.server.name);
+  } finally {
+    clearInterval(timer);
+    await removeRemote(o.session, cnfPath);
+  }
+}

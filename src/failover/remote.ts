@@ -1,0 +1,162 @@
+// Remote files for a failover: SSH sessions per host (one per activity, reused), the run directory
+// on each host, streamed atomic writes over SFTP with a sha256, and reading remote files as ByteSources.
+// Adapter over src/ssh and src/binlog/source until src/binlog/ship.ts lands.
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { SftpFileSource, type ByteSource } from '../binlog/source';
+import type { ClusterConfig, ServerConfig } from '../config/schema';
+import { ConfigError } from '../errors';
+import { openSsh, type SshSession } from '../ssh/session';
+
+export function serverByName(cfg: ClusterConfig, name: string): ServerConfig {
+  const s = cfg.servers.find((x) => x.name === name);
+  if (!s) throw new ConfigError(`no server named ${name} in cluster ${cfg.cluster}`);
+  return s;
+}
+
+/** Where this failover's files live on a host: <remoteWorkdir>/<runKey>. */
+export function runDir(cfg: ClusterConfig, server: ServerConfig, runKey: string): string {
+  return posix.join(server.remoteWorkdir ?? cfg.workdirs.remote, runKey);
+}
+
+/** SSH sessions opened on demand during one activity, closed together. */
+export class SshPool {
+  private sessions = new Map<string, Promise<SshSession>>();
+  constructor(readonly cfg: ClusterConfig, private readonly timeoutMs?: number) {}
+
+  get(server: ServerConfig | string): Promise<SshSession> {
+    const s = typeof server === 'string' ? serverByName(this.cfg, server) : server;
+    let p = this.sessions.get(s.name);
+    if (!p) {
+      p = openSsh(this.cfg, s, this.timeoutMs ? { timeoutMs: this.timeoutMs } : {});
+      p.catch(() => this.sessions.delete(s.name));
+      this.sessions.set(s.name, p);
+    }
+    return p;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));
+  }
+}
+
+export async function withPool<T>(cfg: ClusterConfig, fn: (pool: SshPool) => Promise<T>, timeoutMs?: number): Promise<T> {
+  const pool = new SshPool(cfg, timeoutMs);
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+type Sftp = Awaited<ReturnType<SshSession['sftp']>>;
+
+function sftpCall<T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
+}
+
+const exists = (sftp: Sftp, path: string) => sftpCall<unknown>((cb) => sftp.stat(path, cb)).then(() => true, () => false);
+
+/** mkdir -p over SFTP (an SSH exec costs a session setup, ~80 ms on the lab; SFTP calls are a round trip). */
+export async function mkdirRemote(s: SshSession, dir: string): Promise<void> {
+  const sftp = await s.sftp();
+  if (await exists(sftp, dir)) return;
+  const parts = dir.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const p = `/${parts.slice(0, i).join('/')}`;
+    if (await exists(sftp, p)) continue;
+    await sftpCall<void>((cb) => sftp.mkdir(p, { mode: 0o700 }, cb)).catch(async (e) => {
+      if (!(await exists(sftp, p))) throw e;
+    });
+  }
+}
+
+/** A remote file's sha256 and size, or null when it does not exist (read over SFTP, hashed here). */
+export async function remoteFileDigest(s: SshSession, path: string): Promise<{ sha256: string; bytes: number } | null> {
+  const sftp = await s.sftp();
+  if (!(await exists(sftp, path))) return null;
+  const src = await remoteSource(s, path);
+  try {
+    const size = await src.size();
+    const hash = createHash('sha256');
+    for await (const b of rangeChunks(src, 0, size, 4 << 20)) hash.update(b);
+    return { sha256: hash.digest('hex'), bytes: size };
+  } finally {
+    await src.close();
+  }
+}
+
+export async function removeRemote(s: SshSession, path: string): Promise<void> {
+  const sftp = await s.sftp();
+  await sftpCall<void>((cb) => sftp.unlink(path, cb)).catch(() => {});
+}
+
+export interface WrittenFile { path: string; sha256: string; bytes: number }
+
+/**
+ * Write a remote file from a stream of chunks, atomically (a temporary name, then rename), computing
+ * the sha256 on the way. Several targets can be written from one pass (the dead master's tail).
+ */
+export async function writeRemoteFiles(targets: { session: SshSession; path: string; mode?: number }[], chunks: AsyncIterable<Buffer>): Promise<WrittenFile[]> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const streams = await Promise.all(targets.map(async (t) => {
+    await mkdirRemote(t.session, posix.dirname(t.path));
+    const sftp = await t.session.sftp();
+    const tmp = `${t.path}.tmp`;
+    const ws = sftp.createWriteStream(tmp, { mode: t.mode ?? 0o600 });
+    const failed = new Promise<never>((_, reject) => ws.on('error', reject));
+    failed.catch(() => {});
+    return { t, sftp, tmp, ws, failed };
+  }));
+  const writeAll = (buf: Buffer) => Promise.all(streams.map((s) => new Promise<void>((resolve, reject) => {
+    const ok = s.ws.write(buf, (err) => (err ? reject(err) : undefined));
+    if (ok) resolve(); else s.ws.once('drain', resolve);
+    s.failed.catch(reject);
+  })));
+  for await (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    hash.update(chunk);
+    bytes += chunk.length;
+    await writeAll(chunk);
+  }
+  await Promise.all(streams.map((s) => new Promise<void>((resolve, reject) => {
+    s.ws.on('close', () => resolve());
+    s.failed.catch(reject);
+    s.ws.end();
+  })));
+  await Promise.all(streams.map((s) => sftpCall<void>((cb) => s.sftp.ext_openssh_rename(s.tmp, s.t.path, cb))));
+  const sha256 = hash.digest('hex');
+  return targets.map((t) => ({ path: t.path, sha256, bytes }));
+}
+
+export async function* bufferChunks(...bufs: Buffer[]): AsyncGenerator<Buffer> {
+  for (const b of bufs) yield b;
+}
+
+/** A small remote text file (an index file). */
+export async function readRemoteText(s: SshSession, path: string): Promise<string> {
+  const sftp = await s.sftp();
+  return (await sftpCall<Buffer>((cb) => sftp.readFile(path, cb))).toString('utf8');
+}
+
+export async function remoteSource(s: SshSession, path: string): Promise<ByteSource> {
+  return new SftpFileSource(await s.sftp(), path, { name: `${s.target.name}:${path}` });
+}
+
+/** Files named in a binlog/relay-log index, as absolute paths (entries may be relative to the index's directory). */
+export function parseIndexFile(text: string, indexPath: string): string[] {
+  const dir = posix.dirname(indexPath);
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => (posix.isAbsolute(l) ? l : posix.join(dir, l)));
+}
+
+/** Read [start, end) of a source in chunks. */
+export async function* rangeChunks(src: ByteSource, start: number, end: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
+  for (let p = start; p < end; p += chunk) {
+    const b = await src.read(p, Math.min(chunk, end - p));
+    if (b.length === 0) break;
+    yield b;
+  }
+}

@@ -1,0 +1,51 @@
+// A worker killed (SIGKILL) in the middle of applying the new master's diff: another worker takes the
+// step over and the diff is applied exactly once (resumed from the target's own binlog).
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { startFailover } from '../../src/failover/start';
+import { injectFault } from '../../src/lab/faults';
+import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
+import type { FailoverReport } from '../../workflows/failover';
+import {
+  assertSurvivorsHold, logFailover, resetLab, resultOf, spawnWorker, startWriter, testConfig, uniqueCluster, waitProgress, type WorkerProcess,
+} from './harness';
+
+const workers: WorkerProcess[] = [];
+let connection: Connection | undefined;
+after(async () => { for (const w of workers) w.kill(); await connection?.close(); });
+
+describe('failover durability', () => {
+  it('kill -9 of the worker while the new master applies its diff: resumed elsewhere, applied exactly once', async () => {
+    const lab = await resetLab('filepos');
+    const cfg = testConfig(lab.cfg, uniqueCluster('fo-crash'));
+    const writer = startWriter(cfg);
+    await writer.waitAcked(150);
+    for (const r of ['db2', 'db3', 'db4']) await injectFault('stop-io', r);
+    await writer.waitAcked(900);
+    await injectFault('kill-mysqld', 'db1');
+    await writer.stop();
+
+    const taskQueue = `mhaflow-crash-${process.pid}-${Date.now().toString(36)}`;
+    const first = await spawnWorker(taskQueue);
+    workers.push(first);
+    connection = await Connection.connect({ address: temporalAddress() });
+    const client = new Client({ connection, namespace: temporalNamespace() });
+    const t0 = Date.now();
+    const { handle } = await startFailover(client, cfg.cluster, { config: cfg as unknown as Record<string, unknown> }, { taskQueue });
+    const p = await waitProgress(handle, (x) => x.steps.some((s) => s.id.startsWith('apply-') && s.status === 'running'));
+    const applying = p.steps.find((s) => s.id.startsWith('apply-') && s.status === 'running')!.id;
+    await new Promise((r) => setTimeout(r, 400));
+    first.kill();
+    await first.exited;
+    const killedAt = Date.now() - t0;
+    workers.push(await spawnWorker(taskQueue));
+    const report = await resultOf<FailoverReport>(handle, 120_000);
+    logFailover({ report, ms: Date.now() - t0, workflowId: handle.workflowId });
+    process.stderr.write(`  worker killed at ${killedAt} ms during ${applying}\n`);
+    const target = report.servers.find((s) => `apply-${s.server}` === applying)!;
+    assert.equal((target.applied ?? 0) + (target.alreadyApplied ?? 0), target.diff!.transactions, 'every transaction of the diff applied once');
+    assert.ok((target.alreadyApplied ?? 0) > 0, 'the retry found transactions the killed attempt had applied');
+    await assertSurvivorsHold(cfg, ['db2', 'db3', 'db4'], writer.acked());
+  });
+});
