@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { startFailover } from '../../src/failover/start';
+import type { ClusterConfig, ServerConfig } from '../../src/config/schema';
 import { injectFault } from '../../src/lab/faults';
+import { waitFor } from '../../src/lab/system';
+import { queryOne, withConnection } from '../../src/mysql/client';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import type { FailoverReport } from '../../workflows/failover';
 import {
@@ -12,6 +15,10 @@ import {
 } from './harness';
 
 const workers: WorkerProcess[] = [];
+
+async function binlogGtid(cfg: ClusterConfig, server: ServerConfig): Promise<string> {
+  return withConnection(cfg, server, async (c) => String((await queryOne(c, 'SELECT @@gtid_binlog_pos AS g'))!.g));
+}
 let connection: Connection | undefined;
 after(async () => { for (const w of workers) w.kill(); await connection?.close(); });
 
@@ -35,7 +42,10 @@ describe('failover durability', () => {
     const { handle } = await startFailover(client, cfg.cluster, { config: cfg as unknown as Record<string, unknown> }, { taskQueue });
     const p = await waitProgress(handle, (x) => x.steps.some((s) => s.id.startsWith('apply-') && s.status === 'running'));
     const applying = p.steps.find((s) => s.id.startsWith('apply-') && s.status === 'running')!.id;
-    await new Promise((r) => setTimeout(r, 400));
+    // Kill only once the target's own binlog shows the apply under way (a fixed delay is a race on a busy machine).
+    const targetServer = cfg.servers.find((s) => `apply-${s.name}` === applying)!;
+    const gtidAtStart = await binlogGtid(cfg, targetServer);
+    await waitFor(`${targetServer.name} to apply its first diff transactions`, async () => (await binlogGtid(cfg, targetServer)) !== gtidAtStart, 30_000, 10);
     first.kill();
     await first.exited;
     const killedAt = Date.now() - t0;

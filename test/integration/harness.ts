@@ -72,25 +72,13 @@ export async function startTemporal(opts: { identity?: string; maxCachedWorkflow
 // ---------------------------------------------------------------------------------------------
 // The lab
 
-/**
- * labDown + labUp in a mode. With MHAFLOW_LAB_NET set to another /24 than 127.0.0 (a private lab beside
- * the shared one), the lab's users are re-granted for that network (lab.ts grants 127.0.0.% only).
- */
+/** labDown + labUp in a mode, then wait until the replicas have the writer's tables. */
 export async function resetLab(mode: LabMode): Promise<{ configPath: string; cfg: ClusterConfig }> {
   await labDown({ keepAliases: true });
   const r = await labUp({ mode });
-  await fixGrantsForNet();
   const cfg = loadClusterConfig(r.configPath);
   await waitReplicating(cfg);
   return { configPath: r.configPath, cfg };
-}
-
-async function fixGrantsForNet(): Promise<void> {
-  const net = labAddresses()[0]!.replace(/\.\d+$/, '');
-  if (net === '127.0.0') return;
-  const users = ['mhaflow', 'repl', 'app'];
-  const sql = `SET sql_log_bin=0; RENAME USER ${users.map((u) => `'${u}'@'127.0.0.%' TO '${u}'@'${net}.%'`).join(', ')}`;
-  await Promise.all(labHosts().map((h) => rootSql(h, sql, { allowFail: true })));
 }
 
 async function waitReplicating(cfg: ClusterConfig, timeoutMs = 20_000): Promise<void> {
