@@ -7,17 +7,10 @@ import { isIP } from 'node:net';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { ConfigError, errorMessage, MhaflowError } from '../errors';
 import { queryOne, queryRows, readServerState, withConnection, type Connection, type ServerState } from './client';
-import { normalizeReplicaStatus, type ReplicaStatus } from './status';
+import { normalizeReplicaStatus, type ReplicaStatus, type ReplicationFilters } from './status';
 
 /** The six Replicate_* filters, each as the server reports it (comma-separated). */
-export interface FilterSet {
-  replicateDoDb: string;
-  replicateIgnoreDb: string;
-  replicateDoTable: string;
-  replicateIgnoreTable: string;
-  replicateWildDoTable: string;
-  replicateWildIgnoreTable: string;
-}
+export type FilterSet = ReplicationFilters;
 
 export interface ReplUserGrant {
   /** user@host rows found for the configured replication user. */

@@ -3,7 +3,17 @@
 
 export type Flavor = 'mysql' | 'mariadb';
 
-export interface ReplicaStatus {
+/** The six Replicate_* filters of SHOW REPLICA STATUS, each as a comma-separated list. */
+export interface ReplicationFilters {
+  replicateDoDb: string;
+  replicateIgnoreDb: string;
+  replicateDoTable: string;
+  replicateIgnoreTable: string;
+  replicateWildDoTable: string;
+  replicateWildIgnoreTable: string;
+}
+
+export interface ReplicaStatus extends ReplicationFilters {
   sourceHost: string;
   sourcePort: number;
   sourceUser: string;
@@ -34,12 +44,6 @@ export interface ReplicaStatus {
   executedGtidSet?: string;
   /** MariaDB only: Gtid_IO_Pos. */
   gtidIoPos?: string;
-  replicateDoDb: string;
-  replicateIgnoreDb: string;
-  replicateDoTable: string;
-  replicateIgnoreTable: string;
-  replicateWildDoTable: string;
-  replicateWildIgnoreTable: string;
   sqlDelay: number;
   channelName?: string;
   connectionName?: string;

@@ -167,15 +167,9 @@ export type LatestBaseDecision =
 // ---------------------------------------------------------------------------------------------
 // Candidates and the new master (candidates.ts)
 
-/** The six Replicate_* filters of SHOW REPLICA STATUS, each a normalised comma-separated list. */
-export interface ReplicationFilters {
-  replicateDoDb: string;
-  replicateIgnoreDb: string;
-  replicateDoTable: string;
-  replicateIgnoreTable: string;
-  replicateWildDoTable: string;
-  replicateWildIgnoreTable: string;
-}
+/** The six Replicate_* filters (defined once, with the replica status they come from). */
+import type { ReplicationFilters } from '../mysql/status';
+export type { ReplicationFilters };
 
 export interface CandidateAssessment {
   name: string;
