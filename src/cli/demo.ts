@@ -1,6 +1,6 @@
 // `mhaflow demo`: the README's main command. A real failover on the embedded lab, end to end:
 // lab up, Temporal up, a worker, a writer at 200 tx/s, kill the master, fail over, verify every id.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 
@@ -47,13 +47,23 @@ async function demo(mode: LabMode): Promise<void> {
   say(`topology before the failover:\n${formatTopology({ cluster: cfg.cluster, probes, roles: decideRoles(probes) })}`);
 
   const logFile = join(labPaths().root, 'demo-writer.log');
+  writeFileSync(logFile, ''); // the lab is fresh: so is the oracle
   const writerStop = new AbortController();
   say(`writer: 200 transactions/s through the master, acknowledged ids logged to ${logFile}`);
   const writer = runWriter({
     cfg, user: 'app', password: readFileSync(join(labPaths().secretsDir, 'app.pw'), 'utf8').trim(), rate: 200, logFile, signal: writerStop.signal,
     startId: Date.now() * 10, onEvent: (e) => say(`writer: ${e}`),
   });
-  await sleep(4000);
+  await sleep(2500);
+  // Make the failover earn its keep: db3 stops receiving first (it will need a read_diff from the latest
+  // replica's relay log), then every replica stops (the last transactions exist only in the dead master's binlog).
+  const [, , db3] = cfg.servers;
+  say(`FAULT: ${db3!.name} stops receiving (IO thread stopped): it falls behind the other replicas`);
+  await injectFault('stop-io', db3!.name);
+  await sleep(1000);
+  for (const r of cfg.servers.slice(1)) if (r !== db3) await injectFault('stop-io', r.name);
+  say('FAULT: every replica stops receiving: what the master commits now exists only in its own binlog');
+  await sleep(500);
   const master = cfg.servers[0]!;
   say(`FAULT: kill -9 mariadbd on the master ${master.name} (${master.host}); its host stays reachable over SSH`);
   await injectFault('kill-mysqld', master.name);

@@ -121,9 +121,20 @@ function clientCommands(server: ServerConfig, flavor: Flavor): { binlog: string;
   return flavor === 'mariadb' ? { binlog: `${dir}mariadb-binlog`, client: `${dir}mariadb` } : { binlog: `${dir}mysqlbinlog`, client: `${dir}mysql` };
 }
 
-/** The remote pipeline: take the lock (or fail), then replay the diff from `startPos`, binlog on. */
-export function applyPipeline(o: { binlog: string; client: string; diffPath: string; cnfPath: string; startPos: number | null; extra?: string }): string {
-  const lockStmt = `SET SESSION sql_log_bin = IF(GET_LOCK('${APPLY_LOCK}', 10) = 1, 1, NULL);`;
+/** The target's executed GTID state as one line (MySQL's gtid_executed has newlines). */
+export function gtidStateExpr(flavor: Flavor): string {
+  return `REPLACE(${flavor === 'mariadb' ? '@@GLOBAL.gtid_binlog_pos' : '@@GLOBAL.gtid_executed'}, CHAR(10), '')`;
+}
+
+/**
+ * The remote pipeline: take the lock (or fail), then replay the diff from `startPos`, binlog on.
+ * With `expect`, the locked session also checks that the target's GTID state is still the one the resume
+ * point was counted from: an earlier attempt that was not dead (its worker only lost Temporal) and starts
+ * its replay late, after this one applied everything, fails there instead of applying twice.
+ */
+export function applyPipeline(o: { binlog: string; client: string; diffPath: string; cnfPath: string; startPos: number | null; extra?: string; expect?: { expr: string; value: string } }): string {
+  const ok = o.expect && /^[0-9A-Za-z:,\-]*$/.test(o.expect.value) ? ` AND ${o.expect.expr} = '${o.expect.value}'` : '';
+  const lockStmt = `SET SESSION sql_log_bin = IF(GET_LOCK('${APPLY_LOCK}', 10) = 1${ok}, 1, NULL);`;
   const binlogCmd = [shellQuote(o.binlog), ...(o.startPos ? [`--start-position=${o.startPos}`] : []), shellQuote(o.diffPath)].join(' ');
   const clientCmd = [shellQuote(o.client), `--defaults-extra-file=${shellQuote(o.cnfPath)}`, '--binary-mode', ...(o.extra ? [o.extra] : [])].join(' ');
   return `{ echo ${shellQuote(lockStmt)}; ${binlogCmd}; } | ${clientCmd}`;
@@ -134,6 +145,11 @@ const CONNECTION_ERRNOS = new Set([1040, 1053, 1927, 2002, 2003, 2006, 2013, 202
 export function applyFailure(stderr: string, server: string): MhaflowError {
   const m = /ERROR (\d+)[^\n]*/.exec(stderr);
   const text = (m?.[0] ?? stderr.trim()).slice(0, 600);
+  if (/sql_log_bin/.test(m?.[0] ?? '')) {
+    return new ConnectionError(`the apply session could not start: the apply lock is held or the target's binlog moved since the resume point was counted (${text})`, {
+      server, hint: 'retried: it recounts what the target holds and resumes from there',
+    });
+  }
   if (m && !CONNECTION_ERRNOS.has(Number(m[1]))) {
     return new DiffApplyError(`replaying the diff failed: ${text}`, { server, hint: 'the transactions before it are applied; inspect the diff file with mariadb-binlog and fix the target by hand' });
   }
@@ -157,8 +173,11 @@ export async function applyDiff(o: ApplyOptions): Promise<ApplyOutcome> {
     });
   }
   const diff = await diffTransactions(o.session, o.diffPath);
+  // The GTID state first, then the count: anything applied in between makes the replay refuse to start.
+  const expr = gtidStateExpr(o.flavor);
+  const state = String((await queryOne(o.conn, `SELECT ${expr} AS g`))?.g ?? '');
   const done = alreadyApplied(diff, await transactionsSince(o.conn, o.flavor, o.start), o.server.name);
-  if (done < diff.length) await runPipeline(o, diff[done]!.startPos, done);
+  if (done < diff.length) await runPipeline(o, diff[done]!.startPos, done, { expr, value: state });
   const after = alreadyApplied(diff, await transactionsSince(o.conn, o.flavor, o.start), o.server.name);
   if (after !== diff.length) {
     throw new ConnectionError(`after the replay the target holds ${after} of the diff's ${diff.length} transactions`, { server: o.server.name });
@@ -168,12 +187,12 @@ export async function applyDiff(o: ApplyOptions): Promise<ApplyOutcome> {
   return { total: diff.length, alreadyApplied: done, appliedNow: diff.length - done, end };
 }
 
-async function runPipeline(o: ApplyOptions, startPos: number, done: number): Promise<void> {
+async function runPipeline(o: ApplyOptions, startPos: number, done: number, expect: { expr: string; value: string }): Promise<void> {
   const cnfPath = await writeDefaultsFile(o);
   const timer = setInterval(() => o.heartbeat({ phase: 'replaying', from: done }), 1000);
   try {
     const cmds = clientCommands(o.server, o.flavor);
-    const script = applyPipeline({ ...cmds, diffPath: o.diffPath, cnfPath, startPos: done > 0 ? startPos : null, extra: o.server.mysqlClientOptions });
+    const script = applyPipeline({ ...cmds, diffPath: o.diffPath, cnfPath, startPos: done > 0 ? startPos : null, extra: o.server.mysqlClientOptions, expect });
     const r = await o.session.exec(['bash', '-o', 'pipefail', '-c', script]);
     if (r.code !== 0) throw applyFailure(r.stderr, o.server.name);
   } finally {

@@ -1,7 +1,7 @@
 // Remote files for a failover: SSH sessions per host (one per activity, reused), the run directory
 // on each host, streamed atomic writes over SFTP with a sha256, and reading remote files as ByteSources.
 // Adapter over src/ssh and src/binlog/source until src/binlog/ship.ts lands.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { SftpFileSource, type ByteSource } from '../binlog/source';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
@@ -97,7 +97,8 @@ export interface WrittenFile { path: string; sha256: string; bytes: number }
 
 /**
  * Write a remote file from a stream of chunks, atomically (a temporary name, then rename), computing
- * the sha256 on the way. Several targets can be written from one pass (the dead master's tail).
+ * the sha256 on the way. Several targets can be written from one pass (the dead master's tail). A retry
+ * writes the same bytes again (the contents are deterministic) and renames over the earlier file.
  */
 export async function writeRemoteFiles(targets: { session: SshSession; path: string; mode?: number }[], chunks: AsyncIterable<Buffer>): Promise<WrittenFile[]> {
   const hash = createHash('sha256');
@@ -105,7 +106,9 @@ export async function writeRemoteFiles(targets: { session: SshSession; path: str
   const streams = await Promise.all(targets.map(async (t) => {
     await mkdirRemote(t.session, posix.dirname(t.path));
     const sftp = await t.session.sftp();
-    const tmp = `${t.path}.tmp`;
+    // A name of this attempt's own: an earlier attempt of the same step still writing (its worker lost
+    // contact with Temporal, not dead) must not write into the file this one renames.
+    const tmp = `${t.path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     const ws = sftp.createWriteStream(tmp, { mode: t.mode ?? 0o600 });
     const failed = new Promise<never>((_, reject) => ws.on('error', reject));
     failed.catch(() => {});

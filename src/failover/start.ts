@@ -26,6 +26,9 @@ export async function startFailover(client: Client, cluster: string, input: Fail
     workflowId,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    // A worker killed while it runs a workflow task: another gets the task after this (default 10 s).
+    // The failover's tasks take milliseconds (a full replay included).
+    workflowTaskTimeout: '3s',
     typedSearchAttributes: [{ key: failoverClusterKey, value: cluster }],
     staticSummary: `${input.dryRun ? 'dry run of a ' : ''}failover of cluster ${cluster}${input.deadMaster ? ` (dead master ${input.deadMaster})` : ''}`,
     staticDetails: `dead master: ${input.deadMaster ?? 'detected'}\nnew master: ${input.newMaster ?? 'chosen'}\nignore last failover: ${Boolean(input.ignoreLastFailover)}`,
