@@ -114,7 +114,7 @@ export async function runFailoverCommand(client: Client, configPath: string, inp
   } catch (e) {
     const { message, type } = failureReason(e);
     const Err = type === 'RefusedError' || type === 'SafetyError' || type === 'ConfigError' ? RefusedError : MhaflowError;
-    throw new Err(`failover ${run.workflowId} ${type === 'RefusedError' ? 'refused' : 'failed'}: ${message}`, { hint: `details: ${uiLink(run.workflowId)}` });
+    throw new Err(`failover ${run.workflowId} ${type === 'RefusedError' ? 'refused' : 'failed'}: ${message}\n  details: ${uiLink(run.workflowId)}`);
   }
 }
 
