@@ -1,4 +1,5 @@
 // Activities throw typed errors; Temporal must know which ones retrying cannot fix.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { MhaflowError } from '../src/errors';
 
@@ -16,12 +17,25 @@ export function toActivityFailure(err: unknown): unknown {
   return err;
 }
 
-/** Run an activity body, converting its errors. */
+/** How often every activity heartbeats while it runs (worker/worker.ts lets each one through to the server). */
+export const HEARTBEAT_EVERY_MS = 1000;
+
+/**
+ * Run an activity body, converting its errors, and heartbeating while it runs: every failover activity
+ * has a short heartbeatTimeout, so a worker killed in the middle of any step (short or long) is noticed
+ * within seconds and the step is retried on another worker. Outside an activity (a direct call) no heartbeat.
+ */
 export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  let ctx: Context | undefined;
+  try { ctx = Context.current(); } catch { ctx = undefined; }
+  const beat = ctx ? setInterval(() => { try { ctx!.heartbeat(); } catch { /* completed or cancelled */ } }, HEARTBEAT_EVERY_MS) : undefined;
+  beat?.unref();
   try {
     return await fn();
   } catch (e) {
     throw toActivityFailure(e);
+  } finally {
+    if (beat) clearInterval(beat);
   }
 }
 

@@ -15,6 +15,7 @@ export interface WorkerOptions {
   shutdownGraceTime?: Duration;
   /** Force replay of every workflow task (tests: catches nondeterminism early). */
   maxCachedWorkflows?: number;
+  stickyQueueScheduleToStartTimeout?: Duration;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -47,5 +48,12 @@ export async function createWorker(opts: WorkerOptions = {}): Promise<Worker> {
     // Let a running activity finish its step on SIGTERM; past this it is cancelled and retried elsewhere.
     shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
     maxCachedWorkflows: opts.maxCachedWorkflows,
+    // A killed worker's cached workflows: their next task waits this long on its sticky queue before any
+    // other worker gets it (with a full replay). The SDK's 10 s would add 10 s to every crash.
+    stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeout ?? '1s',
+    // Activities heartbeat every second; send each to the server (the default throttle is 80% of the
+    // heartbeatTimeout), so a short heartbeatTimeout detects a killed worker fast without false alarms.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
   });
 }

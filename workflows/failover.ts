@@ -96,10 +96,17 @@ export const MhaflowPhase = defineSearchAttributeKey('MhaflowPhase', 'KEYWORD');
 
 const NON_RETRYABLE = ['ConfigError', 'SafetyError', 'RefusedError', 'HookError', 'DiffApplyError'];
 const retry: RetryPolicy = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE };
-const QUICK: ActivityOptions = { startToCloseTimeout: '60s', retry };
-/** Long steps heartbeat: a killed worker's step is retried elsewhere within ~10 s. */
-const LONG: ActivityOptions = { startToCloseTimeout: '2h', heartbeatTimeout: '10s', retry };
-const HOOK: ActivityOptions = { startToCloseTimeout: '15m', retry: { ...retry, maximumAttempts: 3 } };
+/**
+ * Every activity heartbeats each second while it runs (activities/failure.ts guarded()), so a worker
+ * killed at any instant of any step is detected after at most HEARTBEAT_TIMEOUT and the step is retried
+ * (on another worker if there is one) at once: a crash costs seconds, not the startToCloseTimeout.
+ * The worker sends them to the server every second (worker/worker.ts maxHeartbeatThrottleInterval), so a
+ * live worker has 3 s of slack before a spurious timeout (which is safe anyway: every step re-runs safely).
+ */
+const HEARTBEAT_TIMEOUT = '4s';
+const QUICK: ActivityOptions = { startToCloseTimeout: '60s', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry };
+const LONG: ActivityOptions = { startToCloseTimeout: '2h', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry };
+const HOOK: ActivityOptions = { startToCloseTimeout: '15m', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: { ...retry, maximumAttempts: 3 } };
 
 const quick = proxyActivities<typeof activities>(QUICK);
 const long = proxyActivities<typeof activities>(LONG);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConnectionError, SafetyError } from '../../src/errors';
-import { alreadyApplied, applyFailure, applyPipeline, DiffApplyError, gtidOfEvent } from '../../src/failover/apply';
+import { alreadyApplied, applyFailure, applyPipeline, DiffApplyError, gtidOfEvent, gtidStateExpr } from '../../src/failover/apply';
 
 const diff = [{ startPos: 256, gtid: '0-11-5' }, { startPos: 700, gtid: '0-11-6' }, { startPos: 1200, gtid: '0-11-7' }];
 
@@ -38,6 +38,8 @@ describe('applyPipeline', () => {
     const cmd = applyPipeline({ binlog: 'mariadb-binlog', client: 'mariadb', diffPath: '/w/run 1/diff-db2.binlog', cnfPath: '/w/run 1/apply.cnf', startPos: 700 });
     assert.equal(cmd, `{ echo 'SET SESSION sql_log_bin = IF(GET_LOCK('\\''mhaflow_apply'\\'', 10) = 1, 1, NULL);'; mariadb-binlog --start-position=700 '/w/run 1/diff-db2.binlog'; } | mariadb --defaults-extra-file='/w/run 1/apply.cnf' --binary-mode`);
     assert.doesNotMatch(applyPipeline({ binlog: 'b', client: 'c', diffPath: 'd', cnfPath: 'e', startPos: null }), /start-position/);
+    const fenced = applyPipeline({ binlog: 'b', client: 'c', diffPath: 'd', cnfPath: 'e', startPos: null, expect: { expr: gtidStateExpr('mariadb'), value: '0-11-5,1-12-9' } });
+    assert.match(fenced, /GET_LOCK\('\\''mhaflow_apply'\\'', 10\) = 1 AND REPLACE\(@@GLOBAL.gtid_binlog_pos, CHAR\(10\), '\\'''\\''\) = '\\''0-11-5,1-12-9'\\''/);
   });
 });
 
@@ -47,5 +49,7 @@ describe('applyFailure', () => {
     assert.ok(applyFailure('ERROR 2013 (HY000) at line 40: Lost connection to server during query', 'db2') instanceof ConnectionError);
     assert.ok(applyFailure('ERROR 1927 (70100) at line 12: Connection was killed', 'db2') instanceof ConnectionError);
     assert.ok(applyFailure('bash: mariadb-binlog: command not found', 'db2') instanceof ConnectionError);
+    // The lock taken elsewhere, or the target's GTID state moved since the count: recount and retry.
+    assert.ok(applyFailure("ERROR 1231 (42000) at line 1: Variable 'sql_log_bin' can't be set to the value of 'NULL'", 'db2') instanceof ConnectionError);
   });
 });
