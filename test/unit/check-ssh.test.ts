@@ -6,18 +6,11 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Server, utils } from 'ssh2';
+import type { Server } from 'ssh2';
+import { keyPair, startFakeSshServer } from './fake-ssh';
 import { parseClusterConfig } from '../../src/config/load';
 import { checkSshHost, parseRemoteCheck, remoteCheckScript, type SshCheckTarget } from '../../src/ssh/check';
 
-function keyPair(): { priv: string; pubBlob: Buffer; pubLine: string } {
-  const pem = utils.generateKeyPairSync('ed25519').private;
-  const parsed = utils.parseKey(pem);
-  if (parsed instanceof Error) throw parsed;
-  const k = Array.isArray(parsed) ? parsed[0]! : parsed;
-  const blob = k.getPublicSSH();
-  return { priv: pem, pubBlob: blob, pubLine: `ssh-ed25519 ${blob.toString('base64')}` };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'mhaflow-checkssh-'));
 const binlogDir = join(dir, "bin logs (it's)");
@@ -81,29 +74,19 @@ describe('checkSshHost against an in-process SSH server', () => {
   let sftpEnabled = true;
 
   before(async () => {
-    server = new Server({ hostKeys: [hostKey.priv] }, (client) => {
-      client.on('error', () => {});
-      client.on('authentication', (ctx) => {
-        if (ctx.method === 'publickey' && ctx.key.data.equals(clientKey.pubBlob)) return ctx.accept();
-        ctx.reject(['publickey']);
+    ({ server, port } = await startFakeSshServer(hostKey, clientKey, (session) => {
+      session.on('exec', (acc, _rej, info) => {
+        const stream = acc();
+        const child = spawn('/bin/sh', ['-c', info.command], { env: { PATH: '/usr/bin:/bin' } });
+        child.stdout.pipe(stream, { end: false });
+        child.stderr.pipe(stream.stderr, { end: false });
+        child.on('close', (code) => { stream.exit(code ?? 1); stream.end(); });
       });
-      client.on('session', (accept) => {
-        const session = accept();
-        session.on('exec', (acc, _rej, info) => {
-          const stream = acc();
-          const child = spawn('/bin/sh', ['-c', info.command], { env: { PATH: '/usr/bin:/bin' } });
-          child.stdout.pipe(stream, { end: false });
-          child.stderr.pipe(stream.stderr, { end: false });
-          child.on('close', (code) => { stream.exit(code ?? 1); stream.end(); });
-        });
-        session.on('sftp', (acc, rej) => {
-          if (!sftpEnabled) { rej(); return; }
-          acc();
-        });
+      session.on('sftp', (acc, rej) => {
+        if (!sftpEnabled) { rej(); return; }
+        acc();
       });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as { port: number }).port;
+    }));
     writeFileSync(join(dir, 'id'), clientKey.priv, { mode: 0o600 });
   });
   after(() => server.close());

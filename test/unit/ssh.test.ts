@@ -5,21 +5,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Server, utils } from 'ssh2';
+import type { Server } from 'ssh2';
+import { keyPair, startFakeSshServer } from './fake-ssh';
 import { parseClusterConfig } from '../../src/config/load';
 import { SafetyError } from '../../src/errors';
 import { knownHostName, parseKnownHosts, verifyHostKey } from '../../src/ssh/known-hosts';
 import { shellCommand, shellQuote } from '../../src/ssh/quote';
 import { openSsh } from '../../src/ssh/session';
 
-function keyPair(): { priv: string; pubBlob: Buffer; pubLine: string } {
-  const pem = utils.generateKeyPairSync('ed25519').private;
-  const parsed = utils.parseKey(pem);
-  if (parsed instanceof Error) throw parsed;
-  const k = Array.isArray(parsed) ? parsed[0]! : parsed;
-  const blob = k.getPublicSSH();
-  return { priv: pem, pubBlob: blob, pubLine: `ssh-ed25519 ${blob.toString('base64')}` };
-}
 
 describe('shell quoting', () => {
   const cases: [string, string][] = [
@@ -61,25 +54,16 @@ describe('openSsh against an in-process server', () => {
   const commands: string[] = [];
 
   before(async () => {
-    server = new Server({ hostKeys: [hostKey.priv] }, (client) => {
-      client.on('error', () => {});
-      client.on('authentication', (ctx) => {
-        if (ctx.method === 'publickey' && ctx.key.data.equals(clientKey.pubBlob)) return ctx.accept();
-        ctx.reject(['publickey']);
+    ({ server, port } = await startFakeSshServer(hostKey, clientKey, (session) => {
+      session.on('exec', (acc, _rej, info) => {
+        commands.push(info.command);
+        const stream = acc();
+        stream.write(`ran: ${info.command}\n`);
+        stream.stderr.write('some stderr\n');
+        stream.exit(info.command.startsWith('fail') ? 3 : 0);
+        stream.end();
       });
-      client.on('session', (accept) => {
-        accept().on('exec', (acc, _rej, info) => {
-          commands.push(info.command);
-          const stream = acc();
-          stream.write(`ran: ${info.command}\n`);
-          stream.stderr.write('some stderr\n');
-          stream.exit(info.command.startsWith('fail') ? 3 : 0);
-          stream.end();
-        });
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as { port: number }).port;
+    }));
     writeFileSync(join(dir, 'id'), clientKey.priv, { mode: 0o600 });
   });
   after(() => server.close());
