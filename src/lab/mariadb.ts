@@ -65,7 +65,7 @@ export function createDataDir(h: LabHost, templateDir: string): void {
 
 export async function startMysqld(h: LabHost): Promise<void> {
   if (mysqldPid(h)) return;
-  spawnDaemon('/usr/sbin/mariadbd', [`--defaults-file=${h.cnf}`, '--user=root'], resolve(h.dir, 'mysqld.out'));
+  spawnDaemon('/usr/sbin/mariadbd', [`--defaults-file=${h.cnf}`, '--user=root'], { log: resolve(h.dir, 'mysqld.out') });
   try {
     await waitFor(`mariadbd on ${h.name} (${h.address}:${MYSQL_PORT})`, () => tcpOpen(h.address, MYSQL_PORT), 30_000, 50);
   } catch (e) {

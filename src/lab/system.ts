@@ -1,6 +1,6 @@
 // Small process and system helpers used by the lab (local machine only; never remote).
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { MhaflowError } from '../errors';
 
@@ -34,12 +34,17 @@ export function shAsync(cmd: string, args: string[], opts: { input?: string; all
   });
 }
 
-/** Start a long-running daemon detached from us, its output appended to a log file. */
-export function spawnDaemon(cmd: string, args: string[], logFile?: string): void {
+/**
+ * Start a long-running daemon detached from us, its output appended to `log`. With `pidFile`, the daemon's
+ * pid is recorded there (for programs that write none themselves); a stale one is removed first, so it can
+ * never be mistaken for the new daemon.
+ */
+export function spawnDaemon(cmd: string, args: string[], opts: { log?: string; pidFile?: string } = {}): void {
+  const argv = opts.pidFile ? ['/bin/sh', '-c', 'echo $$ > "$0"; exec "$@"', opts.pidFile, cmd, ...args] : [cmd, ...args];
+  if (opts.pidFile) rmSync(opts.pidFile, { force: true });
   // setsid + a shell that backgrounds the daemon and exits: the daemon is never our child, so it
   // cannot linger as our zombie after a kill, and it survives the CLI or test process that started it.
-  const log = logFile ?? '/dev/null';
-  sh('/bin/sh', ['-c', 'log="$1"; shift; setsid "$@" </dev/null >>"$log" 2>&1 &', 'sh', log, cmd, ...args]);
+  sh('/bin/sh', ['-c', 'log="$1"; shift; setsid "$@" </dev/null >>"$log" 2>&1 &', 'sh', opts.log ?? '/dev/null', ...argv]);
 }
 
 /** Alive and not a zombie (a killed daemon whose parent has not reaped it is gone for our purposes). */

@@ -18,8 +18,7 @@ export async function startBackgroundWorker(): Promise<{ pid: number; log: strin
   const running = backgroundWorkerPid();
   if (running) return { pid: running, log: f.log, reused: true };
   const bin = resolve(repoRoot(), 'bin', 'mhaflow.js');
-  rmSync(f.pid, { force: true });
-  spawnDaemon('/bin/sh', ['-c', `echo $$ > '${f.pid}'; exec "$0" "$@"`, process.execPath, bin, 'worker', '--identity', 'mhaflow-demo-worker'], f.log);
+  spawnDaemon(process.execPath, [bin, 'worker', '--identity', 'mhaflow-demo-worker'], { log: f.log, pidFile: f.pid });
   for (let i = 0; i < 100 && !backgroundWorkerPid(); i++) await sleep(50);
   const pid = backgroundWorkerPid();
   if (!pid) throw new Error(`the background worker did not start; see ${f.log}`);

@@ -1,6 +1,6 @@
 // The Temporal dev server for the lab, the tests and the demo: the official CLI's `server start-dev`
 // with a SQLite file (history survives restarts), started and watched by us (not the SDK's 5 s launcher).
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { labPaths, repoRoot } from '../lab/layout';
 import { LabError, pidAlive, readPid, sh, sleep, spawnDaemon, tcpOpen, waitFor } from '../lab/system';
@@ -68,10 +68,8 @@ export async function temporalUp(log: (m: string) => void = () => {}): Promise<{
   const args = ['server', 'start-dev', '--db-filename', p.db, '--ip', FRONTEND.ip, '--port', String(FRONTEND.port), '--ui-port', String(FRONTEND.uiPort),
     '--namespace', temporalNamespace(), '--log-level', 'warn', '--log-format', 'json',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`])];
-  // The CLI has no pid file option: a tiny shell records the pid of the exec'd server. A stale pid file
-  // from an earlier server would read as "exited during start-up", so it goes first.
-  rmSync(p.pid, { force: true });
-  spawnDaemon('/bin/sh', ['-c', `echo $$ > '${p.pid}'; exec "$0" "$@"`, cli, ...args], p.log);
+  // The CLI has no pid file option: spawnDaemon records the pid of the exec'd server.
+  spawnDaemon(cli, args, { log: p.log, pidFile: p.pid });
   await waitFor(`the Temporal dev server on ${FRONTEND.ip}:${FRONTEND.port} (log: ${p.log})`, async () => {
     if (!temporalPid() && existsSync(p.pid)) throw new LabError(`the Temporal dev server exited during start-up; see ${p.log}`);
     return tcpOpen(FRONTEND.ip, FRONTEND.port);
