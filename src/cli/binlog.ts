@@ -1,30 +1,12 @@
 // `mhaflow binlog ...`: look inside binary and relay logs with mhaflow's own reader.
-import type { Command } from 'commander';
-import { ConfigError } from '../errors';
 import { formatEventLine, summarizeEvent } from '../binlog/describe';
 import { BinlogReader } from '../binlog/reader';
 import { LocalFileSource } from '../binlog/source';
 
-function positionArg(v: string): number {
-  if (!/^\d+$/.test(v)) throw new ConfigError(`not a byte position: ${v}`, { hint: 'give a decimal offset such as 4 or 1047906' });
-  return Number(v);
-}
+export interface ListOptions { startPosition?: number; stopPosition?: number; json?: boolean; verify: boolean }
 
-export function register(program: Command): void {
-  const binlog = program.command('binlog').description('read MySQL/MariaDB binary and relay logs');
-  binlog.command('list')
-    .description('one line per event: position, end_log_pos, type, server_id, GTID (positions match mysqlbinlog\'s "# at")')
-    .argument('<file>', 'a binary or relay log file')
-    .option('--start-position <n>', 'first event to list (an event start)', positionArg)
-    .option('--stop-position <n>', 'stop before this position', positionArg)
-    .option('--json', 'a JSON array of events')
-    .option('--no-verify', 'do not verify CRC32 checksums')
-    .action(async (file: string, opts: { startPosition?: number; stopPosition?: number; json?: boolean; verify: boolean }) => {
-      await listEvents(file, opts);
-    });
-}
-
-async function listEvents(file: string, opts: { startPosition?: number; stopPosition?: number; json?: boolean; verify: boolean }): Promise<void> {
+/** `mhaflow binlog list`. */
+export async function listCommand(file: string, opts: ListOptions): Promise<void> {
   const source = new LocalFileSource(file);
   const out = new LineWriter();
   try {

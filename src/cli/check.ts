@@ -3,11 +3,10 @@
 // in this process (--local forces that). Exit code: 0 safe to fail over (warnings allowed), 2 not safe
 // (or the config is invalid), 1 the check itself could not run.
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import { checkSsh, discoverReplication } from '../../activities/check';
 import { loadClusterConfig } from '../config/load';
 import { buildCheckReport, formatCheckReport, sshCheckTargets, type CheckReport } from '../topology/check';
-import { closeClient, getClient } from '../temporal/client';
+import { getClient } from '../temporal/client';
 import { TASK_QUEUE, temporalAddress, uiLink } from '../temporal/config';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ConfigError, ConnectionError, MhaflowError, RefusedError, SafetyError } from '../errors';
@@ -85,40 +84,33 @@ async function watchWorkflowTasks(handle: WorkflowHandle, link: string, signal: 
   }
 }
 
-export function register(program: Command): void {
-  program.command('check')
-    .description('check that a cluster is safe to fail over (MHA masterha_check_repl + masterha_check_ssh); exit 0 safe, 2 not safe')
-    .requiredOption('--config <file>', 'cluster config (YAML)')
-    .option('--json', 'print the report as JSON')
-    .option('--no-ssh', 'skip the SSH half (binlog dirs, mysqlbinlog, workdirs)')
-    .option('--local', 'run in this process instead of through Temporal')
-    .action(async (o: { config: string; json?: boolean; ssh: boolean; local?: boolean }) => {
-      const path = resolve(o.config);
-      const cfg = loadClusterConfig(path); // clear config errors before anything starts
-      let report: CheckReport | undefined;
-      let link: string | undefined;
-      if (!o.local) {
-        try {
-          let polling = false;
-          try {
-            polling = await workerPolling();
-          } catch (e) {
-            // Temporal unreachable: the check still runs, here.
-            if (!(e instanceof ConnectionError)) throw e;
-            process.stderr.write(`${e.message}: checking in this process\n`);
-          }
-          if (polling) ({ report, link } = await runCheckInTemporal(path, cfg.cluster, { ssh: o.ssh }));
-          else if (!report) process.stderr.write(`no mhaflow worker polls task queue ${TASK_QUEUE} at ${temporalAddress()}: checking in this process (start one with \`npx mhaflow worker\`)\n`);
-        } catch (e) {
-          throw fromWorkflowFailure(e);
-        } finally {
-          await closeClient();
-        }
+export interface CheckOptions { config: string; json?: boolean; ssh: boolean; local?: boolean }
+
+/** `mhaflow check`; sets process.exitCode. The Temporal client stays open: the command exits the process right after. */
+export async function checkCommand(o: CheckOptions): Promise<void> {
+  const path = resolve(o.config);
+  const cfg = loadClusterConfig(path); // clear config errors before anything starts
+  let report: CheckReport | undefined;
+  let link: string | undefined;
+  if (!o.local) {
+    try {
+      let polling = false;
+      try {
+        polling = await workerPolling();
+      } catch (e) {
+        // Temporal unreachable: the check still runs, here.
+        if (!(e instanceof ConnectionError)) throw e;
+        process.stderr.write(`${e.message}: checking in this process\n`);
       }
-      report ??= await runCheckLocally(path, { ssh: o.ssh });
-      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(`${formatCheckReport(report)}\n`);
-      if (link) process.stderr.write(`Temporal UI: ${link}\n`);
-      if (!report.safe) process.exitCode = EXIT_NOT_SAFE;
-    });
+      if (polling) ({ report, link } = await runCheckInTemporal(path, cfg.cluster, { ssh: o.ssh }));
+      else if (!report) process.stderr.write(`no mhaflow worker polls task queue ${TASK_QUEUE} at ${temporalAddress()}: checking in this process (start one with \`npx mhaflow worker\`)\n`);
+    } catch (e) {
+      throw fromWorkflowFailure(e);
+    }
+  }
+  report ??= await runCheckLocally(path, { ssh: o.ssh });
+  if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`${formatCheckReport(report)}\n`);
+  if (link) process.stderr.write(`Temporal UI: ${link}\n`);
+  if (!report.safe) process.exitCode = EXIT_NOT_SAFE;
 }

@@ -2,8 +2,6 @@
 // lab up, Temporal up, a worker, a writer at 200 tx/s, kill the master, fail over, verify every id.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
-
 import { loadClusterConfig } from '../config/load';
 import { injectFault } from '../lab/faults';
 import { labDown, labUp } from '../lab/lab';
@@ -89,22 +87,20 @@ async function demo(mode: LabMode): Promise<void> {
   if (!oracle.ok) process.exitCode = 1;
 }
 
-export function register(program: Command): void {
-  const d = program.command('demo')
-    .description('a real failover on the embedded lab, end to end, with verification of every acknowledged transaction')
-    .option('--mode <mode>', 'filepos or gtid', 'filepos')
-    .action(async (o: { mode: string }) => {
-      if (o.mode !== 'filepos' && o.mode !== 'gtid') throw new ConfigError(`--mode must be filepos or gtid, not ${o.mode}`);
-      try {
-        await demo(o.mode);
-      } finally {
-        await closeClient();
-      }
-    });
-  d.command('down').description('stop the demo worker, the lab and the Temporal server').action(async () => {
-    const w = await stopBackgroundWorker();
-    await labDown();
-    const t = await temporalDown();
-    process.stdout.write(`worker ${w ? 'stopped' : 'was not running'}; lab down; temporal ${t ? 'stopped' : 'was not running'}\n`);
-  });
+/** `mhaflow demo`. */
+export async function demoCommand(o: { mode: string }): Promise<void> {
+  if (o.mode !== 'filepos' && o.mode !== 'gtid') throw new ConfigError(`--mode must be filepos or gtid, not ${o.mode}`);
+  try {
+    await demo(o.mode);
+  } finally {
+    await closeClient();
+  }
+}
+
+/** `mhaflow demo down`. */
+export async function downCommand(): Promise<void> {
+  const w = await stopBackgroundWorker();
+  await labDown();
+  const t = await temporalDown();
+  process.stdout.write(`worker ${w ? 'stopped' : 'was not running'}; lab down; temporal ${t ? 'stopped' : 'was not running'}\n`);
 }

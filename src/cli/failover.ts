@@ -1,13 +1,12 @@
 // `mhaflow failover --config FILE [--dead-master HOST[:PORT]] [--new-master HOST[:PORT]] [--ignore-last-failover] [--dry-run] [--json]`:
 // start (or attach to) the failover workflow of the cluster, follow it step by step, print the outcome.
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { loadClusterConfig } from '../config/load';
 import { MhaflowError, RefusedError } from '../errors';
 import { startFailover, type StartedFailover } from '../failover/start';
-import { closeClient, getClient } from '../temporal/client';
+import { getClient } from '../temporal/client';
 import { uiLink } from '../temporal/config';
 import type { FailoverInput, FailoverProgress, FailoverReport, StepRecord } from '../../workflows/failover';
 
@@ -118,24 +117,13 @@ export async function runFailoverCommand(client: Client, configPath: string, inp
   }
 }
 
-export function register(program: Command): void {
-  program.command('failover')
-    .description('fail over a dead master: promote the best replica, recover every survivor (through Temporal)')
-    .requiredOption('--config <file>', 'cluster config (YAML)')
-    .option('--dead-master <host[:port]>', 'the dead master (default: the server the replicas replicate from)')
-    .option('--new-master <host[:port]>', 'promote this server if it is eligible')
-    .option('--ignore-last-failover', 'proceed even if this cluster failed over within failover.lastFailoverWindow')
-    .option('--dry-run', 'check and plan only: print the whole plan, change nothing')
-    .option('--json', 'print the report as JSON')
-    .action(async (o: { config: string; deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean }) => {
-      const client = await getClient();
-      try {
-        await runFailoverCommand(client, resolve(o.config), {
-          ...(o.deadMaster ? { deadMaster: o.deadMaster } : {}), ...(o.newMaster ? { newMaster: o.newMaster } : {}),
-          ignoreLastFailover: Boolean(o.ignoreLastFailover), dryRun: Boolean(o.dryRun),
-        }, { json: o.json, taskQueue: process.env.MHAFLOW_TASK_QUEUE });
-      } finally {
-        await closeClient();
-      }
-    });
+export interface FailoverOptions { config: string; deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean }
+
+/** `mhaflow failover`. The Temporal client stays open: the command exits the process right after. */
+export async function failoverCommand(o: FailoverOptions): Promise<void> {
+  const client = await getClient();
+  await runFailoverCommand(client, resolve(o.config), {
+    ...(o.deadMaster ? { deadMaster: o.deadMaster } : {}), ...(o.newMaster ? { newMaster: o.newMaster } : {}),
+    ignoreLastFailover: Boolean(o.ignoreLastFailover), dryRun: Boolean(o.dryRun),
+  }, { json: o.json, taskQueue: process.env.MHAFLOW_TASK_QUEUE });
 }

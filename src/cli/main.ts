@@ -1,7 +1,8 @@
-// `mhaflow` command line. Each command family lives in its own module exporting register(program).
+// `mhaflow` command line. Each command family lives in its own module exporting register(program): see commands/.
 import { Command, CommanderError } from 'commander';
 import { errorMessage, MhaflowError } from '../errors';
 import { commandModules } from './commands';
+import { exitWhenFlushed } from './exit';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('mhaflow')
@@ -12,10 +13,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) process.exit(e.exitCode);
+    if (e instanceof CommanderError) await exitWhenFlushed(e.exitCode);
     // Clear message first: which server, what is wrong, what to do. Stack only on request.
     process.stderr.write(`mhaflow: ${errorMessage(e)}\n`);
     if (process.env.MHAFLOW_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    process.exit(e instanceof MhaflowError && e.nonRetryable ? 2 : 1);
+    await exitWhenFlushed(e instanceof MhaflowError && e.nonRetryable ? 2 : 1);
   }
 }

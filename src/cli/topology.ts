@@ -1,9 +1,8 @@
 // `mhaflow topology --config FILE`: run discoverTopology through Temporal and print a table.
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import type { DiscoveredTopology } from '../../activities/topology';
 import { loadClusterConfig } from '../config/load';
-import { closeClient, getClient } from '../temporal/client';
+import { getClient } from '../temporal/client';
 import { TASK_QUEUE, uiLink } from '../temporal/config';
 import { formatTable } from './table';
 
@@ -21,28 +20,21 @@ export function formatTopology(t: DiscoveredTopology): string {
   return [formatTable(rows), ...errors].join('\n');
 }
 
-export function register(program: Command): void {
-  program.command('topology')
-    .description('discover every server of a cluster (through Temporal) and print roles, versions and coordinates')
-    .requiredOption('--config <file>', 'cluster config (YAML)')
-    .option('--json', 'print the workflow result as JSON')
-    .action(async (o: { config: string; json?: boolean }) => {
-      const path = resolve(o.config);
-      const cfg = loadClusterConfig(path); // validate here: clear errors before anything starts
-      const client = await getClient();
-      const workflowId = `discover:${cfg.cluster}:${Date.now()}`;
-      try {
-        const handle = await client.workflow.start('discoverTopology', {
-          taskQueue: TASK_QUEUE, workflowId, args: [{ config: path }],
-          staticSummary: `discover topology of cluster ${cfg.cluster}`,
-          workflowExecutionTimeout: '2m',
-        });
-        const result = (await handle.result()) as DiscoveredTopology;
-        if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        else process.stdout.write(`${formatTopology(result)}\n\nmaster: ${result.roles.master ?? 'none found'}\n`);
-        process.stderr.write(`Temporal UI: ${uiLink(workflowId, handle.firstExecutionRunId)}\n`);
-      } finally {
-        await closeClient();
-      }
-    });
+export interface TopologyOptions { config: string; json?: boolean }
+
+/** `mhaflow topology`. The Temporal client stays open: the command exits the process right after. */
+export async function topologyCommand(o: TopologyOptions): Promise<void> {
+  const path = resolve(o.config);
+  const cfg = loadClusterConfig(path); // validate here: clear errors before anything starts
+  const client = await getClient();
+  const workflowId = `discover:${cfg.cluster}:${Date.now()}`;
+  const handle = await client.workflow.start('discoverTopology', {
+    taskQueue: TASK_QUEUE, workflowId, args: [{ config: path }],
+    staticSummary: `discover topology of cluster ${cfg.cluster}`,
+    workflowExecutionTimeout: '2m',
+  });
+  const result = (await handle.result()) as DiscoveredTopology;
+  if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(`${formatTopology(result)}\n\nmaster: ${result.roles.master ?? 'none found'}\n`);
+  process.stderr.write(`Temporal UI: ${uiLink(workflowId, handle.firstExecutionRunId)}\n`);
 }

@@ -1,4 +1,7 @@
-// The list of command modules; add a line per command family.
+// The command line: one module per command family, each exporting register(program). Registering must
+// stay cheap (commander declarations only): every run of mhaflow registers every command, and a failover
+// is timed from the process start. What a command runs lives in src/cli/<family>.ts and is loaded by its
+// action, with require (bin/mhaflow.js registers tsx for CommonJS only, so import() of a .ts file fails).
 import type { Command } from 'commander';
 import * as lab from './lab';
 import * as temporal from './temporal';

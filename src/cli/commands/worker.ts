@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .option('--identity <name>', 'worker identity shown in the Temporal UI')
     .action(async (o: { identity?: string }) => {
       // Loaded on demand: the worker SDK is heavy and other commands do not need it.
-      const { runWorker } = require('../../worker/main') as typeof import('../../worker/main');
+      const { runWorker } = require('../../../worker/main') as typeof import('../../../worker/main');
       await runWorker(o);
     });
 }

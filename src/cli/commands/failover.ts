@@ -1,0 +1,21 @@
+// `mhaflow failover`: see ../failover.ts.
+import type { Command } from 'commander';
+import { exitWhenFlushed } from '../exit';
+import type { FailoverOptions } from '../failover';
+
+const impl = () => require('../failover') as typeof import('../failover');
+
+export function register(program: Command): void {
+  program.command('failover')
+    .description('fail over a dead master: promote the best replica, recover every survivor (through Temporal)')
+    .requiredOption('--config <file>', 'cluster config (YAML)')
+    .option('--dead-master <host[:port]>', 'the dead master (default: the server the replicas replicate from)')
+    .option('--new-master <host[:port]>', 'promote this server if it is eligible')
+    .option('--ignore-last-failover', 'proceed even if this cluster failed over within failover.lastFailoverWindow')
+    .option('--dry-run', 'check and plan only: print the whole plan, change nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: FailoverOptions) => {
+      await impl().failoverCommand(o);
+      await exitWhenFlushed();
+    });
+}
