@@ -1,5 +1,5 @@
-// Failover phases 3.5 and 4 (data): drain a server's relay log, record its binlog position before an
-// apply, apply its diff exactly once, and (GTID mode) let the new master catch up from the latest replica.
+// Failover phases 3.5 and 4 (data): drain a server's relay log (and record its binlog position for the
+// apply), apply its diff exactly once, and (GTID mode) let the new master catch up from the latest replica.
 import { heartbeat } from '@temporalio/activity';
 import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/config/schema';
@@ -7,23 +7,34 @@ import { applyDiff, type ApplyOutcome } from '../src/failover/apply';
 import { binlogErrorsFinal } from '../src/failover/errors';
 import { serverByName, withPool } from '../src/failover/remote';
 import {
-  binlogCoordinates, drainRelayLog, executedGtid, repoint, sqlTargetOf, stopAll, waitGtid, type DrainResult,
+  drainRelayLog, executedGtid, repoint, sqlTargetOf, stopAll, waitGtid, type DrainResult,
 } from '../src/failover/replication';
-import { withConnection, type BinlogCoordinates } from '../src/mysql/client';
+import { showMasterStatus, withConnection, type BinlogCoordinates, type Connection } from '../src/mysql/client';
 import { guarded } from './failure';
 
 export interface DrainInput { cfg: ClusterConfig; server: string; delayWas: number }
 
-export async function failoverDrainRelayLog(input: DrainInput): Promise<DrainResult> {
-  return guarded(() => withConnection(input.cfg, serverByName(input.cfg, input.server), (c) => drainRelayLog(c, input.server, {
-    delayWas: input.delayWas, timeoutMs: durationMs(input.cfg.failover.relayApplyTimeout), heartbeat,
-  })));
+/** Where a server's own binlog stands (null: log_bin off) and what it executed. */
+export interface OwnBinlog {
+  binlog: BinlogCoordinates | null;
+  gtidExecuted: string;
 }
 
-/** The target's own binlog position, recorded in the history before its diff is applied. */
-export async function failoverRecordBinlogPosition(input: { cfg: ClusterConfig; server: string }): Promise<BinlogCoordinates & { gtidExecuted: string }> {
+async function ownBinlog(conn: Connection): Promise<OwnBinlog> {
+  return { binlog: await showMasterStatus(conn), gtidExecuted: await executedGtid(conn) };
+}
+
+export type DrainOutcome = DrainResult & OwnBinlog;
+
+/**
+ * Drain the relay log, then record the server's own binlog position: with both replication threads
+ * stopped and read_only on, nothing moves it until its diff is applied, so this is the recorded start an
+ * exactly-once apply counts from (and the new master's coordinates for the replicas when it has no diff).
+ */
+export async function failoverDrainRelayLog(input: DrainInput): Promise<DrainOutcome> {
   return guarded(() => withConnection(input.cfg, serverByName(input.cfg, input.server), async (c) => ({
-    ...await binlogCoordinates(c, input.server), gtidExecuted: await executedGtid(c),
+    ...await drainRelayLog(c, input.server, { delayWas: input.delayWas, timeoutMs: durationMs(input.cfg.failover.relayApplyTimeout), heartbeat }),
+    ...await ownBinlog(c),
   })));
 }
 
@@ -31,7 +42,7 @@ export interface ApplyDiffInput {
   cfg: ClusterConfig;
   server: string;
   diff: { path: string; sha256: string };
-  /** failoverRecordBinlogPosition's answer. */
+  /** The target's binlog position recorded before the apply (failoverDrainRelayLog's or failoverCatchUp's answer). */
   start: BinlogCoordinates;
 }
 
@@ -69,15 +80,16 @@ export interface CatchUpInput {
  * GTID mode, new master not a latest replica: replicate from the latest one with auto-positioning until
  * it executed everything the latest executed, then stop. Already there (a retry): nothing to do.
  */
-export async function failoverCatchUp(input: CatchUpInput): Promise<{ target: string; source: string; gtid: string; ms: number }> {
+export async function failoverCatchUp(input: CatchUpInput): Promise<{ target: string; source: string; gtid: string; ms: number } & OwnBinlog> {
   return guarded(async () => {
     const t0 = Date.now();
     const src = serverByName(input.cfg, input.source);
-    await withConnection(input.cfg, serverByName(input.cfg, input.target), async (conn) => {
+    const own = await withConnection(input.cfg, serverByName(input.cfg, input.target), async (conn) => {
       await repoint(input.cfg, conn, input.target, { host: src.host, port: src.port, gtid: 'slave_pos', delay: 0 });
       await waitGtid(conn, input.target, input.gtid, durationMs(input.cfg.failover.relayApplyTimeout), heartbeat);
       await stopAll(conn);
+      return ownBinlog(conn);
     });
-    return { target: input.target, source: input.source, gtid: input.gtid, ms: Date.now() - t0 };
+    return { target: input.target, source: input.source, gtid: input.gtid, ms: Date.now() - t0, ...own };
   });
 }

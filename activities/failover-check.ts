@@ -9,6 +9,7 @@ import { durationMs } from '../src/config/schema';
 import { resolveSecret } from '../src/config/secrets';
 import { hookArgs, runHook } from '../src/hooks/run';
 import { serverByName, withPool } from '../src/failover/remote';
+import { sshConnections } from '../src/ssh/cache';
 import { startStoppedSqlThread } from '../src/failover/replication';
 import { withConnection } from '../src/mysql/client';
 import { probeServers } from '../src/mysql/probe';
@@ -17,7 +18,12 @@ import type { DeadMasterRef, ServerSnapshot } from '../src/topology/types';
 import { resolveServer } from '../src/topology/candidates';
 import { guarded } from './failure';
 
-export interface FailoverCheckInput { config: ConfigSource; deadMaster?: string }
+export interface FailoverCheckInput {
+  config: ConfigSource;
+  deadMaster?: string;
+  /** Anti-flapping (not in a dry run): refuse if the cluster failed over within failover.lastFailoverWindow. */
+  lastFailover?: { ignore: boolean };
+}
 
 export interface FailoverCheckResult {
   /** The validated config (secret references only), used by every later step. */
@@ -27,6 +33,8 @@ export interface FailoverCheckResult {
   /** Every configured server: config flags and what was read from it. */
   servers: ServerSnapshot[];
   roles: RoleAssignment;
+  /** null in a dry run (not looked up). */
+  lastFailover: LastFailoverResult | null;
 }
 
 function snapshotsOf(cfg: ClusterConfig, probes: Awaited<ReturnType<typeof probeServers>>): ServerSnapshot[] {
@@ -50,10 +58,24 @@ function pickDeadMaster(cfg: ClusterConfig, roles: RoleAssignment, requested?: s
   return roles.master;
 }
 
-/** Connect to every server; the dead master must be the one the replicas replicate from, and be dead twice over. */
+/**
+ * Connect to every server; the dead master must be the one the replicas replicate from, and be dead twice
+ * over. Meanwhile: the anti-flapping lookup, and (in a worker) SSH connections to every host are opened
+ * for the steps that follow.
+ */
 export async function failoverCheck(input: FailoverCheckInput): Promise<FailoverCheckResult> {
   return guarded(async () => {
     const cfg = resolveConfigSource(input.config);
+    sshConnections.warm(cfg, cfg.servers);
+    const last = input.lastFailover
+      ? lastFailoverWithin(cfg.cluster, durationMs(cfg.failover.lastFailoverWindow), input.lastFailover.ignore)
+      : Promise.resolve(null);
+    last.catch(() => {}); // awaited below, after the checks that come first
+    // A named dead master is checked over SSH while every server is probed (on a live one that is harmless,
+    // and the probe below refuses it anyway).
+    const named = input.deadMaster ? resolveServer(cfg.servers, input.deadMaster) : null;
+    const early = named ? withPool(cfg, (pool) => checkDeadMaster(pool, cfg, serverByName(cfg, named))) : null;
+    early?.catch(() => {});
     const probes = await probeServers(cfg);
     const roles = decideRoles(probes);
     const deadName = pickDeadMaster(cfg, roles, input.deadMaster);
@@ -67,14 +89,15 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
     if (!roles.sourcesPointedAt.includes(deadName)) {
       throw new RefusedError(`${deadName} is not the current master: no replica replicates from it (the replicas point at ${roles.sourcesPointedAt.join(', ') || 'nothing in the cluster'})`, { server: deadName });
     }
-    const deadCheck = await withPool(cfg, (pool) => checkDeadMaster(pool, cfg, dead));
+    const deadCheck = await (early ?? withPool(cfg, (pool) => checkDeadMaster(pool, cfg, dead)));
     if (deadCheck.alive) {
       throw new RefusedError(`${deadName} is not dead: ${deadCheck.evidence.join('; ')}`, { server: deadName, hint: 'never fail over a live master; check the network between the worker and it' });
     }
     await secondaryCheck(cfg, deadName, deadCheck);
+    const lastFailover = await last;
     const replicaOf = probes.find((p) => p.state?.replica && p.state.replica.sourceHost === dead.host && p.state.replica.sourcePort === dead.port);
     return {
-      cfg, deadCheck, servers: snapshotsOf(cfg, probes), roles,
+      cfg, deadCheck, servers: snapshotsOf(cfg, probes), roles, lastFailover,
       deadMaster: { name: deadName, host: dead.host, port: dead.port, serverId: replicaOf?.state?.replica?.sourceServerId ?? null, addresses: dead.aliases ?? [] },
     };
   });
@@ -98,12 +121,16 @@ async function secondaryCheck(cfg: ClusterConfig, deadName: string, deadCheck: D
   }
 }
 
-/** Read every given server's state again (after the IO threads stopped, positions are final). */
-export async function failoverReadServers(input: { cfg: ClusterConfig }): Promise<ServerSnapshot[]> {
-  return guarded(async () => snapshotsOf(input.cfg, await probeServers(input.cfg)));
+/** Every configured server's state, read now. */
+export async function readServerSnapshots(cfg: ClusterConfig): Promise<ServerSnapshot[]> {
+  return snapshotsOf(cfg, await probeServers(cfg));
 }
 
-export interface LastFailoverInput { cluster: string; windowMs: number; ignore: boolean }
+/** Read every server's state again (a dry run: nothing was stopped). */
+export async function failoverReadServers(input: { cfg: ClusterConfig }): Promise<ServerSnapshot[]> {
+  return guarded(() => readServerSnapshots(input.cfg));
+}
+
 export interface LastFailoverResult {
   last: { workflowId: string; runId: string; closeTime: string } | null;
   windowMs: number;
@@ -114,26 +141,24 @@ export interface LastFailoverResult {
  * Anti-flapping. The record is Temporal's own visibility store (completed `failover` workflows of this
  * cluster, MhaflowPhase=completed): durable, shared by every worker, and nothing on one worker's disk.
  */
-export async function failoverLastRun(input: LastFailoverInput): Promise<LastFailoverResult> {
-  return guarded(async () => {
-    const since = new Date(Date.now() - input.windowMs).toISOString();
-    const query = `WorkflowType = 'failover' AND MhaflowCluster = '${input.cluster.replace(/'/g, '')}' AND MhaflowPhase = 'completed' `
-      + `AND ExecutionStatus = 'Completed' AND CloseTime > '${since}'`;
-    let last: LastFailoverResult['last'] = null;
-    const self = activityInfo().workflowExecution;
-    for await (const wf of Context.current().client.workflow.list({ query, pageSize: 10 })) {
-      if (wf.runId === self?.runId) continue;
-      if (!last || (wf.closeTime && wf.closeTime.toISOString() > last.closeTime)) {
-        last = { workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '' };
-      }
+async function lastFailoverWithin(cluster: string, windowMs: number, ignore: boolean): Promise<LastFailoverResult> {
+  const since = new Date(Date.now() - windowMs).toISOString();
+  const query = `WorkflowType = 'failover' AND MhaflowCluster = '${cluster.replace(/'/g, '')}' AND MhaflowPhase = 'completed' `
+    + `AND ExecutionStatus = 'Completed' AND CloseTime > '${since}'`;
+  let last: LastFailoverResult['last'] = null;
+  const self = activityInfo().workflowExecution;
+  for await (const wf of Context.current().client.workflow.list({ query, pageSize: 10 })) {
+    if (wf.runId === self?.runId) continue;
+    if (!last || (wf.closeTime && wf.closeTime.toISOString() > last.closeTime)) {
+      last = { workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '' };
     }
-    if (last && !input.ignore) {
-      throw new RefusedError(`cluster ${input.cluster} failed over at ${last.closeTime} (workflow ${last.workflowId}), less than ${Math.round(input.windowMs / 60000)} minutes ago`, {
-        hint: 'a master failing again so soon needs a human look; run with --ignore-last-failover to proceed anyway',
-      });
-    }
-    return { last, windowMs: input.windowMs, ignored: Boolean(last && input.ignore) };
-  });
+  }
+  if (last && !ignore) {
+    throw new RefusedError(`cluster ${cluster} failed over at ${last.closeTime} (workflow ${last.workflowId}), less than ${Math.round(windowMs / 60000)} minutes ago`, {
+      hint: 'a master failing again so soon needs a human look; run with --ignore-last-failover to proceed anyway',
+    });
+  }
+  return { last, windowMs, ignored: Boolean(last && ignore) };
 }
 
 /** Phase 1: start SQL threads that are stopped without an error, so relay logs get applied. */

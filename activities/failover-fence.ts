@@ -1,4 +1,4 @@
-// Failover phase 2: stop every replica's IO thread, then fence the dead master (master_ip_failover
+// Failover phase 2: stop every replica's IO thread (and read the final positions), then fence the dead master (master_ip_failover
 // --command=stop|stopssh, shutdown hook) so it can never take writes again. Hook exit codes as MHA:
 // master_ip_failover 0 ok, 10 warn and go on, else stop; shutdown 0 powered off, 10 mysqld stopped over
 // SSH (host still reachable), else stop.
@@ -9,6 +9,8 @@ import { serverByName } from '../src/failover/remote';
 import { stopIoThread } from '../src/failover/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import { withConnection } from '../src/mysql/client';
+import type { ServerSnapshot } from '../src/topology/types';
+import { readServerSnapshots } from './failover-check';
 import { guarded } from './failure';
 
 /** A hook failed in a way MHA stops the failover for. */
@@ -16,12 +18,20 @@ export class HookError extends MhaflowError {
   override readonly nonRetryable = true;
 }
 
-export async function failoverStopIoThreads(input: { cfg: ClusterConfig; replicas: string[] }): Promise<{ servers: { name: string; wasRunning: boolean }[] }> {
-  return guarded(async () => ({
-    servers: await Promise.all(input.replicas.map(async (name) => ({
+export interface StopIoResult {
+  servers: { name: string; wasRunning: boolean }[];
+  /** Every server's state read once the IO threads stopped: the replicas' final positions. */
+  snapshots: ServerSnapshot[];
+}
+
+/** Stop the IO thread on every replica, then read every server: the positions are final from here on. */
+export async function failoverStopIoThreads(input: { cfg: ClusterConfig; replicas: string[] }): Promise<StopIoResult> {
+  return guarded(async () => {
+    const servers = await Promise.all(input.replicas.map(async (name) => ({
       name, ...await withConnection(input.cfg, serverByName(input.cfg, name), (c) => stopIoThread(c, name)),
-    }))),
-  }));
+    })));
+    return { servers, snapshots: await readServerSnapshots(input.cfg) };
+  });
 }
 
 export interface FenceInput { cfg: ClusterConfig; deadMaster: string; sshReachable: boolean }

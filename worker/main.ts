@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { logger } from '../src/log';
 import { TASK_QUEUE, temporalAddress, temporalNamespace } from '../src/temporal/config';
-import { createWorker, installRuntimeLogger } from './worker';
+import { createWorker, installRuntimeLogger, runUntilShutdown } from './worker';
 
 export async function runWorker(opts: { identity?: string } = {}): Promise<void> {
   const log = logger().child({ component: 'worker' });
@@ -10,6 +10,6 @@ export async function runWorker(opts: { identity?: string } = {}): Promise<void>
   const identity = opts.identity ?? `mhaflow-worker-${process.pid}@${hostname()}`;
   const worker = await createWorker({ identity });
   log.info({ address: temporalAddress(), namespace: temporalNamespace(), taskQueue: TASK_QUEUE, identity }, 'worker started');
-  await worker.run();
+  await runUntilShutdown(worker);
   log.info('worker stopped');
 }

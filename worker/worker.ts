@@ -3,6 +3,7 @@ import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBun
 import type { Duration } from '@temporalio/common';
 import type { Logger } from 'pino';
 import * as activities from '../activities';
+import { sshConnections } from '../src/ssh/cache';
 import { TASK_QUEUE, temporalAddress, temporalNamespace } from '../src/temporal/config';
 
 export interface WorkerOptions {
@@ -37,6 +38,8 @@ export function installRuntimeLogger(log: Logger): void {
 }
 
 export async function createWorker(opts: WorkerOptions = {}): Promise<Worker> {
+  // Activities of one failover share each host's SSH connection (closed by runWorker, or after 60 s idle).
+  sshConnections.enable();
   const connection = await NativeConnection.connect({ address: opts.address ?? temporalAddress() });
   return Worker.create({
     connection,
@@ -56,4 +59,13 @@ export async function createWorker(opts: WorkerOptions = {}): Promise<Worker> {
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
   });
+}
+
+/** Run a worker until it shuts down, then close the SSH connections its activities kept. */
+export async function runUntilShutdown(worker: Worker): Promise<void> {
+  try {
+    await worker.run();
+  } finally {
+    await sshConnections.closeAll();
+  }
 }

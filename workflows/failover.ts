@@ -9,14 +9,13 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { FailoverCheckResult } from '../activities/failover-check';
-import type { ApplyDiffResult } from '../activities/failover-apply';
+import type { ApplyDiffResult, DrainOutcome, OwnBinlog } from '../activities/failover-apply';
 import type { RelayPositionFact } from '../activities/failover-binlog';
 import type { PromoteResult } from '../activities/failover-promote';
 import type { ConfigSource } from '../src/config/load';
 import type { ClusterConfig } from '../src/config/schema';
 import type { DeadCheck, SavedTail } from '../src/failover/deadmaster';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
-import type { DrainResult } from '../src/failover/replication';
 import type { BinlogCoordinates } from '../src/mysql/client';
 import {
   assessCandidates, chooseNewMaster, classifyServers, identifyLatestAndOldest, pickLatestBaseReplica, planDiffs, recoveryReplicas,
@@ -117,6 +116,8 @@ const hook = proxyActivities<typeof activities>(HOOK);
 
 interface Run {
   input: FailoverInput;
+  /** What this run changed so far on the servers, for a refusal's message (nothing is left unreported). */
+  changes: string[];
   t0: number;
   runKey: string;
   progress: FailoverProgress;
@@ -128,7 +129,7 @@ function newRun(input: FailoverInput): Run {
   const t0 = Date.now();
   const progress: FailoverProgress = { cluster: null, dryRun: Boolean(input.dryRun), current: null, steps: [], newMaster: null, finished: false };
   return {
-    input, t0, runKey: `failover-${info.runId.slice(0, 8)}`, progress,
+    input, changes: [], t0, runKey: `failover-${info.runId.slice(0, 8)}`, progress,
     report: {
       cluster: '', workflowId: info.workflowId, runId: info.runId, dryRun: Boolean(input.dryRun), mode: 'filepos', modeReason: '',
       deadMaster: '', deadCheck: { alive: false, sshReachable: false, evidence: [] }, newMaster: null, newMasterReason: '', latest: null,
@@ -193,33 +194,45 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
   const run = newRun(input);
   setHandler(progressQuery, () => run.progress, { description: 'the failover step in progress and the steps done, with their durations' });
   try {
-    // 1. Configuration check
+    // 1. Configuration check (and no failover of this cluster too recently)
     const check = await phase1Check(run);
     const cfg = check.cfg;
-    // 2. Dead master shutdown (a dry run changes nothing: no fencing)
-    const sshReachable = run.input.dryRun ? check.deadCheck.sshReachable : await phase2Fence(run, check);
+    // 2. Dead master shutdown: IO threads stopped everywhere (final positions read), then fencing.
+    //    A dry run changes nothing: it only reads the positions.
+    const { servers, sshReachable } = await phase2Fence(run, check);
     // 3.1 Latest and oldest replicas
-    const { servers, cls, latest } = await phase31Latest(run, check);
+    const { cls, latest } = await phase31Latest(run, check, servers);
+    // File/position mode: every replica applies what its relay log holds, while 3.2 and 3.3 run
+    const drains = startDrains(run, cfg, servers, cls);
     // 3.2 The dead master's binlog tail (while the latest replicas' relay logs are searched for 3.3)
     const [tail, facts] = await Promise.all([phase32SaveBinlog(run, cfg, check, cls, latest, sshReachable), findRelayPositions(run, cfg, latest)]);
     // 3.3 The new master, and every server's diff plan
     const decision = await phase33ChooseNewMaster(run, cfg, check, servers, cls, latest, tail, facts);
     if (run.input.dryRun) return finish(run, 'dry-run');
+    // 4 (first half, alongside 3.4 and 3.5): every other replica's diff is generated on its host and applied
+    const prepared = prepareReplicas(run, cfg, decision, servers, tail, drains);
     // 3.4 Generate the new master's diff
-    const nmDiff = await phase34NewMasterDiff(run, cfg, decision, servers, tail);
-    // 4 (first half, while 3.5 applies): every other replica's diff is generated on its host
-    const prepared = prepareReplicas(run, cfg, decision, servers, tail);
+    const nmDiff = await phase34NewMasterDiff(run, cfg, decision, servers, tail, drains);
     // 3.5 Apply the new master's diff, then promote it
     const nm = await phase35ApplyNewMasterDiff(run, cfg, decision, nmDiff);
     await phase35Promote(run, cfg, check, decision.newMaster);
-    // 4. Recover every other replica, in parallel
-    await phase4RecoverReplicas(run, cfg, decision, servers, await prepared, nm);
-    // 5. Cleanup and report
-    await phase5Cleanup(run, cfg, check, decision);
+    // 4. Every other replica replicates from the new master (once every diff is generated and applied),
+    // 5. while the new master forgets its old source (RESET SLAVE ALL deletes its relay logs: a read_diff
+    //    source until every diff is generated)
+    const ready = await prepared;
+    const cleanup = phase5Cleanup(run, cfg, decision);
+    cleanup.catch(() => undefined);
+    await phase4RecoverReplicas(run, cfg, decision, servers, ready, nm);
+    await cleanup;
+    // 5. Report
+    await phase5Report(run, cfg, check, decision);
     return finish(run, 'completed');
   } catch (e) {
     setPhase('failed');
     run.progress.finished = true;
+    if (e instanceof ApplicationFailure && e.type === 'RefusedError' && run.changes.length) {
+      throw ApplicationFailure.nonRetryable(`${e.message} (already done: ${run.changes.join('; ')}; START SLAVE on them resumes replication)`, 'RefusedError');
+    }
     throw e;
   }
 }
@@ -237,22 +250,16 @@ function finish(run: Run, phase: 'completed' | 'dry-run'): FailoverReport {
 
 async function phase1Check(run: Run): Promise<FailoverCheckResult> {
   const { input, report } = run;
-  const check = await step(run, 'check', '1 check: connect to every server, confirm the dead master is dead',
-    () => quick.failoverCheck.executeWithOptions({ summary: `connect to every server; confirm ${input.deadMaster ?? 'the master'} is the current master and dead` },
-      [{ config: input.config, deadMaster: input.deadMaster }]),
-    (c) => `${c.deadMaster.name} dead: ${c.deadCheck.evidence.join('; ')}`);
+  const check = await step(run, 'check', '1 check: connect to every server, confirm the dead master is dead, no recent failover',
+    () => quick.failoverCheck.executeWithOptions({ summary: `connect to every server; confirm ${input.deadMaster ?? 'the master'} is the current master and dead${input.dryRun ? '' : '; no failover of the cluster within failover.lastFailoverWindow'}` },
+      [{ config: input.config, deadMaster: input.deadMaster, ...(input.dryRun ? {} : { lastFailover: { ignore: Boolean(input.ignoreLastFailover) } }) }]),
+    (c) => `${c.deadMaster.name} dead: ${c.deadCheck.evidence.join('; ')}${c.lastFailover ? `; last failover: ${c.lastFailover.last ? `${c.lastFailover.last.closeTime}${c.lastFailover.ignored ? ' (ignored: --ignore-last-failover)' : ''}` : 'none within the window'}` : ''}`);
   report.cluster = check.cfg.cluster;
   report.deadMaster = check.deadMaster.name;
   report.deadCheck = check.deadCheck;
   run.progress.cluster = check.cfg.cluster;
   upsertSearchAttributes([{ key: MhaflowCluster, value: check.cfg.cluster }]);
 
-  if (!input.dryRun) {
-    await step(run, 'last-failover', '1 check: no failover of this cluster too recently',
-      () => quick.failoverLastRun.executeWithOptions({ summary: `look for a completed failover of ${check.cfg.cluster} within failover.lastFailoverWindow` },
-        [{ cluster: check.cfg.cluster, windowMs: windowMs(check.cfg.failover.lastFailoverWindow), ignore: Boolean(input.ignoreLastFailover) }]),
-      (r) => (r.last ? `last: ${r.last.closeTime}${r.ignored ? ' (ignored: --ignore-last-failover)' : ''}` : 'none within the window'));
-  }
   const cls = classifyServers(check.servers, check.deadMaster);
   if (cls.blockers.length) refuse(`the failover cannot leave these servers behind: ${cls.blockers.join(' | ')}`);
   const mode = modeOf(check.cfg, check.servers, cls);
@@ -278,44 +285,56 @@ function modeOf(cfg: ClusterConfig, servers: ServerSnapshot[], cls: ServerClassi
   return decided;
 }
 
-/** "8h", "30m", "90s", "500ms", "1d" or seconds (the config schema's durations), without importing zod here. */
-function windowMs(d: string | number): number {
-  if (typeof d === 'number') return d * 1000;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(d);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-  return m ? Number(m[1]) * unit[m[2] as keyof typeof unit] : 8 * 3_600_000;
-}
-
 // ---------------------------------------------------------------------------------------------
 // 2. Dead master shutdown
 
-async function phase2Fence(run: Run, check: FailoverCheckResult): Promise<boolean> {
+async function phase2Fence(run: Run, check: FailoverCheckResult): Promise<{ servers: ServerSnapshot[]; sshReachable: boolean }> {
+  const { cfg } = check;
+  if (run.input.dryRun) {
+    const servers = await step(run, 'read-replicas', '3.1 read every replica\'s position (dry run: nothing stopped)',
+      () => quick.failoverReadServers.executeWithOptions({ summary: `read the replication state of every server of ${cfg.cluster}` }, [{ cfg }]),
+      describePositions);
+    return { servers, sshReachable: check.deadCheck.sshReachable };
+  }
   const replicas = check.servers.filter((s) => s.name !== check.deadMaster.name && s.state?.replica).map((s) => s.name);
-  await step(run, 'stop-io', `2 fence: stop the IO thread on ${replicas.join(', ')}`,
-    () => quick.failoverStopIoThreads.executeWithOptions({ summary: `STOP SLAVE IO_THREAD on ${replicas.join(', ')}` }, [{ cfg: check.cfg, replicas }]),
-    (r) => r.servers.map((s) => `${s.name}: ${s.wasRunning ? 'stopped' : 'already stopped'}`).join(', '));
-  const fence = await step(run, 'fence', `2 fence: master_ip_failover and shutdown hooks for ${check.deadMaster.name}`,
+  const stopped = await step(run, 'stop-io', `2 fence: stop the IO thread on ${replicas.join(', ')}, read their final positions`,
+    () => quick.failoverStopIoThreads.executeWithOptions({ summary: `STOP SLAVE IO_THREAD on ${replicas.join(', ')}, then read every server's replication state` }, [{ cfg, replicas }]),
+    (r) => `${r.servers.map((s) => `${s.name}: ${s.wasRunning ? 'stopped' : 'already stopped'}`).join(', ')}; ${describePositions(r.snapshots)}`);
+  const nowStopped = stopped.servers.filter((x) => x.wasRunning).map((x) => x.name);
+  if (nowStopped.length) run.changes.push(`IO threads stopped on ${nowStopped.join(', ')}`);
+  const hooks = [cfg.hooks.masterIpFailover ? 'master_ip_failover' : null, cfg.hooks.shutdown ? 'shutdown' : null].filter(Boolean);
+  if (hooks.length === 0) {
+    // Nothing to run: the step is recorded (and warned about) without an activity.
+    const notes = ['no master_ip_failover hook: the service address was not moved', 'no shutdown hook: the dead master was not powered off'];
+    await step(run, 'fence', `2 fence: no fencing hook configured for ${check.deadMaster.name}`, async () => notes, (n) => n.join('; '));
+    run.report.warnings.push(...notes);
+    return { servers: stopped.snapshots, sshReachable: check.deadCheck.sshReachable };
+  }
+  const fence = await step(run, 'fence', `2 fence: ${hooks.join(' and ')} hook${hooks.length > 1 ? 's' : ''} for ${check.deadMaster.name}`,
     () => hook.failoverFenceDeadMaster.executeWithOptions({ summary: `fence ${check.deadMaster.name}: master_ip_failover --command=${check.deadCheck.sshReachable ? 'stopssh' : 'stop'}, shutdown hook` },
-      [{ cfg: check.cfg, deadMaster: check.deadMaster.name, sshReachable: check.deadCheck.sshReachable }]),
+      [{ cfg, deadMaster: check.deadMaster.name, sshReachable: check.deadCheck.sshReachable }]),
     (r) => [...r.hooks.map((h) => `${h.hook}: exit ${h.code}`), ...r.notes].join('; '));
   run.report.warnings.push(...fence.notes);
-  return fence.sshReachable;
+  return { servers: stopped.snapshots, sshReachable: fence.sshReachable };
+}
+
+function describePositions(ss: ServerSnapshot[]): string {
+  return ss.filter((s) => s.state?.replica).map((s) => `${s.name} read ${s.state!.replica!.sourceLogFile}:${s.state!.replica!.readSourceLogPos} exec ${s.state!.replica!.execSourceLogPos}`).join(', ');
 }
 
 // ---------------------------------------------------------------------------------------------
 // 3.1 Latest and oldest replicas
 
-async function phase31Latest(run: Run, check: FailoverCheckResult): Promise<{ servers: ServerSnapshot[]; cls: ServerClassification; latest: LatestAndOldest }> {
-  const servers = await step(run, 'read-replicas', '3.1 read every replica\'s final position',
-    () => quick.failoverReadServers.executeWithOptions({ summary: `read the replication state of every server of ${check.cfg.cluster}` }, [{ cfg: check.cfg }]),
-    (ss) => ss.filter((s) => s.state?.replica).map((s) => `${s.name} read ${s.state!.replica!.sourceLogFile}:${s.state!.replica!.readSourceLogPos} exec ${s.state!.replica!.execSourceLogPos}`).join(', '));
+async function phase31Latest(run: Run, check: FailoverCheckResult, servers: ServerSnapshot[]): Promise<{ cls: ServerClassification; latest: LatestAndOldest }> {
   const cls = classifyServers(servers, check.deadMaster);
   if (cls.blockers.length) refuse(`the failover cannot leave these servers behind: ${cls.blockers.join(' | ')}`);
   const lo = identifyLatestAndOldest(recoveryReplicas(servers, cls), { mode: run.report.mode });
   if (!lo.ok) refuse(lo.reason);
+  await step(run, 'latest', `3.1 latest: ${lo.latest.join(', ')}; oldest: ${lo.oldest.join(', ')}`, async () => lo,
+    (x) => `latest at ${x.latestPosition.file}:${x.latestPosition.pos}, oldest at ${x.oldestPosition.file}:${x.oldestPosition.pos}${x.reasons.length ? `; ${x.reasons.join('; ')}` : ''}`);
   run.report.latest = { latest: lo.latest, oldest: lo.oldest, latestPosition: lo.latestPosition, oldestPosition: lo.oldestPosition, reasons: lo.reasons, warnings: lo.warnings };
   run.report.warnings.push(...lo.warnings);
-  return { servers, cls, latest: lo };
+  return { cls, latest: lo };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,7 +409,7 @@ async function phase33ChooseNewMaster(run: Run, cfg: ClusterConfig, check: Failo
 // 3.4 + 3.5 Recover the new master
 
 interface NewMasterState {
-  /** Where replicas start in the new master's binlog (file/position), read before it became writable. */
+  /** Where replicas start in the new master's binlog (file/position), read once its diff was applied, before it became writable. */
   coords: BinlogCoordinates;
   /** Its executed GTIDs then (GTID mode: what replicas wait for). */
   gtid: string;
@@ -406,7 +425,7 @@ function tailPart(tail: SavedTail, server: string): DiffPartSpec[] {
   return copy ? [{ kind: 'savedTail', purpose: 'binlog_diff', path: copy.path, sha256: tail.sha256 }] : [];
 }
 
-function execPart(d: DrainResult, purpose: 'exec_diff' | 'read_diff' = 'exec_diff'): DiffPartSpec[] {
+function execPart(d: DrainOutcome, purpose: 'exec_diff' | 'read_diff' = 'exec_diff'): DiffPartSpec[] {
   return d.caughtUp ? [] : [{ kind: 'relay', purpose, server: d.server, relayFile: d.relay.file, relayPos: d.relay.pos }];
 }
 
@@ -418,12 +437,41 @@ function readPart(decision: Decision, p: ServerDiffPlan): DiffPartSpec[] {
   return [{ kind: 'relay', purpose: 'read_diff', server: p.readDiff.fromReplica, relayFile: fact.relayFile, relayPos: fact.relayPos }];
 }
 
-async function drain(run: Run, cfg: ClusterConfig, servers: ServerSnapshot[], server: string, phase: string): Promise<DrainResult> {
+async function drain(run: Run, cfg: ClusterConfig, servers: ServerSnapshot[], server: string, phase: string): Promise<DrainOutcome> {
   const delayWas = snapshotOf(servers, server).state?.replica?.sqlDelay ?? 0;
   return step(run, `drain-${server}`, `${phase} ${server}: apply its relay log, then stop its SQL thread`,
-    () => long.failoverDrainRelayLog.executeWithOptions({ summary: `${server}: ${delayWas ? `stop the SQL thread (MASTER_DELAY ${delayWas}: its relay log becomes its exec_diff)` : 'let the SQL thread apply the relay log, then stop it'}` },
+    () => long.failoverDrainRelayLog.executeWithOptions({ summary: `${server}: ${delayWas ? `stop the SQL thread (MASTER_DELAY ${delayWas}: its relay log becomes its exec_diff)` : 'let the SQL thread apply the relay log, then stop it'}; record its binlog position` },
       [{ cfg, server, delayWas }]),
-    (d) => `exec ${d.exec.file}:${d.exec.pos} read ${d.read.file}:${d.read.pos}${d.caughtUp ? ' (all applied)' : ` (exec_diff from relay ${d.relay.file}:${d.relay.pos})`} in ${d.waitedMs} ms`);
+    (d) => `exec ${d.exec.file}:${d.exec.pos} read ${d.read.file}:${d.read.pos}${d.caughtUp ? ' (all applied)' : ` (exec_diff from relay ${d.relay.file}:${d.relay.pos})`} in ${d.waitedMs} ms; own binlog ${d.binlog ? `${d.binlog.file}:${d.binlog.pos}` : 'off'}`);
+}
+
+type Drains = Map<string, Promise<DrainOutcome>>;
+
+/**
+ * File/position mode: every recovered replica drains its relay log as soon as the final positions are
+ * known (3.2 and 3.3 only read relay logs, never change them). GTID mode drains only the servers the new
+ * master needs, once it is chosen. A dry run changes nothing.
+ */
+function startDrains(run: Run, cfg: ClusterConfig, servers: ServerSnapshot[], cls: ServerClassification): Drains {
+  const drains: Drains = new Map();
+  if (run.input.dryRun || run.report.mode !== 'filepos') return drains;
+  const names = recoveryReplicas(servers, cls).map((s) => s.name);
+  if (names.length) run.changes.push(`SQL threads stopped on ${names.join(', ')} once their relay logs were applied`);
+  for (const name of names) {
+    const p = drain(run, cfg, servers, name, '3.4/4');
+    p.catch(() => undefined); // awaited where needed; a refusal meanwhile must not leave it unhandled
+    drains.set(name, p);
+  }
+  return drains;
+}
+
+function drainOf(run: Run, cfg: ClusterConfig, servers: ServerSnapshot[], drains: Drains, server: string, phase: string): Promise<DrainOutcome> {
+  let p = drains.get(server);
+  if (!p) {
+    p = drain(run, cfg, servers, server, phase);
+    drains.set(server, p);
+  }
+  return p;
 }
 
 async function buildDiff(run: Run, cfg: ClusterConfig, target: string, parts: DiffPartSpec[], phase: string): Promise<DiffFile | null> {
@@ -434,13 +482,12 @@ async function buildDiff(run: Run, cfg: ClusterConfig, target: string, parts: Di
     (d) => `${d.transactions} transactions, ${d.bytes} bytes (${d.parts.map((p) => `${p.purpose} ${p.transactions}`).join(', ')})`);
 }
 
-async function applyDiff(run: Run, cfg: ClusterConfig, target: string, diff: DiffFile | null, phase: string): Promise<ApplyDiffResult | null> {
+async function applyDiff(run: Run, cfg: ClusterConfig, target: string, diff: DiffFile | null, own: OwnBinlog, phase: string): Promise<ApplyDiffResult | null> {
   if (!diff || diff.transactions === 0) return null;
-  const start = await step(run, `start-${target}`, `${phase} record ${target}'s binlog position before the apply`,
-    () => quick.failoverRecordBinlogPosition.executeWithOptions({ summary: `${target}: SHOW MASTER STATUS before applying its diff` }, [{ cfg, server: target }]),
-    (c) => `${c.file}:${c.pos}`);
+  const start = own.binlog;
+  if (!start) refuse(`${target} has no binary log (log_bin is off): its diff of ${diff.transactions} transactions cannot be applied exactly once`);
   return step(run, `apply-${target}`, `${phase} apply ${target}'s diff (${diff.transactions} transactions)`,
-    () => long.failoverApplyDiff.executeWithOptions({ summary: `${target}: replay ${diff.transactions} transactions of ${diff.path} (binlog on, resumable)` },
+    () => long.failoverApplyDiff.executeWithOptions({ summary: `${target}: replay ${diff.transactions} transactions of ${diff.path} (binlog on, resumable from ${start.file}:${start.pos})` },
       [{ cfg, server: target, diff: { path: diff.path, sha256: diff.sha256 }, start: { file: start.file, pos: start.pos } }]),
     (a) => `${a.appliedNow} applied${a.alreadyApplied ? `, ${a.alreadyApplied} already there` : ''} in ${a.ms} ms`);
 }
@@ -455,43 +502,50 @@ function diffSummary(d: DiffFile | null): ServerOutcome['diff'] {
   return d ? { path: d.path, sha256: d.sha256, bytes: d.bytes, transactions: d.transactions, parts: d.parts } : undefined;
 }
 
-interface NewMasterDiff { diff: DiffFile | null; planText: string }
+interface NewMasterDiff {
+  diff: DiffFile | null;
+  planText: string;
+  /** Its own binlog once drained (or caught up): where the apply starts counting. */
+  own: OwnBinlog;
+}
 
-async function phase34NewMasterDiff(run: Run, cfg: ClusterConfig, decision: Decision, servers: ServerSnapshot[], tail: SavedTail): Promise<NewMasterDiff> {
+async function phase34NewMasterDiff(run: Run, cfg: ClusterConfig, decision: Decision, servers: ServerSnapshot[], tail: SavedTail, drains: Drains): Promise<NewMasterDiff> {
   const nm = decision.newMaster;
   const parts: DiffPartSpec[] = [];
   let planText: string;
+  let own: OwnBinlog;
   if (decision.plan.mode === 'filepos') {
-    const d = await drain(run, cfg, servers, nm, '3.4');
+    const d = await drainOf(run, cfg, servers, drains, nm, '3.4');
     parts.push(...execPart(d), ...readPart(decision, decision.plan.newMaster), ...tailPart(tail, nm));
     planText = decision.plan.newMaster.summary;
+    own = d;
   } else {
     const p = decision.plan.newMaster;
-    const own = await drain(run, cfg, servers, nm, '3.4');
     const source = p.catchUpFrom ?? nm;
-    const latest = source === nm ? null : await drain(run, cfg, servers, source, '3.4');
+    const [mine, latest] = await Promise.all([drainOf(run, cfg, servers, drains, nm, '3.4'), source === nm ? null : drainOf(run, cfg, servers, drains, source, '3.4')]);
+    own = mine;
     if (latest) {
-      await step(run, `catch-up-${nm}`, `3.4 ${nm} catches up from ${source} (GTID)`,
+      own = await step(run, `catch-up-${nm}`, `3.4 ${nm} catches up from ${source} (GTID)`,
         () => long.failoverCatchUp.executeWithOptions({ summary: `${nm}: replicate from ${source} with MASTER_USE_GTID=slave_pos up to ${latest.gtidBinlogPos}` },
           [{ cfg, target: nm, source, gtid: latest.gtidBinlogPos ?? '' }]),
         (r) => `reached ${r.gtid} in ${r.ms} ms`);
     }
     // What the latest replica received but could not execute (a transaction the dead master cut) comes first.
-    const d = latest ?? own;
+    const d = latest ?? mine;
     parts.push(...execPart(d, latest ? 'read_diff' : 'exec_diff'), ...tailPart(tail, nm));
     planText = p.summary;
   }
-  return { diff: await buildDiff(run, cfg, nm, parts, '3.4'), planText };
+  return { diff: await buildDiff(run, cfg, nm, parts, '3.4'), planText, own };
 }
 
 async function phase35ApplyNewMasterDiff(run: Run, cfg: ClusterConfig, decision: Decision, d: NewMasterDiff): Promise<NewMasterState> {
   const nm = decision.newMaster;
-  const applied = await applyDiff(run, cfg, nm, d.diff, '3.5');
-  const end = await step(run, `coords-${nm}`, `3.5 record ${nm}'s binlog position for the replicas`,
-    () => quick.failoverRecordBinlogPosition.executeWithOptions({ summary: `${nm}: SHOW MASTER STATUS once its diffs are applied, before it is writable` }, [{ cfg, server: nm }]),
-    (c) => `${c.file}:${c.pos} gtid ${c.gtidExecuted}`);
+  const applied = await applyDiff(run, cfg, nm, d.diff, d.own, '3.5');
+  // The replicas start where the new master's binlog stands now: after its diff, before it is writable.
+  const end = applied ? { coords: applied.end, gtid: applied.gtidExecuted } : d.own.binlog ? { coords: d.own.binlog, gtid: d.own.gtidExecuted } : null;
+  if (!end) refuse(`${nm} has no binary log (log_bin is off): the replicas have nothing to replicate from`);
   recordOutcome(run, { server: nm, role: 'newMaster', plan: d.planText, diff: diffSummary(d.diff), applied: applied?.appliedNow ?? 0, alreadyApplied: applied?.alreadyApplied ?? 0 });
-  return { coords: { file: end.file, pos: end.pos }, gtid: end.gtidExecuted };
+  return end;
 }
 
 async function phase35Promote(run: Run, cfg: ClusterConfig, check: FailoverCheckResult, nm: string): Promise<PromoteResult> {
@@ -506,19 +560,20 @@ async function phase35Promote(run: Run, cfg: ClusterConfig, check: FailoverCheck
 // ---------------------------------------------------------------------------------------------
 // 4. Recover every other replica
 
-interface PreparedReplica { p: ServerDiffPlan; d: DrainResult; diff: DiffFile | null }
+interface PreparedReplica { p: ServerDiffPlan; d: DrainOutcome; diff: DiffFile | null; applied: ApplyDiffResult | null }
 
 /**
- * File/position mode: drain every other replica and generate its diff on its host. Started before the
- * new master recovers (nothing here touches it), finished before any replica is repointed: CHANGE
- * MASTER discards a replica's relay logs, and the latest replica's are the read_diffs' source.
+ * File/position mode: every other replica's diff is generated on its host and applied there while the new
+ * master recovers (nothing here touches the new master). All of them finish before any replica is
+ * repointed: CHANGE MASTER discards a replica's relay logs, and the latest replica's are the read_diffs' source.
  */
-function prepareReplicas(run: Run, cfg: ClusterConfig, decision: Decision, servers: ServerSnapshot[], tail: SavedTail): Promise<PreparedReplica[]> {
+function prepareReplicas(run: Run, cfg: ClusterConfig, decision: Decision, servers: ServerSnapshot[], tail: SavedTail, drains: Drains): Promise<PreparedReplica[]> {
   if (decision.plan.mode !== 'filepos') return Promise.resolve([]);
   const all = Promise.all(decision.plan.replicas.map(async (p) => {
-    const d = await drain(run, cfg, servers, p.server, '4');
+    const d = await drainOf(run, cfg, servers, drains, p.server, '4');
     const diff = await buildDiff(run, cfg, p.server, [...execPart(d), ...readPart(decision, p), ...tailPart(tail, p.server)], '4');
-    return { p, d, diff };
+    const applied = await applyDiff(run, cfg, p.server, diff, d, '4');
+    return { p, d, diff, applied };
   }));
   all.catch(() => undefined); // awaited later; a failure of the new master's recovery must not leave it unhandled
   return all;
@@ -526,8 +581,7 @@ function prepareReplicas(run: Run, cfg: ClusterConfig, decision: Decision, serve
 
 async function phase4RecoverReplicas(run: Run, cfg: ClusterConfig, decision: Decision, servers: ServerSnapshot[], prepared: PreparedReplica[], nm: NewMasterState): Promise<void> {
   if (decision.plan.mode === 'filepos') {
-    await Promise.all(prepared.map(async ({ p, d, diff }) => {
-      const applied = await applyDiff(run, cfg, p.server, diff, '4');
+    await Promise.all(prepared.map(async ({ p, d, diff, applied }) => {
       await repointReplica(run, cfg, p.server, decision.newMaster, { coords: nm.coords }, d.delayWas);
       recordOutcome(run, { server: p.server, role: 'replica', plan: p.summary, diff: diffSummary(diff), applied: applied?.appliedNow ?? 0, alreadyApplied: applied?.alreadyApplied ?? 0, repointedTo: `${decision.newMaster} ${nm.coords.file}:${nm.coords.pos}` });
     }));
@@ -552,13 +606,20 @@ async function repointReplica(run: Run, cfg: ClusterConfig, server: string, newM
 // ---------------------------------------------------------------------------------------------
 // 5. Cleanup and report
 
-async function phase5Cleanup(run: Run, cfg: ClusterConfig, check: FailoverCheckResult, decision: Decision): Promise<void> {
+async function phase5Cleanup(run: Run, cfg: ClusterConfig, decision: Decision): Promise<void> {
   const nm = decision.newMaster;
   const skipReset = cfg.servers.find((s) => s.name === nm)?.skipResetReplica === true;
-  if (!skipReset) {
-    await step(run, 'cleanup', `5 cleanup: RESET SLAVE ALL on ${nm}`,
-      () => quick.failoverCleanup.executeWithOptions({ summary: `${nm}: RESET SLAVE ALL` }, [{ cfg, newMaster: nm }]),
-      (r) => (r.reset ? 'replication settings removed' : 'nothing to reset'));
+  if (skipReset) return;
+  await step(run, 'cleanup', `5 cleanup: RESET SLAVE ALL on ${nm}`,
+    () => quick.failoverCleanup.executeWithOptions({ summary: `${nm}: RESET SLAVE ALL` }, [{ cfg, newMaster: nm }]),
+    (r) => (r.reset ? 'replication settings removed' : 'nothing to reset'));
+}
+
+async function phase5Report(run: Run, cfg: ClusterConfig, check: FailoverCheckResult, decision: Decision): Promise<void> {
+  const nm = decision.newMaster;
+  if (!cfg.hooks.report) {
+    await step(run, 'report', '5 report: no report hook configured', async () => null, () => 'the report is this workflow\'s result');
+    return;
   }
   const replicas = run.report.servers.filter((s) => s.role === 'replica').map((s) => s.server);
   const lost = run.report.unrecoverable.length ? ` Unrecoverable: ${run.report.unrecoverable.join('; ')}` : '';

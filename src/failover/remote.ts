@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import { SftpFileSource, type ByteSource } from '../binlog/source';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { ConfigError } from '../errors';
+import { sshConnections } from '../ssh/cache';
 import { openSsh, type SshSession } from '../ssh/session';
 
 export function serverByName(cfg: ClusterConfig, name: string): ServerConfig {
@@ -19,26 +20,43 @@ export function runDir(cfg: ClusterConfig, server: ServerConfig, runKey: string)
   return posix.join(server.remoteWorkdir ?? cfg.workdirs.remote, runKey);
 }
 
-/** SSH sessions opened on demand during one activity, closed together. */
+/**
+ * SSH sessions used during one activity. In a worker they come from the worker-wide cache (src/ssh/cache.ts)
+ * and are released at the end; elsewhere they are opened here and closed together.
+ */
 export class SshPool {
-  private sessions = new Map<string, Promise<SshSession>>();
+  private sessions = new Map<string, { session: Promise<SshSession>; done: () => void }>();
   constructor(readonly cfg: ClusterConfig, private readonly timeoutMs?: number) {}
 
   get(server: ServerConfig | string): Promise<SshSession> {
     const s = typeof server === 'string' ? serverByName(this.cfg, server) : server;
-    let p = this.sessions.get(s.name);
-    if (!p) {
-      p = openSsh(this.cfg, s, this.timeoutMs ? { timeoutMs: this.timeoutMs } : {});
-      p.catch(() => this.sessions.delete(s.name));
-      this.sessions.set(s.name, p);
+    let held = this.sessions.get(s.name);
+    if (!held) {
+      const opts = this.timeoutMs ? { timeoutMs: this.timeoutMs } : {};
+      if (sshConnections.active) {
+        const lease = sshConnections.acquire(this.cfg, s, opts);
+        held = { session: lease.session, done: lease.release };
+      } else {
+        const session = openSsh(this.cfg, s, opts);
+        held = { session, done: () => void session.then((x) => x.close(), () => {}) };
+      }
+      const h = held;
+      h.session.catch(() => {
+        if (this.sessions.get(s.name) === h) this.sessions.delete(s.name);
+        h.done();
+      });
+      this.sessions.set(s.name, h);
     }
-    return p;
+    return held.session;
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));
+    await Promise.all(all.map(async (h) => {
+      await h.session.catch(() => undefined);
+      h.done();
+    }));
   }
 }
 

@@ -61,12 +61,22 @@ export class SshSession {
     return r.stdout;
   }
 
+  /** One SFTP channel per session, shared; opened again if it closes (a session can outlive an activity). */
   sftp(): Promise<SFTPWrapper> {
-    this.sftpWrapper ??= new Promise((resolve, reject) => {
-      this.client.sftp((err, sftp) => (err ? reject(new RemoteCommandError(`sftp unavailable on ${this.target.host}: ${err.message}`, {
-        server: this.target.name, hint: 'enable the sftp subsystem in sshd_config',
-      })) : resolve(sftp)));
-    });
+    if (!this.sftpWrapper) {
+      const p = new Promise<SFTPWrapper>((resolve, reject) => {
+        this.client.sftp((err, sftp) => {
+          if (err) {
+            reject(new RemoteCommandError(`sftp unavailable on ${this.target.host}: ${err.message}`, { server: this.target.name, hint: 'enable the sftp subsystem in sshd_config' }));
+            return;
+          }
+          sftp.once('close', () => { if (this.sftpWrapper === p) this.sftpWrapper = undefined; });
+          resolve(sftp);
+        });
+      });
+      p.catch(() => { if (this.sftpWrapper === p) this.sftpWrapper = undefined; });
+      this.sftpWrapper = p;
+    }
     return this.sftpWrapper;
   }
 
@@ -95,6 +105,10 @@ export async function openSsh(cfg: ClusterConfig, server: ServerConfig, opts: { 
   const client = new Client();
   return new Promise<SshSession>((resolve, reject) => {
     client.on('ready', () => resolve(new SshSession(target, client)));
+    // sshd killed mid-handshake: ssh2 emits only 'close' (and its ready timer stops), so settle here.
+    client.on('close', () => reject(new ConnectionError(`ssh to ${target.user}@${target.host}:${target.port}: the connection closed before the SSH handshake completed`, {
+      server: target.name, hint: 'check that sshd runs on that host and is reachable',
+    })));
     client.on('error', (err: Error & { level?: string }) => {
       if (!verdict.ok) {
         reject(new SafetyError(verdict.reason === 'unknown-host'

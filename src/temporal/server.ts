@@ -7,7 +7,8 @@ import { LabError, pidAlive, readPid, sh, sleep, spawnDaemon, tcpOpen, waitFor }
 import { SEARCH_ATTRIBUTES, temporalNamespace } from './config';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
-const FRONTEND = { ip: '127.0.0.1', port: 7233, uiPort: 8233 };
+// httpPort: the frontend's HTTP API (Temporal's default 7243), which the failover command uses to start fast.
+const FRONTEND = { ip: '127.0.0.1', port: 7233, uiPort: 8233, httpPort: 7243 };
 
 export function toolsDir(): string {
   return process.env.MHAFLOW_TOOLS_DIR ?? resolve(repoRoot(), '.tools');
@@ -54,7 +55,12 @@ export async function temporalUp(log: (m: string) => void = () => {}): Promise<{
   const p = paths();
   mkdirSync(p.dir, { recursive: true });
   const running = temporalPid();
-  if (running && await tcpOpen(FRONTEND.ip, FRONTEND.port)) return { pid: running, reused: true, cli };
+  if (running && await tcpOpen(FRONTEND.ip, FRONTEND.port)) {
+    if (await tcpOpen(FRONTEND.ip, FRONTEND.httpPort)) return { pid: running, reused: true, cli };
+    // Ours, started by an older mhaflow without the HTTP API: restart it (its history is in the SQLite file).
+    log(`restarting the Temporal dev server (pid ${running}) to open its HTTP API on ${FRONTEND.ip}:${FRONTEND.httpPort}`);
+    await temporalDown();
+  }
   if (await tcpOpen(FRONTEND.ip, FRONTEND.port)) {
     // Not ours (another checkout's or a user's): use it if it serves our namespace, else say so.
     try {
@@ -65,7 +71,7 @@ export async function temporalUp(log: (m: string) => void = () => {}): Promise<{
     log(`using the Temporal server already listening on ${FRONTEND.ip}:${FRONTEND.port} (not started here; \`temporal down\` will not stop it)`);
     return { pid: 0, reused: true, cli };
   }
-  const args = ['server', 'start-dev', '--db-filename', p.db, '--ip', FRONTEND.ip, '--port', String(FRONTEND.port), '--ui-port', String(FRONTEND.uiPort),
+  const args = ['server', 'start-dev', '--db-filename', p.db, '--ip', FRONTEND.ip, '--port', String(FRONTEND.port), '--ui-port', String(FRONTEND.uiPort), '--http-port', String(FRONTEND.httpPort),
     '--namespace', temporalNamespace(), '--log-level', 'warn', '--log-format', 'json',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`])];
   // The CLI has no pid file option: spawnDaemon records the pid of the exec'd server.

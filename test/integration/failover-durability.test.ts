@@ -9,12 +9,12 @@ import type { LabMode } from '../../src/lab/layout';
 import { caseName, runCase, type DurabilityCase } from './durability';
 
 const CASES: [LabMode, DurabilityCase][] = [
-  // The worker dies as the drains and diff generation start (several activities in flight at once).
+  // The worker dies as the diffs start being generated, with the drains in flight (several activities at once).
   ['filepos', { kind: 'boundary', after: 'save-binlog' }],
-  // ... as the replicas' diffs start being applied, just after the new master became writable.
+  // ... just after the new master became writable, as the replicas are repointed (their diffs are applied by then or being applied).
   ['filepos', { kind: 'boundary', after: 'promote' }],
   // GTID: as the new master's diff (the dead master's tail) is about to be applied.
-  ['gtid', { kind: 'boundary', after: 'start-NM' }],
+  ['gtid', { kind: 'boundary', after: 'diff-NM' }],
   ['filepos', { kind: 'two-workers' }],
   // The worker and its SQL session on the target die mid-replay: the retry resumes in the middle of the diff.
   ['filepos', { kind: 'mid-apply', target: 'newMaster', session: true }],

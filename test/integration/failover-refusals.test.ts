@@ -10,6 +10,8 @@ import { runFailoverCommand } from '../../src/cli/failover';
 import type { ClusterConfig } from '../../src/config/schema';
 import { RefusedError } from '../../src/errors';
 import { startFailover } from '../../src/failover/start';
+import { temporalNamespace } from '../../src/temporal/config';
+import { TemporalHttp, temporalHttpAddress } from '../../src/temporal/http';
 import { injectFault } from '../../src/lab/faults';
 import { withConnection, queryOne } from '../../src/mysql/client';
 import type { FailoverReport } from '../../workflows/failover';
@@ -101,12 +103,21 @@ describe('failover refusals', () => {
     const b = await startFailover(t.client, cfg.cluster, { config: path }, { taskQueue: t.taskQueue });
     assert.equal(a.workflowId, b.workflowId);
     assert.equal(b.started, false, 'the second request attached');
-    const viaCli = await runFailoverCommand(t.client, path, {}, { taskQueue: t.taskQueue });
+    // The failover command's own way in too: Temporal's HTTP API (no gRPC client loaded), attaching the same way.
+    const api = new TemporalHttp(temporalHttpAddress()!, temporalNamespace());
+    const [viaCli, viaHttp] = await Promise.all([
+      runFailoverCommand(t.client, path, {}, { taskQueue: t.taskQueue }),
+      runFailoverCommand(api, path, {}, { taskQueue: t.taskQueue }),
+    ]);
     const report = await resultOf<FailoverReport>(a.handle);
-    assert.equal(viaCli.report.runId, report.runId, 'one failover, followed three times');
+    assert.equal(viaCli.report.runId, report.runId, 'one failover, followed four times');
+    assert.equal(viaHttp.report.runId, report.runId);
+    assert.deepEqual(viaHttp.report.steps.map((x) => x.id), report.steps.map((x) => x.id));
     assert.equal(report.newMaster, dry.report.newMaster);
     assert.ok(viaCli.cliWritableMs !== null);
     await assertSurvivorsHold(cfg, ['db2', 'db3', 'db4'], writer.acked());
     await assert.rejects(runFailoverCommand(t.client, path, {}, { taskQueue: t.taskQueue }), (e: unknown) => e instanceof RefusedError && /refused/.test(e.message));
+    // The same refusal read from the HTTP API's failure JSON: the reason, not "workflow failed".
+    await assert.rejects(runFailoverCommand(api, path, {}, { taskQueue: t.taskQueue }), (e: unknown) => e instanceof RefusedError && /refused: .*(live master|not the current master|failed over at)/.test(e.message));
   });
 });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { Client as SshClient } from 'ssh2';
 import type { DiscoveredTopology } from '../../activities/topology';
-import { bundleWorkflows, createWorker } from '../../worker/worker';
+import { bundleWorkflows, createWorker, runUntilShutdown } from '../../worker/worker';
 import { loadClusterConfig } from '../../src/config/load';
 import type { ClusterConfig } from '../../src/config/schema';
 import { SafetyError } from '../../src/errors';
@@ -123,7 +123,7 @@ describe('discoverTopology through Temporal', () => {
 
   before(async () => {
     const worker = await createWorker({ workflowBundle: await bundleWorkflows(), identity: 'foundation-test-worker' });
-    const running = worker.run();
+    const running = runUntilShutdown(worker);
     stopWorker = async () => { worker.shutdown(); await running; };
     connection = await Connection.connect({ address: temporalAddress() });
     client = new Client({ connection });

@@ -16,7 +16,7 @@ import { rootSql } from '../../src/lab/mariadb';
 import { verifySurvivors, type OracleReport } from '../../src/lab/oracle';
 import { parseWriterLog, runWriter, type WriterSummary } from '../../src/lab/writer';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
-import { bundleWorkflows, createWorker } from '../../worker/worker';
+import { bundleWorkflows, createWorker, runUntilShutdown } from '../../worker/worker';
 import { failureReason } from '../../src/cli/failover';
 import { startFailover } from '../../src/failover/start';
 import type { FailoverInput, FailoverProgress, FailoverReport } from '../../workflows/failover';
@@ -55,7 +55,7 @@ export async function startTemporal(opts: { identity?: string; maxCachedWorkflow
   bundle ??= bundleWorkflows();
   const taskQueue = `mhaflow-test-${process.pid}-${Date.now().toString(36)}`;
   const worker = await createWorker({ taskQueue, workflowBundle: await bundle, identity: opts.identity ?? `test-worker-${process.pid}`, shutdownGraceTime: '1s', maxCachedWorkflows: opts.maxCachedWorkflows });
-  const running = worker.run();
+  const running = runUntilShutdown(worker);
   running.catch((e) => process.stderr.write(`worker stopped with ${e}\n`));
   const connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection, namespace: temporalNamespace() });

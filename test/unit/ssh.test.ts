@@ -5,10 +5,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Server } from 'ssh2';
+import { Server } from 'ssh2';
 import { keyPair, startFakeSshServer } from './fake-ssh';
 import { parseClusterConfig } from '../../src/config/load';
-import { SafetyError } from '../../src/errors';
+import { ConnectionError, SafetyError } from '../../src/errors';
 import { knownHostName, parseKnownHosts, verifyHostKey } from '../../src/ssh/known-hosts';
 import { shellCommand, shellQuote } from '../../src/ssh/quote';
 import { openSsh } from '../../src/ssh/session';
@@ -94,6 +94,28 @@ describe('openSsh against an in-process server', () => {
   it('refuses an unknown host key', async () => {
     const cfg = config('');
     await assert.rejects(openSsh(cfg, cfg.servers[0]!), (e: unknown) => e instanceof SafetyError && /is not in .*refusing to connect/.test(e.message) && e.server === 'a');
+  });
+
+  it('fails (never hangs) when the server drops the connection mid-handshake', { timeout: 15_000 }, async () => {
+    const dropper = new Server({ hostKeys: [hostKey.priv] }, (client) => {
+      client.on('error', () => {});
+      client.on('authentication', () => client.end()); // sshd killed between the key exchange and auth
+    });
+    await new Promise<void>((r) => dropper.listen(0, '127.0.0.1', () => r()));
+    const dport = (dropper.address() as { port: number }).port;
+    try {
+      writeFileSync(join(dir, 'kh'), `[127.0.0.1]:${dport} ${hostKey.pubLine}\n`);
+      const cfg = parseClusterConfig({
+        cluster: 't', mysql: { user: 'u', password: 'env:X' }, replication: { user: 'r', password: 'env:Y' },
+        ssh: { user: 'root', port: dport, key: join(dir, 'id'), knownHosts: join(dir, 'kh'), connectTimeout: '30s' },
+        servers: [{ name: 'a', host: '127.0.0.1' }, { name: 'b', host: '127.0.0.2' }],
+      });
+      const t0 = Date.now();
+      await assert.rejects(openSsh(cfg, cfg.servers[0]!), (e: unknown) => e instanceof ConnectionError && /closed before the SSH handshake completed/.test(e.message) && e.server === 'a');
+      assert.ok(Date.now() - t0 < 10_000, 'rejected at the close, not at the 30 s connect timeout');
+    } finally {
+      dropper.close();
+    }
   });
 
   it('refuses a changed host key', async () => {

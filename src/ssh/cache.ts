@@ -1,0 +1,140 @@
+// Worker-wide SSH connections. A failover's steps are separate activities that reach the same hosts one
+// after another; each handshake costs ~80 ms on the lab (more across a WAN, and with PAM), so a worker
+// keeps one connection per host and shares it. Host keys are verified at connect as always. A connection
+// whose socket closes (host gone, keepalive timeout) is dropped at once; an idle one is closed after
+// IDLE_MS. One-shot processes (the CLI's in-process check, tests) never enable it: they open and close.
+import type { ClusterConfig, ServerConfig } from '../config/schema';
+import { openSsh, sshTarget, type SshSession } from './session';
+
+const IDLE_MS = 60_000;
+const PROBE_MS = 2_000;
+
+/** One SFTP round trip within probeMs. */
+async function answers(s: SshSession, probeMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), probeMs); });
+  const probe = s.sftp().then((sftp) => new Promise<boolean>((resolve) => sftp.realpath('.', (err) => resolve(!err))), () => false);
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface SshLease {
+  session: Promise<SshSession>;
+  release: () => void;
+}
+
+interface Entry {
+  session: Promise<SshSession>;
+  leases: number;
+  idle?: NodeJS.Timeout;
+  closed: boolean;
+}
+
+export class SshConnectionCache {
+  private entries = new Map<string, Entry>();
+  private enabled = false;
+
+  constructor(private readonly idleMs = IDLE_MS, private readonly probeMs = PROBE_MS) {}
+
+  /** Called by the worker: from now on, connections outlive the activity that opened them. */
+  enable(): void {
+    this.enabled = true;
+  }
+
+  get active(): boolean {
+    return this.enabled;
+  }
+
+  /** Everything that decides which connection it is: the endpoint, the login, the key, the pinned host keys. */
+  static key(cfg: ClusterConfig, server: ServerConfig): string {
+    const t = sshTarget(cfg, server);
+    return `${t.user}@${t.host}:${t.port} key=${cfg.ssh.key} known=${cfg.ssh.knownHosts}`;
+  }
+
+  /**
+   * A shared session (opened, or being opened, by whoever asked first); call release() when done with it.
+   * An idle connection is probed first (an SFTP round trip, 2 s at most): a host that vanished while
+   * it sat in the cache (its network gone, so no FIN ever came) costs a reconnect, not a hung step.
+   */
+  acquire(cfg: ClusterConfig, server: ServerConfig, opts: { timeoutMs?: number } = {}): SshLease {
+    const key = SshConnectionCache.key(cfg, server);
+    const existing = this.entries.get(key);
+    const idleReuse = existing !== undefined && !existing.closed && existing.leases === 0;
+    let current = this.lease(key, cfg, server, opts);
+    if (!idleReuse) return current;
+    const entry = this.entries.get(key)!;
+    const session = entry.session.then(async (s) => {
+      if (await answers(s, this.probeMs)) return s;
+      current.release();
+      this.drop(key, entry);
+      s.close();
+      current = this.lease(key, cfg, server, opts);
+      return current.session;
+    });
+    return { session, release: () => current.release() };
+  }
+
+  private lease(key: string, cfg: ClusterConfig, server: ServerConfig, opts: { timeoutMs?: number }): SshLease {
+    let e = this.entries.get(key);
+    if (!e || e.closed) {
+      const entry: Entry = { session: openSsh(cfg, server, opts), leases: 0, closed: false };
+      this.entries.set(key, entry);
+      entry.session.then(
+        (s) => s.client.once('close', () => this.drop(key, entry)),
+        () => this.drop(key, entry),
+      );
+      e = entry;
+    }
+    const entry = e;
+    entry.leases++;
+    if (entry.idle) clearTimeout(entry.idle);
+    entry.idle = undefined;
+    let released = false;
+    return {
+      session: entry.session,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.leases--;
+        if (entry.leases > 0 || entry.closed) return;
+        entry.idle = setTimeout(() => {
+          this.drop(key, entry);
+          void entry.session.then((s) => s.close(), () => {});
+        }, this.idleMs);
+        entry.idle.unref();
+      },
+    };
+  }
+
+  /** Open connections to these servers in the background (errors are left for the step that needs the host). */
+  warm(cfg: ClusterConfig, servers: ServerConfig[]): void {
+    if (!this.enabled) return;
+    for (const s of servers) {
+      const lease = this.acquire(cfg, s);
+      lease.session.then(lease.release, lease.release);
+    }
+  }
+
+  /** Close every connection (worker shutdown). */
+  async closeAll(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map(async (e) => {
+      e.closed = true;
+      if (e.idle) clearTimeout(e.idle);
+      (await e.session.catch(() => undefined))?.close();
+    }));
+  }
+
+  private drop(key: string, e: Entry): void {
+    e.closed = true;
+    if (e.idle) clearTimeout(e.idle);
+    if (this.entries.get(key) === e) this.entries.delete(key);
+  }
+}
+
+/** The worker process's connections (enabled by worker/worker.ts). */
+export const sshConnections = new SshConnectionCache();

@@ -1,0 +1,172 @@
+// Temporal's HTTP API (the frontend's JSON gateway; 7243 by default, `temporal up` opens it) for commands
+// that must start fast: the failover command starts its workflow, queries its progress and waits for its
+// result here, without loading @temporalio/client (about 200 ms of start-up: gRPC and every protobuf
+// type), which a failover cannot spare. Payloads go both ways as canonical json/plain payloads (base64):
+// the gateway's "shorthand" rendering is lossy (an empty array comes back as null).
+// Everything else, and this command when the HTTP API is not reachable, uses the gRPC client.
+import http from 'node:http';
+import { ConnectionError } from '../errors';
+
+export function temporalHttpAddress(): string | null {
+  const v = process.env.TEMPORAL_HTTP_ADDRESS;
+  if (v === 'off' || v === '') return null;
+  if (v) return v.replace(/^https?:\/\//, '');
+  const grpc = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  return `${grpc.replace(/:\d+$/, '')}:7243`;
+}
+
+/** A failure as the HTTP API renders it (temporal.api.failure.v1.Failure in JSON). */
+export interface FailureJson {
+  message?: string;
+  cause?: FailureJson;
+  applicationFailureInfo?: { type?: string; nonRetryable?: boolean };
+  [k: string]: unknown;
+}
+
+/** The workflow ended without a result: failed, terminated, cancelled or timed out. */
+export class WorkflowEndedError extends Error {
+  override readonly name = 'WorkflowEndedError';
+  constructor(readonly status: string, readonly failure: FailureJson | null) {
+    super(failure?.message ?? `workflow ${status}`);
+  }
+}
+
+/** The HTTP API did not answer at all (nothing listens there): callers fall back to gRPC. */
+export class HttpUnavailableError extends ConnectionError {}
+
+export interface StartOptions {
+  workflowId: string;
+  workflowType: string;
+  taskQueue: string;
+  input: unknown[];
+  workflowTaskTimeout?: string;
+  searchAttributes?: Record<string, string>;
+  summary?: string;
+  details?: string;
+  requestId: string;
+}
+
+const agent = new http.Agent({ keepAlive: true });
+const MEDIA = 'application/json+no-payload-shorthand';
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+interface PayloadJson { metadata?: Record<string, string>; data?: string }
+
+/** A json/plain payload, as the SDK's default data converter writes it. */
+export function jsonPayload(value: unknown, type?: string): PayloadJson {
+  return { metadata: { encoding: b64('json/plain'), ...(type ? { type: b64(type) } : {}) }, data: b64(JSON.stringify(value)) };
+}
+
+/** The value of a json/plain payload (binary/null: null). */
+export function payloadValue(p: PayloadJson | undefined): unknown {
+  if (!p) return undefined;
+  const encoding = Buffer.from(p.metadata?.encoding ?? '', 'base64').toString('utf8');
+  if (encoding === 'binary/null') return null;
+  if (encoding !== 'json/plain') throw new ConnectionError(`a Temporal payload encoded as ${encoding || '(none)'}, not json/plain: is a payload codec configured?`);
+  return JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8'));
+}
+
+const firstPayload = (ps: { payloads?: PayloadJson[] } | undefined) => payloadValue(ps?.payloads?.[0]);
+
+export class TemporalHttp {
+  constructor(readonly address: string, readonly namespace: string) {}
+
+  private request<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const [host, port] = [this.address.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(this.address)?.[1] ?? 7243)];
+    return new Promise<T>((resolve, reject) => {
+      const req = http.request({
+        host, port, method, agent, path: `/api/v1/namespaces/${encodeURIComponent(this.namespace)}${path}`,
+        headers: { 'content-type': MEDIA, accept: MEDIA, ...(data ? { 'content-length': data.length } : {}) },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: { code?: number; message?: string } & Record<string, unknown>;
+          try {
+            json = JSON.parse(text || '{}');
+          } catch {
+            reject(new ConnectionError(`Temporal HTTP API at ${this.address} answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
+            return;
+          }
+          if ((res.statusCode ?? 500) >= 300) {
+            reject(new ConnectionError(`Temporal HTTP API ${method} ${path}: ${res.statusCode} ${json.message ?? text.slice(0, 300)}`));
+            return;
+          }
+          resolve(json as T);
+        });
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        const unreachable = e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENOTFOUND' || e.code === 'EADDRNOTAVAIL';
+        reject(new (unreachable ? HttpUnavailableError : ConnectionError)(`Temporal HTTP API at ${this.address}: ${e.message}`, {
+          hint: 'set TEMPORAL_HTTP_ADDRESS (the frontend\'s HTTP port, 7243 by default), or TEMPORAL_HTTP_ADDRESS=off to use gRPC only',
+        }));
+      });
+      req.end(data);
+    });
+  }
+
+  /** StartWorkflowExecution with the USE_EXISTING conflict policy: `started` false means it attached. */
+  async start(o: StartOptions): Promise<{ runId: string; started: boolean }> {
+    const r = await this.request<{ runId: string; started?: boolean }>('POST', `/workflows/${encodeURIComponent(o.workflowId)}`, {
+      workflowType: { name: o.workflowType },
+      taskQueue: { name: o.taskQueue },
+      input: { payloads: o.input.map((v) => jsonPayload(v)) },
+      requestId: o.requestId,
+      workflowIdConflictPolicy: 'WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING',
+      ...(o.workflowTaskTimeout ? { workflowTaskTimeout: o.workflowTaskTimeout } : {}),
+      ...(o.searchAttributes ? { searchAttributes: { indexedFields: Object.fromEntries(Object.entries(o.searchAttributes).map(([k, v]) => [k, jsonPayload(v, 'Keyword')])) } } : {}),
+      ...(o.summary || o.details ? { userMetadata: { ...(o.summary ? { summary: jsonPayload(o.summary) } : {}), ...(o.details ? { details: jsonPayload(o.details) } : {}) } } : {}),
+    });
+    return { runId: r.runId, started: r.started !== false };
+  }
+
+  async query<T>(workflowId: string, runId: string, queryType: string): Promise<T> {
+    const r = await this.request<{ queryResult?: { payloads?: PayloadJson[] } }>('POST', `/workflows/${encodeURIComponent(workflowId)}/query/${encodeURIComponent(queryType)}`, {
+      execution: { runId }, query: {},
+    });
+    return firstPayload(r.queryResult) as T;
+  }
+
+  /** Long-poll the close event; the result, or a WorkflowEndedError with the failure. */
+  async result<T>(workflowId: string, runId: string): Promise<T> {
+    for (;;) {
+      const r = await this.request<{ history?: { events?: Record<string, unknown>[] } }>('GET',
+        `/workflows/${encodeURIComponent(workflowId)}/history?execution.runId=${encodeURIComponent(runId)}&waitNewEvent=true&historyEventFilterType=HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT`,
+        undefined, 70_000);
+      const ev = r.history?.events?.[0];
+      if (!ev) continue; // the long poll expired with the workflow still running
+      const type = String(ev.eventType ?? '');
+      if (type === 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED') {
+        return firstPayload((ev.workflowExecutionCompletedEventAttributes as { result?: { payloads?: PayloadJson[] } } | undefined)?.result) as T;
+      }
+      if (type === 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED') {
+        throw new WorkflowEndedError('failed', (ev.workflowExecutionFailedEventAttributes as { failure?: FailureJson } | undefined)?.failure ?? null);
+      }
+      if (type === 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW') {
+        runId = String((ev.workflowExecutionContinuedAsNewEventAttributes as { newExecutionRunId?: string } | undefined)?.newExecutionRunId ?? runId);
+        continue;
+      }
+      throw new WorkflowEndedError(type.replace('EVENT_TYPE_WORKFLOW_EXECUTION_', '').toLowerCase(), null);
+    }
+  }
+
+  close(): void {
+    agent.destroy();
+  }
+}
+
+/** The innermost message and the application failure type of a failure chain (as failureReason does for the SDK's). */
+export function failureOfJson(f: FailureJson | null): { message: string; type: string | null } {
+  let message = f?.message ?? 'workflow failed';
+  let type: string | null = null;
+  for (let cur: FailureJson | undefined = f ?? undefined; cur; cur = cur.cause) {
+    if (cur.applicationFailureInfo) {
+      message = cur.message ?? message;
+      type = cur.applicationFailureInfo.type ?? null;
+    }
+  }
+  return { message, type };
+}
