@@ -138,6 +138,9 @@ export async function openSsh(cfg: ClusterConfig, server: ServerConfig, opts: { 
         return verdict.ok;
       },
     });
+    // No Nagle: every SFTP request and channel message is small, and waits for the answer to the last one;
+    // with Nagle each costs the peer's 40 ms delayed ACK (measured: 44 ms per SFTP stat, 0.5 ms without).
+    client.setNoDelay(true);
   });
 }
 
