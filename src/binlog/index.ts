@@ -1,5 +1,6 @@
-// The binlog engine: read, locate, cut and ship differential logs. Everything here works on ByteSources
-// (local file, SFTP ranged reads) and plain values; ship.ts and apply.ts add the SSH side.
+// The binlog engine: read, locate and cut differential logs. Everything here works on ByteSources
+// (local file, SFTP ranged reads) and plain values. The failover builds, writes and applies its diff files
+// with src/failover (diff.ts, remote.ts, apply.ts); ship.ts and remote.ts here serve bench/binlog-scan.ts.
 export * from './constants';
 export * from './errors';
 export * from './source';
@@ -11,6 +12,6 @@ export * from './gtid';
 export * from './transactions';
 export * from './tail';
 export * from './relay';
-export * from './ship';
-export * from './apply';
-export * from './remote';
+export { shipDiff } from './ship';
+export type { RemoteHost, ShipPart, ShipOptions, ShipResult } from './ship';
+export { remoteFileSource } from './remote';

@@ -2,6 +2,10 @@
 // streamed in chunks with pipelined writes, sha256 computed on the way, verified with sha256sum on the
 // target, written under a temporary name and renamed into place. Re-running the same step finds the
 // identical file (same size and sha256) and reuses it instead of rewriting it.
+//
+// Only bench/binlog-scan.ts uses this (one-part tails). The failover builds, writes and applies its diffs
+// with src/failover/diff.ts, remote.ts and apply.ts. Not for multi-part diffs: layoutDiff keeps each part's
+// Format_description, at which mysqlbinlog rolls back a transaction split between two parts.
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
@@ -9,13 +13,13 @@ import { RemoteCommandError } from '../errors';
 import type { SshSession } from '../ssh/session';
 import { BinlogReadError } from './errors';
 import type { ByteSource } from './source';
-import { layoutDiff, type DiffLayout, type DiffSegment, type FdeAt, type TailPlan } from './tail';
+import { layoutDiff, type DiffLayout, type DiffSegment, type TailPlan } from './tail';
 
-/** What ship/apply need of an SSH session (SshSession satisfies it; tests can fake it). */
+/** What shipDiff and remoteFileSource need of an SSH session (SshSession satisfies it). */
 export type RemoteHost = Pick<SshSession, 'exec' | 'run' | 'sftp'> & { readonly target: { name: string; host: string } };
 
 /** The SFTP calls used to write files. */
-export type SftpWriteApi = Pick<SFTPWrapper, 'open' | 'write' | 'close' | 'rename' | 'unlink' | 'stat'> & Partial<Pick<SFTPWrapper, 'ext_openssh_rename'>>;
+type SftpWriteApi = Pick<SFTPWrapper, 'open' | 'write' | 'close' | 'rename' | 'unlink' | 'stat'> & Partial<Pick<SFTPWrapper, 'ext_openssh_rename'>>;
 
 export interface ShipPart {
   plan: TailPlan;
@@ -50,30 +54,18 @@ export interface ShipResult {
 }
 
 /** Name of the index file written next to a diff. */
-export function diffIndexPath(remotePath: string): string {
+function diffIndexPath(remotePath: string): string {
   return `${remotePath}.idx`;
 }
 
 /**
- * The index file: a header line, then one start position per transaction, so the applier can find
- * "the start of transaction N+1" with one sed call instead of reading the diff again.
+ * The index file: a header line, then one start position per transaction, for an applier resuming at
+ * transaction N+1 (none reads it now: the failover's apply finds its resume point from the target's binlog).
  */
-export function formatDiffIndex(layout: Pick<DiffLayout, 'size' | 'transactionStarts' | 'formatDescriptions'>, sha256: string): string {
+function formatDiffIndex(layout: Pick<DiffLayout, 'size' | 'transactionStarts' | 'formatDescriptions'>, sha256: string): string {
   const fdes = layout.formatDescriptions.map((f) => `${f.pos}:${f.size}`).join(',');
   return `mhaflow-diff-index v1 size=${layout.size} sha256=${sha256} transactions=${layout.transactionStarts.length} fdes=${fdes}\n${
     layout.transactionStarts.map((p) => `${p}\n`).join('')}`;
-}
-
-export interface DiffIndexHeader { size: number; sha256: string; transactions: number; formatDescriptions: FdeAt[] }
-
-export function parseDiffIndexHeader(line: string): DiffIndexHeader | undefined {
-  const m = /^mhaflow-diff-index v1 size=(\d+) sha256=([0-9a-f]{64}) transactions=(\d+) fdes=((?:\d+:\d+)(?:,\d+:\d+)*)$/.exec(line.trim());
-  if (!m) return undefined;
-  const formatDescriptions = m[4]!.split(',').map((f) => {
-    const [pos, size] = f.split(':').map(Number);
-    return { pos: pos!, size: size! };
-  });
-  return { size: Number(m[1]), sha256: m[2]!, transactions: Number(m[3]), formatDescriptions };
 }
 
 export async function shipDiff(host: RemoteHost, parts: ShipPart[], opts: ShipOptions): Promise<ShipResult> {
@@ -116,7 +108,7 @@ export async function shipDiff(host: RemoteHost, parts: ShipPart[], opts: ShipOp
 }
 
 /** Read the diff's bytes in order, chunk by chunk, from the segments' sources. */
-export async function* layoutChunks(layout: DiffLayout, sources: ByteSource[], chunkSize = 4 * 1024 * 1024): AsyncGenerator<Buffer> {
+async function* layoutChunks(layout: DiffLayout, sources: ByteSource[], chunkSize = 4 * 1024 * 1024): AsyncGenerator<Buffer> {
   for (const seg of layout.segments) {
     if (seg.kind === 'bytes') { yield seg.data; continue; }
     yield* rangeChunks(seg, sources, chunkSize);
@@ -135,7 +127,7 @@ async function* rangeChunks(seg: Extract<DiffSegment, { kind: 'range' }>, source
   }
 }
 
-export async function hashLayout(layout: DiffLayout, sources: ByteSource[], chunkSize?: number): Promise<string> {
+async function hashLayout(layout: DiffLayout, sources: ByteSource[], chunkSize?: number): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of layoutChunks(layout, sources, chunkSize)) h.update(chunk);
   return h.digest('hex');
@@ -213,7 +205,7 @@ async function remoteSize(sftp: SftpWriteApi, path: string): Promise<number | un
 }
 
 /** sha256sum on the target (coreutils), or undefined when the file is missing. */
-export async function remoteSha256(host: RemoteHost, path: string): Promise<string | undefined> {
+async function remoteSha256(host: RemoteHost, path: string): Promise<string | undefined> {
   const r = await host.exec(['sha256sum', '--', path]);
   if (r.code !== 0) {
     if (/No such file/i.test(r.stderr)) return undefined;

@@ -1,6 +1,6 @@
 // binlogTail: what to copy from a binlog (or relay log) from a position on, cut at the last complete
 // transaction. The result is a plan (header bytes + byte ranges of the source), not the bytes: a 1 GB
-// tail is streamed from source to target by ship.ts, never held in memory.
+// tail is streamed from source to target (src/failover/diff.ts), never held in memory.
 import { BINLOG_MAGIC, FIRST_EVENT_POS } from './constants';
 import { BinlogReadError, isBinlogReadError } from './errors';
 import type { FormatDescription } from './events';
@@ -222,7 +222,10 @@ export function subtractRanges(whole: ByteRange, holes: ByteRange[]): ByteRange[
 // ---------------------------------------------------------------------------------------------------
 // Several tails in one diff file (relay logs that continue each other, then the dead master's binlog):
 // the first part's header, then for every later part its Format_description event and its ranges. A
-// binlog may hold several Format_description events (relay logs do); mysqlbinlog switches at each.
+// binlog may hold several Format_description events (relay logs do); mysqlbinlog switches at each, and
+// at one written at server startup it rolls back the open transaction: a transaction split between two
+// parts loses its first half. Only ship.ts (bench/binlog-scan.ts) uses this; the failover's diffs keep
+// one header and only the transactions' events (filteredLayout in src/failover/diff.ts).
 
 export type DiffSegment =
   | { kind: 'bytes'; data: Buffer }
