@@ -35,6 +35,8 @@ export interface FailoverCheckResult {
   roles: RoleAssignment;
   /** null in a dry run (not looked up). */
   lastFailover: LastFailoverResult | null;
+  /** When each part was done, ms from the activity's start (they run concurrently). */
+  timings: { probesMs: number; deadCheckMs: number; lastFailoverMs: number | null };
 }
 
 function snapshotsOf(cfg: ClusterConfig, probes: Awaited<ReturnType<typeof probeServers>>): ServerSnapshot[] {
@@ -60,15 +62,16 @@ function pickDeadMaster(cfg: ClusterConfig, roles: RoleAssignment, requested?: s
 
 /**
  * Connect to every server; the dead master must be the one the replicas replicate from, and be dead twice
- * over. Meanwhile: the anti-flapping lookup, and (in a worker) SSH connections to every host are opened
- * for the steps that follow.
+ * over. Meanwhile: the anti-flapping lookup; then (in a worker) SSH connections to every other host are
+ * opened for the steps that follow.
  */
 export async function failoverCheck(input: FailoverCheckInput): Promise<FailoverCheckResult> {
   return guarded(async () => {
+    const t0 = Date.now();
     const cfg = resolveConfigSource(input.config);
-    sshConnections.warm(cfg, cfg.servers);
+    let lastFailoverMs: number | null = null;
     const last = input.lastFailover
-      ? lastFailoverWithin(cfg.cluster, durationMs(cfg.failover.lastFailoverWindow), input.lastFailover.ignore)
+      ? lastFailoverWithin(cfg.cluster, durationMs(cfg.failover.lastFailoverWindow), input.lastFailover.ignore).finally(() => { lastFailoverMs = Date.now() - t0; })
       : Promise.resolve(null);
     last.catch(() => {}); // awaited below, after the checks that come first
     // A named dead master is checked over SSH while every server is probed (on a live one that is harmless,
@@ -77,6 +80,7 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
     const early = named ? withPool(cfg, (pool) => checkDeadMaster(pool, cfg, serverByName(cfg, named))) : null;
     early?.catch(() => {});
     const probes = await probeServers(cfg);
+    const probesMs = Date.now() - t0;
     const roles = decideRoles(probes);
     const deadName = pickDeadMaster(cfg, roles, input.deadMaster);
     const dead = serverByName(cfg, deadName);
@@ -90,14 +94,18 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
       throw new RefusedError(`${deadName} is not the current master: no replica replicates from it (the replicas point at ${roles.sourcesPointedAt.join(', ') || 'nothing in the cluster'})`, { server: deadName });
     }
     const deadCheck = await (early ?? withPool(cfg, (pool) => checkDeadMaster(pool, cfg, dead)));
+    const deadCheckMs = Date.now() - t0;
     if (deadCheck.alive) {
       throw new RefusedError(`${deadName} is not dead: ${deadCheck.evidence.join('; ')}`, { server: deadName, hint: 'never fail over a live master; check the network between the worker and it' });
     }
+    // The next steps reach every other host over SSH: connect now (after the dead master's check, which
+    // these handshakes would otherwise slow down).
+    sshConnections.warm(cfg, cfg.servers.filter((s) => s.name !== deadName));
     await secondaryCheck(cfg, deadName, deadCheck);
     const lastFailover = await last;
     const replicaOf = probes.find((p) => p.state?.replica && p.state.replica.sourceHost === dead.host && p.state.replica.sourcePort === dead.port);
     return {
-      cfg, deadCheck, servers: snapshotsOf(cfg, probes), roles, lastFailover,
+      cfg, deadCheck, servers: snapshotsOf(cfg, probes), roles, lastFailover, timings: { probesMs, deadCheckMs, lastFailoverMs },
       deadMaster: { name: deadName, host: dead.host, port: dead.port, serverId: replicaOf?.state?.replica?.sourceServerId ?? null, addresses: dead.aliases ?? [] },
     };
   });

@@ -118,6 +118,13 @@ class WorkerProcess {
   constructor(private readonly logFile: string) {}
 
   async start(): Promise<void> {
+    // The failover command as `npm ci` leaves it: from its prebuilt bundle (rebuilt here if a source changed).
+    const { freshBundle } = require('../bin/fresh-bundle') as { freshBundle: (root: string, name: string) => string | null };
+    if (!freshBundle(repoRoot(), 'failover-cli')) {
+      say('mhaflow: building the failover command bundle (scripts/build-cli.mjs)');
+      const b = spawnSync(process.execPath, [resolve(repoRoot(), 'scripts/build-cli.mjs')], { stdio: ['ignore', 'inherit', 'inherit'] });
+      if (b.status !== 0) throw new Error('scripts/build-cli.mjs failed');
+    }
     say('mhaflow: temporal up');
     const up = spawnSync(process.execPath, [MHAFLOW, 'temporal', 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
     if (up.status !== 0) throw new Error(`\`mhaflow temporal up\` failed (exit ${up.status})`);

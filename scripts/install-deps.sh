@@ -24,3 +24,8 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
   echo "== npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The failover command's prebuilt bundle (npm ci builds it too; bin/mhaflow.js falls back to tsx when stale).
+if ! node -e "process.exit(require('./bin/fresh-bundle').freshBundle('.', 'failover-cli') ? 0 : 1)"; then
+  node scripts/build-cli.mjs
+fi

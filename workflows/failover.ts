@@ -118,6 +118,8 @@ interface Run {
   input: FailoverInput;
   /** What this run changed so far on the servers, for a refusal's message (nothing is left unreported). */
   changes: string[];
+  /** The MhaflowPhase search attribute's current value. */
+  phase: string;
   t0: number;
   runKey: string;
   progress: FailoverProgress;
@@ -129,7 +131,7 @@ function newRun(input: FailoverInput): Run {
   const t0 = Date.now();
   const progress: FailoverProgress = { cluster: null, dryRun: Boolean(input.dryRun), current: null, steps: [], newMaster: null, finished: false };
   return {
-    input, changes: [], t0, runKey: `failover-${info.runId.slice(0, 8)}`, progress,
+    input, changes: [], phase: '', t0, runKey: `failover-${info.runId.slice(0, 8)}`, progress,
     report: {
       cluster: '', workflowId: info.workflowId, runId: info.runId, dryRun: Boolean(input.dryRun), mode: 'filepos', modeReason: '',
       deadMaster: '', deadCheck: { alive: false, sshReachable: false, evidence: [] }, newMaster: null, newMasterReason: '', latest: null,
@@ -147,12 +149,25 @@ function setPhase(value: string): void {
   upsertSearchAttributes([{ key: MhaflowPhase, value }]);
 }
 
+/** The search attribute names the phase, not the step: an upsert per step costs every step a visibility write. */
+function phaseOfStep(id: string): string {
+  if (/^(check|start-sql)/.test(id)) return 'check';
+  if (/^(stop-io|fence|read-replicas)/.test(id)) return 'fence';
+  if (/^promote/.test(id)) return 'promote';
+  if (/^(repoint|cleanup|report)/.test(id)) return 'replicas';
+  return 'recover';
+}
+
 /** Run one step: record it for the progress query, the UI's current details and the report. */
 async function step<T>(run: Run, id: string, title: string, fn: () => Promise<T>, describe?: (r: T) => string): Promise<T> {
   const rec: StepRecord = { id, title, status: 'running', startedAt: Date.now() - run.t0 };
   run.progress.steps.push(rec);
   run.progress.current = title;
-  setPhase(id);
+  const phase = phaseOfStep(id);
+  if (phase !== run.phase) {
+    run.phase = phase;
+    setPhase(phase);
+  }
   setCurrentDetails(renderDetails(run));
   try {
     const r = await fn();
@@ -209,12 +224,14 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
     // 3.3 The new master, and every server's diff plan
     const decision = await phase33ChooseNewMaster(run, cfg, check, servers, cls, latest, tail, facts);
     if (run.input.dryRun) return finish(run, 'dry-run');
-    // 4 (first half, alongside 3.4 and 3.5): every other replica's diff is generated on its host and applied
-    const prepared = prepareReplicas(run, cfg, decision, servers, tail, drains);
     // 3.4 Generate the new master's diff
     const nmDiff = await phase34NewMasterDiff(run, cfg, decision, servers, tail, drains);
-    // 3.5 Apply the new master's diff, then promote it
+    // 3.5 Apply the new master's diff
     const nm = await phase35ApplyNewMasterDiff(run, cfg, decision, nmDiff);
+    // 4 (first half, while 3.5 promotes): every other replica's diff is generated on its host and applied.
+    //   Not earlier: the new master's recovery comes first, alone (on shared hardware they slow it down).
+    const prepared = prepareReplicas(run, cfg, decision, servers, tail, drains);
+    // 3.5 Promote the new master
     await phase35Promote(run, cfg, check, decision.newMaster);
     // 4. Every other replica replicates from the new master (once every diff is generated and applied),
     // 5. while the new master forgets its old source (RESET SLAVE ALL deletes its relay logs: a read_diff
@@ -253,7 +270,8 @@ async function phase1Check(run: Run): Promise<FailoverCheckResult> {
   const check = await step(run, 'check', '1 check: connect to every server, confirm the dead master is dead, no recent failover',
     () => quick.failoverCheck.executeWithOptions({ summary: `connect to every server; confirm ${input.deadMaster ?? 'the master'} is the current master and dead${input.dryRun ? '' : '; no failover of the cluster within failover.lastFailoverWindow'}` },
       [{ config: input.config, deadMaster: input.deadMaster, ...(input.dryRun ? {} : { lastFailover: { ignore: Boolean(input.ignoreLastFailover) } }) }]),
-    (c) => `${c.deadMaster.name} dead: ${c.deadCheck.evidence.join('; ')}${c.lastFailover ? `; last failover: ${c.lastFailover.last ? `${c.lastFailover.last.closeTime}${c.lastFailover.ignored ? ' (ignored: --ignore-last-failover)' : ''}` : 'none within the window'}` : ''}`);
+    (c) => `${c.deadMaster.name} dead: ${c.deadCheck.evidence.join('; ')}${c.lastFailover ? `; last failover: ${c.lastFailover.last ? `${c.lastFailover.last.closeTime}${c.lastFailover.ignored ? ' (ignored: --ignore-last-failover)' : ''}` : 'none within the window'}` : ''}`
+      + (c.timings ? ` (servers probed in ${c.timings.probesMs} ms, dead check ${c.timings.deadCheckMs} ms${c.timings.lastFailoverMs !== null ? `, last-failover lookup ${c.timings.lastFailoverMs} ms` : ''})` : ''));
   report.cluster = check.cfg.cluster;
   report.deadMaster = check.deadMaster.name;
   report.deadCheck = check.deadCheck;
@@ -564,7 +582,7 @@ interface PreparedReplica { p: ServerDiffPlan; d: DrainOutcome; diff: DiffFile |
 
 /**
  * File/position mode: every other replica's diff is generated on its host and applied there while the new
- * master recovers (nothing here touches the new master). All of them finish before any replica is
+ * master is promoted (nothing here touches the new master). All of them finish before any replica is
  * repointed: CHANGE MASTER discards a replica's relay logs, and the latest replica's are the read_diffs' source.
  */
 function prepareReplicas(run: Run, cfg: ClusterConfig, decision: Decision, servers: ServerSnapshot[], tail: SavedTail, drains: Drains): Promise<PreparedReplica[]> {

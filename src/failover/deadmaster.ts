@@ -9,6 +9,7 @@ import { durationMs } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
 import { errorMessage } from '../errors';
 import type { BinlogCoordinates } from '../mysql/client';
+import type { SshSession } from '../ssh/session';
 import { countTransactions, filteredLayout, layoutChunks, type DiffSource } from './diff';
 import { parseIndexFile, readRemoteText, remoteSource, runDir, serverByName, writeRemoteFiles, type SshPool } from './remote';
 
@@ -40,7 +41,35 @@ export async function sqlAnswers(cfg: ClusterConfig, s: ServerConfig, timeoutMs:
   }
 }
 
-/** Second check of the dead master: a fresh SQL connect, then mysqladmin ping from its own host over SSH. */
+/**
+ * Whether mysqld answers on its own host: from there (an SSH direct-tcpip channel, so no shell runs) connect
+ * to its port and wait for the server's first packet (a handshake, or an error packet: either way a server).
+ * null: sshd forbids forwarding, so the caller runs mysqladmin ping there instead.
+ */
+export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeoutMs: number): Promise<{ answered: boolean; detail: string } | null> {
+  const c = await s.connectFromHost(dead.host, dead.port);
+  if ('failed' in c) {
+    if (c.failed === 'prohibited') return null;
+    return { answered: false, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} ${c.failed === 'refused' ? 'refuses connections: no mysqld listening' : `cannot be reached (${c.detail})`}` };
+  }
+  return new Promise((resolve) => {
+    const done = (r: { answered: boolean; detail: string }) => {
+      clearTimeout(timer);
+      c.stream.removeAllListeners('data');
+      c.stream.on('error', () => {});
+      c.stream.close();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done({ answered: false, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} accepts TCP but sent nothing within ${timeoutMs} ms` }), timeoutMs);
+    c.stream.once('data', (d: Buffer) => done({ answered: true, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} answered (${d.length > 4 && d[4] === 0xff ? 'an error packet' : 'a handshake'})` }));
+    c.stream.once('close', () => done({ answered: false, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} closed the connection without a word` }));
+  });
+}
+
+/**
+ * Second check of the dead master: a fresh SQL connect, then, from its own host over SSH, a connection to
+ * its port (mysqladmin ping there when sshd forbids forwarding).
+ */
 export async function checkDeadMaster(pool: SshPool, cfg: ClusterConfig, dead: ServerConfig): Promise<DeadCheck> {
   const evidence: string[] = [];
   const sql = await sqlAnswers(cfg, dead, Math.min(2000, durationMs(cfg.mysql.connectTimeout) || 2000));
@@ -50,6 +79,11 @@ export async function checkDeadMaster(pool: SshPool, cfg: ClusterConfig, dead: S
   try {
     const s = await pool.get(dead);
     sshReachable = true;
+    const ping = await pingFromOwnHost(s, dead, 2000);
+    if (ping) {
+      evidence.push(ping.detail);
+      return { alive: ping.answered, sshReachable, evidence };
+    }
     const bindir = dead.clientBindir ? `${dead.clientBindir.replace(/\/$/, '')}/` : '';
     const script = `A=$(command -v ${bindir}mariadb-admin || command -v ${bindir}mysqladmin) || exit 127; `
       + `"$A" --no-defaults -h ${dead.host} -P ${dead.port} --connect-timeout=2 ping`;

@@ -1,6 +1,6 @@
-// Remote files for a failover: SSH sessions per host (one per activity, reused), the run directory
-// on each host, streamed atomic writes over SFTP with a sha256, and reading remote files as ByteSources.
-// Adapter over src/ssh and src/binlog/source until src/binlog/ship.ts lands.
+// Remote files for a failover: SSH sessions per host (the worker's shared connections, see src/ssh/cache.ts),
+// the run directory on each host, streamed atomic writes over SFTP with a sha256, and reading remote files
+// as ByteSources (src/binlog/source).
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { SftpFileSource, type ByteSource } from '../binlog/source';

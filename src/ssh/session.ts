@@ -61,6 +61,20 @@ export class SshSession {
     return r.stdout;
   }
 
+  /**
+   * Open a TCP connection from the remote host itself (an SSH direct-tcpip channel: no shell, no login
+   * scripts). Resolves 'refused' when the host's connect failed, 'prohibited' when sshd forbids forwarding.
+   */
+  connectFromHost(host: string, port: number): Promise<{ stream: import('ssh2').ClientChannel } | { failed: 'refused' | 'prohibited' | 'other'; detail: string }> {
+    return new Promise((resolve) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+        if (!err) return resolve({ stream });
+        const reason = (err as Error & { reason?: number }).reason;
+        resolve({ failed: reason === 2 ? 'refused' : reason === 1 ? 'prohibited' : 'other', detail: err.message });
+      });
+    });
+  }
+
   /** One SFTP channel per session, shared; opened again if it closes (a session can outlive an activity). */
   sftp(): Promise<SFTPWrapper> {
     if (!this.sftpWrapper) {

@@ -13,8 +13,9 @@ export function keyPair(): KeyPair {
   return { priv: pem, pubBlob: blob, pubLine: `ssh-ed25519 ${blob.toString('base64')}` };
 }
 
-/** Listen on 127.0.0.1 (a free port); accept only `clientKey`; hand each session to `onSession`. */
-export async function startFakeSshServer(hostKey: KeyPair, clientKey: KeyPair, onSession: (session: Session) => void): Promise<{ server: Server; port: number }> {
+/** Listen on 127.0.0.1 (a free port); accept only `clientKey`; hand each session to `onSession`, each direct-tcpip request to `onTcpip` (none: refused as prohibited). */
+export async function startFakeSshServer(hostKey: KeyPair, clientKey: KeyPair, onSession: (session: Session) => void,
+  onTcpip?: (accept: () => import('ssh2').ServerChannel, reject: () => void, info: import('ssh2').TcpipRequestInfo) => void): Promise<{ server: Server; port: number }> {
   const server = new Server({ hostKeys: [hostKey.priv] }, (client) => {
     client.on('error', () => {});
     client.on('authentication', (ctx) => {
@@ -22,6 +23,7 @@ export async function startFakeSshServer(hostKey: KeyPair, clientKey: KeyPair, o
       ctx.reject(['publickey']);
     });
     client.on('session', (accept) => onSession(accept()));
+    if (onTcpip) client.on('tcpip', (accept, reject, info) => onTcpip(accept, reject, info));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { server, port: (server.address() as { port: number }).port };
