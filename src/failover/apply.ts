@@ -156,10 +156,15 @@ export function applyFailure(stderr: string, server: string): MhaflowError {
   return new ConnectionError(`replaying the diff was interrupted: ${text}`, { server, hint: 'retried: it resumes at the next unapplied transaction' });
 }
 
+/** A value for a MySQL option file, quoted, with the escapes the client reads back (\\ \" \n \r \t). */
+export function optionFileValue(v: string): string {
+  return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
+}
+
 async function writeDefaultsFile(o: ApplyOptions): Promise<string> {
   const cnfPath = posix.join(posix.dirname(o.diffPath), `apply-${o.server.name}.cnf`);
   const pw = resolveSecret(o.cfg.mysql.password, 'mysql.password');
-  const text = `[client]\nuser=${o.cfg.mysql.user}\npassword="${pw.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\nhost=${o.server.host}\nport=${o.server.port}\n`;
+  const text = `[client]\nuser=${optionFileValue(o.cfg.mysql.user)}\npassword=${optionFileValue(pw)}\nhost=${o.server.host}\nport=${o.server.port}\n`;
   await writeRemoteFiles([{ session: o.session, path: cnfPath, mode: 0o600 }], bufferChunks(Buffer.from(text)));
   return cnfPath;
 }

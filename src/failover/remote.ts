@@ -137,18 +137,27 @@ export async function writeRemoteFiles(targets: { session: SshSession; path: str
     if (ok) resolve(); else s.ws.once('drain', resolve);
     s.failed.catch(reject);
   })));
-  for await (const chunk of chunks) {
-    if (chunk.length === 0) continue;
-    hash.update(chunk);
-    bytes += chunk.length;
-    await writeAll(chunk);
+  try {
+    for await (const chunk of chunks) {
+      if (chunk.length === 0) continue;
+      hash.update(chunk);
+      bytes += chunk.length;
+      await writeAll(chunk);
+    }
+    await Promise.all(streams.map((s) => new Promise<void>((resolve, reject) => {
+      s.ws.on('close', () => resolve());
+      s.failed.catch(reject);
+      s.ws.end();
+    })));
+    await Promise.all(streams.map((s) => sftpCall<void>((cb) => s.sftp.ext_openssh_rename(s.tmp, s.t.path, cb))));
+  } catch (e) {
+    // Leave nothing half-written behind (the target path still holds whatever it held before).
+    await Promise.all(streams.map(async (s) => {
+      s.ws.destroy();
+      await sftpCall<void>((cb) => s.sftp.unlink(s.tmp, cb)).catch(() => {});
+    }));
+    throw e;
   }
-  await Promise.all(streams.map((s) => new Promise<void>((resolve, reject) => {
-    s.ws.on('close', () => resolve());
-    s.failed.catch(reject);
-    s.ws.end();
-  })));
-  await Promise.all(streams.map((s) => sftpCall<void>((cb) => s.sftp.ext_openssh_rename(s.tmp, s.t.path, cb))));
   const sha256 = hash.digest('hex');
   return targets.map((t) => ({ path: t.path, sha256, bytes }));
 }

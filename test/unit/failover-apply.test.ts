@@ -11,8 +11,8 @@ import { describe, it } from 'node:test';
 import type { ClusterConfig, ServerConfig } from '../../src/config/schema';
 import { ConnectionError, SafetyError } from '../../src/errors';
 import {
-  alreadyApplied, applyDiff, applyFailure, applyPipeline, diffTransactions, DiffApplyError, gtidOfEvent, gtidStateExpr, transactionsSince,
-  type ApplyOptions,
+  alreadyApplied, applyDiff, applyFailure, applyPipeline, diffTransactions, DiffApplyError, gtidOfEvent, gtidStateExpr, optionFileValue,
+  transactionsSince, type ApplyOptions,
 } from '../../src/failover/apply';
 import type { BinlogCoordinates, Connection } from '../../src/mysql/client';
 import type { ExecResult } from '../../src/ssh/session';
@@ -53,6 +53,19 @@ describe('applyPipeline', () => {
     assert.doesNotMatch(applyPipeline({ binlog: 'b', client: 'c', diffPath: 'd', cnfPath: 'e', startPos: null }), /start-position/);
     const fenced = applyPipeline({ binlog: 'b', client: 'c', diffPath: 'd', cnfPath: 'e', startPos: null, expect: { expr: gtidStateExpr('mariadb'), value: '0-11-5,1-12-9' } });
     assert.match(fenced, /GET_LOCK\('\\''mhaflow_apply'\\'', 10\) = 1 AND REPLACE\(@@GLOBAL.gtid_binlog_pos, CHAR\(10\), '\\'''\\''\) = '\\''0-11-5,1-12-9'\\''/);
+  });
+});
+
+describe('optionFileValue', () => {
+  it('writes any password so that the MySQL client reads it back unchanged (newline, tab, quotes, backslashes)', () => {
+    const dir = tempDir();
+    for (const pw of ['plain', 'new\nline\tand\ttab', 'q"u\'o\\te\\', '#not a comment;', ' spaced ']) {
+      const cnf = join(dir, 'x.cnf');
+      writeFileSync(cnf, `[client]\nuser=${optionFileValue('app user')}\npassword=${optionFileValue(pw)}\n`);
+      const seen = spawnSync('my_print_defaults', [`--defaults-file=${cnf}`, 'client'], { encoding: 'utf8' });
+      assert.equal(seen.status, 0, `my_print_defaults (mariadb-client, installed by scripts/install-deps.sh): ${seen.stderr}`);
+      assert.equal(seen.stdout, `--user=app user\n--password=${pw}\n`, JSON.stringify(pw));
+    }
   });
 });
 

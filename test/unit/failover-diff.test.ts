@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BinlogReader } from '../../src/binlog/reader';
@@ -135,6 +135,7 @@ describe('writing a file on the target', () => {
     }
     await assert.rejects(writeRemoteFiles([{ session: localSession('db2'), path }], failing()), /source host went away/);
     assert.equal(readFileSync(path, 'utf8'), 'whole');
+    assert.deepEqual(readdirSync(dir), ['tail.binlog'], 'no temporary file left behind');
   });
 
   it('buildDiff writes <run dir>/diff-<target>.binlog; a retry writes the identical file over it', async () => {
