@@ -5,7 +5,7 @@
 // Run by `npm ci` / `npm install` (the prepare script); by hand: node scripts/build-cli.mjs
 import { build } from 'esbuild';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,9 +13,10 @@ const out = join(root, 'dist', 'failover-cli.js');
 mkdirSync(dirname(out), { recursive: true });
 const result = await build({
   entryPoints: [join(root, 'src/cli/failover-entry.ts')],
-  bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external',
+  // Metafile paths are relative to absWorkingDir: the repository, whatever directory this runs from.
+  absWorkingDir: root, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external',
   outfile: out, metafile: true, logLevel: 'warning',
 });
-const inputs = Object.keys(result.metafile.inputs).map((p) => relative(root, join(root, p)));
+const inputs = Object.keys(result.metafile.inputs);
 writeFileSync(join(root, 'dist', 'failover-cli.json'), `${JSON.stringify({ builtAt: statSync(out).mtimeMs, inputs }, null, 2)}\n`);
 console.log(`dist/failover-cli.js: ${inputs.length} sources`);
