@@ -7,6 +7,7 @@ import { durationMs } from '../src/config/schema';
 import { MhaflowError } from '../src/errors';
 import { serverByName } from '../src/failover/remote';
 import { stopIoThread } from '../src/failover/replication';
+import { NO_MASTER_IP_FAILOVER_HOOK, NO_SHUTDOWN_HOOK } from '../src/hooks/missing';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import { withConnection } from '../src/mysql/client';
 import type { ServerSnapshot } from '../src/topology/types';
@@ -58,7 +59,7 @@ export async function failoverFenceDeadMaster(input: FenceInput): Promise<FenceR
       hooks.push(run);
       if (run.code === 10) notes.push('master_ip_failover exited 10: proceeding (MHA semantics)');
       else if (run.code !== 0) throw new HookError(`master_ip_failover --command=${command} failed (exit ${run.code ?? run.signal}): ${lastLine(run)}`, { server: dead.name, hint: 'the service address may still point at the dead master; fix the hook and run the failover again' });
-    } else notes.push('no master_ip_failover hook: the service address was not moved');
+    } else notes.push(NO_MASTER_IP_FAILOVER_HOOK);
     if (cfg.hooks.shutdown) {
       const run = await runHook('shutdown', cfg.hooks.shutdown, hookArgs({
         command, ssh_user: input.sshReachable ? sshUser(cfg, dead.name) : undefined, host: dead.host, ip: dead.host, port: dead.port, pid_file: dead.pidFile,
@@ -67,7 +68,7 @@ export async function failoverFenceDeadMaster(input: FenceInput): Promise<FenceR
       if (run.code === 0) sshReachable = false;
       else if (run.code === 10) notes.push('shutdown hook exited 10: mysqld stopped over SSH, host still reachable');
       else throw new HookError(`shutdown hook failed (exit ${run.code ?? run.signal}): ${lastLine(run)}`, { server: dead.name, hint: 'make sure the dead master is down, then run the failover again' });
-    } else notes.push('no shutdown hook: the dead master was not powered off');
+    } else notes.push(NO_SHUTDOWN_HOOK);
     return { hooks, sshReachable, notes };
   });
 }

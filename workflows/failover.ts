@@ -13,6 +13,7 @@ import type { ApplyDiffResult, DrainOutcome, OwnBinlog } from '../activities/fai
 import type { RelayPositionFact } from '../activities/failover-binlog';
 import type { PromoteResult } from '../activities/failover-promote';
 import type { ConfigSource } from '../src/config/load';
+import { NO_MASTER_IP_FAILOVER_HOOK, NO_SHUTDOWN_HOOK } from '../src/hooks/missing';
 import type { ClusterConfig } from '../src/config/schema';
 import type { DeadCheck, SavedTail } from '../src/failover/deadmaster';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
@@ -323,7 +324,7 @@ async function phase2Fence(run: Run, check: FailoverCheckResult): Promise<{ serv
   const hooks = [cfg.hooks.masterIpFailover ? 'master_ip_failover' : null, cfg.hooks.shutdown ? 'shutdown' : null].filter(Boolean);
   if (hooks.length === 0) {
     // Nothing to run: the step is recorded (and warned about) without an activity.
-    const notes = ['no master_ip_failover hook: the service address was not moved', 'no shutdown hook: the dead master was not powered off'];
+    const notes = [NO_MASTER_IP_FAILOVER_HOOK, NO_SHUTDOWN_HOOK];
     await step(run, 'fence', `2 fence: no fencing hook configured for ${check.deadMaster.name}`, async () => notes, (n) => n.join('; '));
     run.report.warnings.push(...notes);
     return { servers: stopped.snapshots, sshReachable: check.deadCheck.sshReachable };
