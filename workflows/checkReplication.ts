@@ -5,7 +5,7 @@ import { ApplicationFailure, proxyActivities, setCurrentDetails } from '@tempora
 import type { RetryPolicy } from '@temporalio/common';
 import type * as activities from '../activities';
 import type { ConfigSource } from '../src/config/load';
-import { buildCheckReport, formatCheckMarkdown, sshCheckTargets, type CheckReport } from '../src/topology/check';
+import { buildCheckReport, formatCheckMarkdown, sshCheckTargets, type CheckReport } from '../src/check';
 
 const retry: RetryPolicy = { maximumAttempts: 3, initialInterval: '500ms', nonRetryableErrorTypes: ['ConfigError', 'SafetyError', 'RefusedError'] };
 

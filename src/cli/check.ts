@@ -3,21 +3,24 @@
 // in this process (--local forces that). Exit code: 0 safe to fail over (warnings allowed), 2 not safe
 // (or the config is invalid), 1 the check itself could not run.
 import { resolve } from 'node:path';
-import { checkSsh, discoverReplication } from '../../activities/check';
+import { buildCheckReport, sshCheckTargets, type CheckReport } from '../check';
 import { loadClusterConfig } from '../config/load';
-import { buildCheckReport, formatCheckReport, sshCheckTargets, type CheckReport } from '../topology/check';
+import { discoverServers } from '../mysql/discover';
+import { checkSshHosts } from '../ssh/check';
 import { getClient } from '../temporal/client';
 import { TASK_QUEUE, temporalAddress, uiLink } from '../temporal/config';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ConfigError, ConnectionError, MhaflowError, RefusedError, SafetyError } from '../errors';
+import { formatCheckReport } from './check-render';
 
 export const EXIT_NOT_SAFE = 2;
 
-/** The check in this process: the same activities and the same pure decision as the workflow. */
+/** The check in this process: what the workflow's activities read, and the same pure report. */
 export async function runCheckLocally(configPath: string, opts: { ssh?: boolean } = {}): Promise<CheckReport> {
-  const d = await discoverReplication({ config: configPath });
-  const ssh = opts.ssh === false ? null : await checkSsh({ config: d.config as unknown as Record<string, unknown>, targets: sshCheckTargets(d.config, d.servers) });
-  return buildCheckReport({ config: d.config, servers: d.servers, ssh });
+  const config = loadClusterConfig(configPath);
+  const servers = await discoverServers(config);
+  const ssh = opts.ssh === false ? null : await checkSshHosts(config, sshCheckTargets(config, servers));
+  return buildCheckReport({ config, servers, ssh });
 }
 
 /** A failed workflow as the typed error its activity threw (message with server and fix, no stack). */
@@ -30,7 +33,9 @@ function fromWorkflowFailure(e: unknown): unknown {
     // The message already carries "[server] problem\n  fix: ..." (MhaflowError.describe()).
     return new Cls(cause.message);
   }
-  return new MhaflowError(`the checkReplication workflow failed: ${cause instanceof Error ? cause.message : String(cause)}`, { hint: 'see the workflow in the Temporal UI' });
+  return new MhaflowError(`the checkReplication workflow failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+    hint: 'see the workflow in the Temporal UI',
+  });
 }
 
 /** A worker polls the task queue (else a started workflow would wait for one). */
@@ -103,7 +108,10 @@ export async function checkCommand(o: CheckOptions): Promise<void> {
         process.stderr.write(`${e.message}: checking in this process\n`);
       }
       if (polling) ({ report, link } = await runCheckInTemporal(path, cfg.cluster, { ssh: o.ssh }));
-      else if (!report) process.stderr.write(`no mhaflow worker polls task queue ${TASK_QUEUE} at ${temporalAddress()}: checking in this process (start one with \`npx mhaflow worker\`)\n`);
+      else if (!report) {
+        process.stderr.write(`no mhaflow worker polls task queue ${TASK_QUEUE} at ${temporalAddress()}: checking in this process ` +
+          '(start one with `npx mhaflow worker`)\n');
+      }
     } catch (e) {
       throw fromWorkflowFailure(e);
     }

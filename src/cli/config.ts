@@ -1,6 +1,6 @@
 // `mhaflow config ...`: import an MHA configuration, validate a cluster config.
 import { loadClusterConfig } from '../config/load';
-import { formatImportMessages, importMhaFiles, MHA_GLOBAL_CONFIG } from '../config/mha-import';
+import { formatImportMessages, importMhaFiles, MHA_GLOBAL_CONFIG } from '../config/mha/import';
 
 export interface ImportMhaOptions { out: string; global: string; cluster?: string; sshKey?: string; knownHosts?: string; force?: boolean }
 

@@ -46,7 +46,7 @@ export const serverSchema = z.object({
   remoteWorkdir: z.string().optional(),
   /** mysqlbinlog/mariadb-binlog and mysql client directory on this host (MHA client_bindir). */
   clientBindir: z.string().optional(),
-  /** Extra library path for the client tools (MHA client_libdir). */
+  /** Extra library path for the client tools (MHA client_libdir). Not read yet: see UNREAD_KEYS. */
   clientLibdir: z.string().optional(),
   /** Do not connect to this server's SQL port for health checks; it is a binlog server (MHA [binlogN]). */
   binlogServer: z.boolean().default(false),
@@ -62,7 +62,7 @@ export const serverSchema = z.object({
   label: z.string().optional(),
   /** mysqld pid file on this host, handed to the shutdown hook (MHA master_pid_file). */
   pidFile: z.string().optional(),
-  /** Apply recovered diffs to this server with sql_log_bin=0 (MHA disable_log_bin). Default false. */
+  /** Apply recovered diffs to this server with sql_log_bin=0 (MHA disable_log_bin). Default false. Not read yet: see UNREAD_KEYS. */
   disableLogBin: z.boolean().optional(),
   /** Keep the replication settings (no RESET SLAVE ALL) when this server becomes the new master (MHA skip_reset_slave). Default false. */
   skipResetReplica: z.boolean().optional(),
@@ -72,6 +72,7 @@ export const serverSchema = z.object({
 
 export const hooksSchema = z.object({
   masterIpFailover: z.string().optional(),
+  /** Moves the writer address in a planned switchover (MHA master_ip_online_change_script). Not run yet: see UNREAD_KEYS. */
   masterIpOnlineChange: z.string().optional(),
   shutdown: z.string().optional(),
   report: z.string().optional(),
@@ -109,12 +110,16 @@ export const clusterSchema = z.object({
     connectTimeout: duration.default('5s'),
   }).strict(),
   workdirs: z.object({
+    /** The manager's own working directory (MHA manager_workdir). Not read yet: see UNREAD_KEYS. */
     manager: z.string().default('/var/lib/mhaflow'),
     remote: z.string().default('/var/tmp/mhaflow'),
   }).strict().default({ manager: '/var/lib/mhaflow', remote: '/var/tmp/mhaflow' }),
   hooks: hooksSchema.default({ timeout: '60s' }),
+  /** How the monitor watches the master (MHA masterha_manager). Not read yet: see UNREAD_KEYS. */
   monitor: z.object({
+    /** Ping the master this often (MHA ping_interval). */
     pingInterval: duration.default('1s'),
+    /** How a ping talks to the master: SELECT 1, a bare connect, or an insert (MHA ping_type). */
     pingType: z.enum(['select', 'connect', 'insert']).default('select'),
     /** Failed pings in a row before the master is suspected dead (MHA uses 4). */
     failuresBeforeDead: z.number().int().min(1).default(3),
@@ -134,7 +139,24 @@ export const clusterSchema = z.object({
 
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type ClusterConfig = z.infer<typeof clusterSchema>;
+/** What a config file may say (keys with defaults optional): what `config import-mha` writes. */
 export type ClusterConfigInput = z.input<typeof clusterSchema>;
+export type ServerConfigInput = z.input<typeof serverSchema>;
+
+/**
+ * Keys the schema accepts that no code reads yet, and what will read them or why nothing does. They stay in the
+ * schema so configs (and MHA imports) carry them for the work that uses them, and none is dropped silently:
+ * `config import-mha` notes each one it writes, and a unit test fails as soon as code reads one (then delete it here).
+ */
+export const UNREAD_KEYS: readonly { key: string; why: string }[] = [
+  { key: 'monitor.pingInterval', why: 'the monitor (automatic failover, `mhaflow monitor`) will read it; nothing watches the master yet' },
+  { key: 'monitor.pingType', why: 'the monitor (automatic failover, `mhaflow monitor`) will read it; nothing watches the master yet' },
+  { key: 'monitor.failuresBeforeDead', why: 'the monitor (automatic failover, `mhaflow monitor`) will read it; nothing watches the master yet' },
+  { key: 'hooks.masterIpOnlineChange', why: 'the switchover (`mhaflow switchover`) will run it; there is no switchover yet' },
+  { key: 'servers[].disableLogBin', why: 'diffs are always applied with the binlog on (the exactly-once apply counts what the target\'s binlog holds)' },
+  { key: 'servers[].clientLibdir', why: 'the client tools run with the host\'s own library path' },
+  { key: 'workdirs.manager', why: 'the manager keeps no local files: its state is the Temporal workflow history' },
+];
 
 /** "host:port" is how servers are named on the command line and in MHA's messages. */
 export function serverAddress(s: Pick<ServerConfig, 'host' | 'port'>): string {

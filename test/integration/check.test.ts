@@ -17,7 +17,7 @@ import { rootSql, startMysqld, stopMysqld } from '../../src/lab/mariadb';
 import { tcpOpen } from '../../src/lab/system';
 import { queryOne, queryRows, withConnection, type Connection } from '../../src/mysql/client';
 import { temporalAddress } from '../../src/temporal/config';
-import type { CheckCode, CheckFinding, CheckReport } from '../../src/topology/check';
+import type { CheckCode, CheckFinding, CheckReport } from '../../src/check';
 import { resetLab, startTemporal } from './harness';
 
 const ROOT = resolve(__dirname, '..', '..');

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { MHA_GLOBAL_CONFIG_DEFAULT } from '../../src/cli/commands/config';
-import { MHA_GLOBAL_CONFIG } from '../../src/config/mha-import';
+import { MHA_GLOBAL_CONFIG } from '../../src/config/mha/import';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin', 'mhaflow.js');

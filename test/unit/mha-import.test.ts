@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { importMhaConfig, importMhaFiles, MHA_PARAMETERS, parseSshOptions, type MhaImportResult } from '../../src/config/mha-import';
-import { parseMhaIni } from '../../src/config/mha-ini';
+import { importMhaConfig, importMhaFiles, type MhaImportResult } from '../../src/config/mha/import';
+import { parseMhaIni } from '../../src/config/mha/ini';
+import { MHA_PARAMETERS } from '../../src/config/mha/parameters';
+import { parseSshOptions } from '../../src/config/mha/ssh';
 import { resolveSecret } from '../../src/config/secrets';
 import { ConfigError } from '../../src/errors';
 

@@ -4,7 +4,7 @@ import type { ImportMhaOptions } from '../config';
 
 const impl = () => require('../config') as typeof import('../config');
 
-/** MHA_GLOBAL_CONFIG of src/config/mha-import.ts, which loads yaml and zod: too heavy for declaring options (a unit test keeps the two equal). */
+/** MHA_GLOBAL_CONFIG of src/config/mha/import.ts, which loads yaml and zod: too heavy for declaring options (a unit test keeps the two equal). */
 export const MHA_GLOBAL_CONFIG_DEFAULT = '/etc/masterha_default.cnf';
 
 export function register(program: Command): void {

@@ -1,7 +1,7 @@
 // Reading MHA's configuration files the way MHA does (Perl Config::Tiny plus MHA's own unquoting):
 // "[section]" headers, "name = value" lines, "#" and ";" comment lines, " ; comment" at line ends.
 // Later duplicates of a section or a key override earlier ones, as in Config::Tiny.
-import { ConfigError } from '../errors';
+import { ConfigError } from '../../errors';
 
 export interface MhaParam { value: string; line: number }
 
