@@ -1,7 +1,6 @@
 // Failover phases 3.5 and 4 (data): drain a server's relay log (and record its binlog position for the
 // apply), apply its diff exactly once, and (GTID mode) let the new master catch up from the latest replica.
 import { heartbeat } from '@temporalio/activity';
-import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/config/schema';
 import { applyDiff, type ApplyOutcome } from '../src/failover/apply';
 import { binlogErrorsFinal } from '../src/failover/errors';
@@ -10,9 +9,14 @@ import {
   drainRelayLog, executedGtid, repoint, sqlTargetOf, stopAll, waitGtid, type DrainResult,
 } from '../src/failover/replication';
 import { showMasterStatus, withConnection, type BinlogCoordinates, type Connection } from '../src/mysql/client';
-import { guarded } from './failure';
+import { clusterOf, guarded, type ClusterInput } from './failure';
 
-export interface DrainInput { cfg: ClusterConfig; server: string; delayWas: number }
+export interface DrainInput extends ClusterInput {
+  server: string;
+  delayWas: number;
+  /** Wait at most this long for the SQL thread; what it has not executed by then becomes the exec_diff. */
+  patienceMs?: number;
+}
 
 /** Where a server's own binlog stands (null: log_bin off) and what it executed. */
 export interface OwnBinlog {
@@ -32,14 +36,16 @@ export type DrainOutcome = DrainResult & OwnBinlog;
  * exactly-once apply counts from (and the new master's coordinates for the replicas when it has no diff).
  */
 export async function failoverDrainRelayLog(input: DrainInput): Promise<DrainOutcome> {
-  return guarded(() => withConnection(input.cfg, serverByName(input.cfg, input.server), async (c) => ({
-    ...await drainRelayLog(c, input.server, { delayWas: input.delayWas, timeoutMs: durationMs(input.cfg.failover.relayApplyTimeout), heartbeat }),
-    ...await ownBinlog(c),
-  })));
+  return guarded(() => {
+    const cfg = clusterOf(input);
+    return withConnection(cfg, serverByName(cfg, input.server), async (c) => ({
+      ...await drainRelayLog(c, input.server, { delayWas: input.delayWas, timeoutMs: durationMs(cfg.failover.relayApplyTimeout), patienceMs: input.patienceMs, heartbeat }),
+      ...await ownBinlog(c),
+    }));
+  });
 }
 
-export interface ApplyDiffInput {
-  cfg: ClusterConfig;
+export interface ApplyDiffInput extends ClusterInput {
   server: string;
   diff: { path: string; sha256: string };
   /** The target's binlog position recorded before the apply (failoverDrainRelayLog's or failoverCatchUp's answer). */
@@ -55,20 +61,20 @@ export interface ApplyDiffResult extends ApplyOutcome {
 export async function failoverApplyDiff(input: ApplyDiffInput): Promise<ApplyDiffResult> {
   return guarded(async () => {
     const t0 = Date.now();
-    const server = serverByName(input.cfg, input.server);
-    return binlogErrorsFinal(() => withPool(input.cfg, (pool) => withConnection(input.cfg, server, async (conn) => {
+    const cfg = clusterOf(input);
+    const server = serverByName(cfg, input.server);
+    return binlogErrorsFinal(() => withPool(cfg, (pool) => withConnection(cfg, server, async (conn) => {
       const session = await pool.get(server);
       const target = await sqlTargetOf(conn);
       const out = await applyDiff({
-        cfg: input.cfg, server, flavor: target.flavor, session, conn, diffPath: input.diff.path, sha256: input.diff.sha256, start: input.start, heartbeat,
+        cfg, server, flavor: target.flavor, session, conn, diffPath: input.diff.path, sha256: input.diff.sha256, start: input.start, heartbeat,
       });
       return { ...out, server: input.server, gtidExecuted: await executedGtid(conn), ms: Date.now() - t0 };
     })));
   });
 }
 
-export interface CatchUpInput {
-  cfg: ClusterConfig;
+export interface CatchUpInput extends ClusterInput {
   target: string;
   /** The latest replica to replicate from. */
   source: string;
@@ -83,10 +89,11 @@ export interface CatchUpInput {
 export async function failoverCatchUp(input: CatchUpInput): Promise<{ target: string; source: string; gtid: string; ms: number } & OwnBinlog> {
   return guarded(async () => {
     const t0 = Date.now();
-    const src = serverByName(input.cfg, input.source);
-    const own = await withConnection(input.cfg, serverByName(input.cfg, input.target), async (conn) => {
-      await repoint(input.cfg, conn, input.target, { host: src.host, port: src.port, gtid: 'slave_pos', delay: 0 });
-      await waitGtid(conn, input.target, input.gtid, durationMs(input.cfg.failover.relayApplyTimeout), heartbeat);
+    const cfg = clusterOf(input);
+    const src = serverByName(cfg, input.source);
+    const own = await withConnection(cfg, serverByName(cfg, input.target), async (conn) => {
+      await repoint(cfg, conn, input.target, { host: src.host, port: src.port, gtid: 'slave_pos', delay: 0 });
+      await waitGtid(conn, input.target, input.gtid, durationMs(cfg.failover.relayApplyTimeout), heartbeat);
       await stopAll(conn);
       return ownBinlog(conn);
     });

@@ -11,11 +11,11 @@ import { saveDeadMasterTail, type SavedTail } from '../src/failover/deadmaster';
 import { parseIndexFile, readRemoteText, remoteSource, withPool, type SshPool } from '../src/failover/remote';
 import { errorMessage } from '../src/errors';
 import type { BinlogCoordinates } from '../src/mysql/client';
-import type { RelayLogCheck, RelayLogFact } from '../src/topology/types';
-import { guarded } from './failure';
+import type { RelayPositionFact } from '../src/failover/decisions';
+import type { RelayLogCheck } from '../src/topology/types';
+import { clusterOf, guarded, type ClusterInput } from './failure';
 
-export interface SaveBinlogInput {
-  cfg: ClusterConfig;
+export interface SaveBinlogInput extends ClusterInput {
   deadMaster: string;
   /** The latest replica's read position on the dead master. */
   from: BinlogCoordinates;
@@ -31,7 +31,8 @@ export async function failoverSaveDeadMasterBinlog(input: SaveBinlogInput): Prom
     if (!input.sshReachable) return { status: 'unavailable', from: input.from, reason: `${input.deadMaster} is not reachable over SSH` };
     const beat = setInterval(() => heartbeat(), 2000);
     try {
-      return await withPool(input.cfg, (pool) => saveDeadMasterTail(pool, input.cfg, {
+      const cfg = clusterOf(input);
+      return await withPool(cfg, (pool) => saveDeadMasterTail(pool, cfg, {
         dead: input.deadMaster, from: input.from, targets: input.targets, runKey: input.runKey, dryRun: input.dryRun,
       }));
     } finally {
@@ -40,11 +41,6 @@ export async function failoverSaveDeadMasterBinlog(input: SaveBinlogInput): Prom
   });
 }
 
-/** A relay-log lookup's answer, with where the events after the position start in that replica's relay logs. */
-export interface RelayPositionFact extends RelayLogFact {
-  relayFile?: string;
-  relayPos?: number;
-}
 
 async function relayFiles(pool: SshPool, cfg: ClusterConfig, replica: string): Promise<string[]> {
   const index = await relayLogIndexPath(cfg, replica);
@@ -65,24 +61,28 @@ async function findOne(pool: SshPool, cfg: ClusterConfig, check: RelayLogCheck, 
 }
 
 /** Look for each read position in the latest replicas' relay logs (MHA apply_diff_relay_logs --command=find). */
-export async function failoverFindRelayPositions(input: { cfg: ClusterConfig; checks: RelayLogCheck[] }): Promise<RelayPositionFact[]> {
-  return guarded(() => withPool(input.cfg, async (pool) => {
-    const files = new Map<string, Promise<string[]>>();
-    return Promise.all(input.checks.map(async (check) => {
-      if (!files.has(check.replica)) files.set(check.replica, relayFiles(pool, input.cfg, check.replica));
-      return findOne(pool, input.cfg, check, await files.get(check.replica)!);
-    }));
-  }));
+export async function failoverFindRelayPositions(input: ClusterInput & { checks: RelayLogCheck[] }): Promise<RelayPositionFact[]> {
+  return guarded(() => {
+    const cfg = clusterOf(input);
+    return withPool(cfg, async (pool) => {
+      const files = new Map<string, Promise<string[]>>();
+      return Promise.all(input.checks.map(async (check) => {
+        if (!files.has(check.replica)) files.set(check.replica, relayFiles(pool, cfg, check.replica));
+        return findOne(pool, cfg, check, await files.get(check.replica)!);
+      }));
+    });
+  });
 }
 
-export interface BuildDiffInput { cfg: ClusterConfig; target: string; runKey: string; parts: DiffPartSpec[] }
+export interface BuildDiffInput extends ClusterInput { target: string; runKey: string; parts: DiffPartSpec[] }
 
 /** Generate `target`'s diff file on its host (exec_diff + read_diff + binlog_diff, in that order). */
 export async function failoverBuildDiff(input: BuildDiffInput): Promise<DiffFile> {
   return guarded(async () => {
     const beat = setInterval(() => heartbeat(), 2000);
     try {
-      return await binlogErrorsFinal(() => withPool(input.cfg, (pool) => buildDiff(pool, input.cfg, input.target, input.runKey, input.parts)));
+      const cfg = clusterOf(input);
+      return await binlogErrorsFinal(() => withPool(cfg, (pool) => buildDiff(pool, cfg, input.target, input.runKey, input.parts)));
     } finally {
       clearInterval(beat);
     }

@@ -1,42 +1,28 @@
-// Failover phase 1: configuration check. Connect to every server, confirm the dead server is the current
-// master and really dead, refuse a too-recent failover, start stopped SQL threads.
-import { activityInfo, Context } from '@temporalio/activity';
-import { resolveConfigSource, type ConfigSource } from '../src/config/load';
+// Failover phase 1: what the check needs to know, gathered at once: every server's state, the dead master
+// examined a second time from its own host, the secondary check, the cluster's last failover. Facts only:
+// the workflow decides (src/failover/decisions.ts decideFailoverStart).
+import { activityInfo, Context, heartbeat } from '@temporalio/activity';
+import { loadCluster } from '../src/config/registry';
 import type { ClusterConfig } from '../src/config/schema';
-import { RefusedError } from '../src/errors';
-import { checkDeadMaster, type DeadCheck } from '../src/failover/deadmaster';
-import { durationMs } from '../src/config/schema';
 import { resolveSecret } from '../src/config/secrets';
-import { hookArgs, runHook } from '../src/hooks/run';
+import { checkDeadMaster } from '../src/failover/deadmaster';
+import { clusterFactsOf, resolveServerRef, type FailoverCheckFacts, type LastFailover } from '../src/failover/decisions';
 import { serverByName, withPool } from '../src/failover/remote';
-import { sshConnections } from '../src/ssh/cache';
-import { startStoppedSqlThread } from '../src/failover/replication';
+import { startStoppedSqlThread, waitIoSettled } from '../src/failover/replication';
+import { hookArgs, runHook } from '../src/hooks/run';
 import { withConnection } from '../src/mysql/client';
 import { probeServers } from '../src/mysql/probe';
-import { decideRoles, type RoleAssignment } from '../src/topology/roles';
-import type { DeadMasterRef, ServerSnapshot } from '../src/topology/types';
-import { resolveServer } from '../src/topology/candidates';
-import { guarded } from './failure';
+import { durationMs } from '../src/config/schema';
+import { sshConnections } from '../src/ssh/cache';
+import { decideRoles } from '../src/topology/roles';
+import type { ServerSnapshot } from '../src/topology/types';
+import { clusterOf, guarded, type ClusterInput } from './failure';
 
 export interface FailoverCheckInput {
-  config: ConfigSource;
+  cluster: string;
   deadMaster?: string;
-  /** Anti-flapping (not in a dry run): refuse if the cluster failed over within failover.lastFailoverWindow. */
-  lastFailover?: { ignore: boolean };
-}
-
-export interface FailoverCheckResult {
-  /** The validated config (secret references only), used by every later step. */
-  cfg: ClusterConfig;
-  deadMaster: DeadMasterRef;
-  deadCheck: DeadCheck;
-  /** Every configured server: config flags and what was read from it. */
-  servers: ServerSnapshot[];
-  roles: RoleAssignment;
-  /** null in a dry run (not looked up). */
-  lastFailover: LastFailoverResult | null;
-  /** When each part was done, ms from the activity's start (they run concurrently). */
-  timings: { probesMs: number; deadCheckMs: number; lastFailoverMs: number | null };
+  /** Look up the cluster's last failover (not in a dry run). */
+  lookupLastFailover: boolean;
 }
 
 function snapshotsOf(cfg: ClusterConfig, probes: Awaited<ReturnType<typeof probeServers>>): ServerSnapshot[] {
@@ -50,63 +36,48 @@ function snapshotsOf(cfg: ClusterConfig, probes: Awaited<ReturnType<typeof probe
   });
 }
 
-function pickDeadMaster(cfg: ClusterConfig, roles: RoleAssignment, requested?: string): string {
-  if (requested) {
-    const name = resolveServer(cfg.servers, requested);
-    if (!name) throw new RefusedError(`--dead-master ${requested} is not a server of cluster ${cfg.cluster}`, { hint: `one of ${cfg.servers.map((s) => `${s.name} (${s.host}:${s.port})`).join(', ')}` });
-    return name;
-  }
-  if (!roles.master) throw new RefusedError('cannot tell which server is the master: no replica points at a server of the cluster', { hint: 'pass --dead-master HOST[:PORT]' });
-  return roles.master;
+/** Every configured server's state, read now. */
+export async function readServerSnapshots(cfg: ClusterConfig): Promise<ServerSnapshot[]> {
+  return snapshotsOf(cfg, await probeServers(cfg));
 }
 
 /**
- * Connect to every server; the dead master must be the one the replicas replicate from, and be dead twice
- * over. Meanwhile: the anti-flapping lookup; then (in a worker) SSH connections to every other host are
- * opened for the steps that follow.
+ * Probe every server; examine the dead master (the requested one, else the one the replicas point at)
+ * a second way, over SSH from its own host, unless its probe already answered; run the secondary check
+ * when it looks dead; meanwhile look up the last failover. Then (in a worker) warm SSH connections to the
+ * other hosts for the steps that follow.
  */
-export async function failoverCheck(input: FailoverCheckInput): Promise<FailoverCheckResult> {
+export async function failoverCheck(input: FailoverCheckInput): Promise<FailoverCheckFacts> {
   return guarded(async () => {
     const t0 = Date.now();
-    const cfg = resolveConfigSource(input.config);
+    const { cfg, digest } = loadCluster(input.cluster);
+    const cluster = clusterFactsOf(cfg, digest);
     let lastFailoverMs: number | null = null;
-    const last = input.lastFailover
-      ? lastFailoverWithin(cfg.cluster, durationMs(cfg.failover.lastFailoverWindow), input.lastFailover.ignore).finally(() => { lastFailoverMs = Date.now() - t0; })
+    const last = input.lookupLastFailover
+      ? lastFailoverOf(cfg.cluster, cluster.failover.lastFailoverWindowMs).finally(() => { lastFailoverMs = Date.now() - t0; })
       : Promise.resolve(null);
-    last.catch(() => {}); // awaited below, after the checks that come first
-    // A named dead master is checked over SSH while every server is probed (on a live one that is harmless,
-    // and the probe below refuses it anyway).
-    const named = input.deadMaster ? resolveServer(cfg.servers, input.deadMaster) : null;
+    last.catch(() => {}); // awaited below
+    // A named dead master is examined over SSH while every server is probed.
+    const named = input.deadMaster ? resolveServerRef(cluster.servers, input.deadMaster) : null;
     const early = named ? withPool(cfg, (pool) => checkDeadMaster(pool, cfg, serverByName(cfg, named))) : null;
     early?.catch(() => {});
     const probes = await probeServers(cfg);
     const probesMs = Date.now() - t0;
     const roles = decideRoles(probes);
-    const deadName = pickDeadMaster(cfg, roles, input.deadMaster);
-    const dead = serverByName(cfg, deadName);
-    const probe = probes.find((p) => p.name === deadName)!;
-    if (probe.state) {
-      throw new RefusedError(`${deadName} answers SQL (version ${probe.state.version}, read_only=${probe.state.readOnly ? 'ON' : 'OFF'}): it is a live master; a failover would create two masters`, {
-        server: deadName, hint: 'for a planned change of master use a switchover; a failover is only for a dead master',
-      });
+    const examined = input.deadMaster ? named : roles.master;
+    const answered = Boolean(examined && probes.find((p) => p.name === examined)?.state);
+    const deadCheck = examined && !answered ? await (early ?? withPool(cfg, (pool) => checkDeadMaster(pool, cfg, serverByName(cfg, examined)))) : null;
+    const deadCheckMs = deadCheck ? Date.now() - t0 : null;
+    let secondaryCheck: FailoverCheckFacts['secondaryCheck'] = null;
+    if (examined && deadCheck && !deadCheck.alive) {
+      // The next steps reach every other host over SSH: connect now (after the dead master's check, which
+      // these handshakes would otherwise slow down).
+      sshConnections.warm(cfg, cfg.servers.filter((s) => s.name !== examined));
+      secondaryCheck = await runSecondaryCheck(cfg, examined);
     }
-    if (!roles.sourcesPointedAt.includes(deadName)) {
-      throw new RefusedError(`${deadName} is not the current master: no replica replicates from it (the replicas point at ${roles.sourcesPointedAt.join(', ') || 'nothing in the cluster'})`, { server: deadName });
-    }
-    const deadCheck = await (early ?? withPool(cfg, (pool) => checkDeadMaster(pool, cfg, dead)));
-    const deadCheckMs = Date.now() - t0;
-    if (deadCheck.alive) {
-      throw new RefusedError(`${deadName} is not dead: ${deadCheck.evidence.join('; ')}`, { server: deadName, hint: 'never fail over a live master; check the network between the worker and it' });
-    }
-    // The next steps reach every other host over SSH: connect now (after the dead master's check, which
-    // these handshakes would otherwise slow down).
-    sshConnections.warm(cfg, cfg.servers.filter((s) => s.name !== deadName));
-    await secondaryCheck(cfg, deadName, deadCheck);
-    const lastFailover = await last;
-    const replicaOf = probes.find((p) => p.state?.replica && p.state.replica.sourceHost === dead.host && p.state.replica.sourcePort === dead.port);
     return {
-      cfg, deadCheck, servers: snapshotsOf(cfg, probes), roles, lastFailover, timings: { probesMs, deadCheckMs, lastFailoverMs },
-      deadMaster: { name: deadName, host: dead.host, port: dead.port, serverId: replicaOf?.state?.replica?.sourceServerId ?? null, addresses: dead.aliases ?? [] },
+      cluster, servers: snapshotsOf(cfg, probes), roles, examined, deadCheck, secondaryCheck,
+      lastFailover: await last, timings: { probesMs, deadCheckMs, lastFailoverMs },
     };
   });
 }
@@ -115,45 +86,24 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
  * MHA's secondary_check_script: the master must also be unreachable through other network routes (a
  * partition between the worker and a live master must not cause a failover). Exit 0: confirmed dead.
  */
-async function secondaryCheck(cfg: ClusterConfig, deadName: string, deadCheck: DeadCheck): Promise<void> {
-  if (!cfg.hooks.secondaryCheck) return;
+async function runSecondaryCheck(cfg: ClusterConfig, deadName: string): Promise<FailoverCheckFacts['secondaryCheck']> {
+  if (!cfg.hooks.secondaryCheck) return null;
   const dead = serverByName(cfg, deadName);
   const run = await runHook('secondary_check', cfg.hooks.secondaryCheck, hookArgs({
     user: dead.ssh.user ?? cfg.ssh.user, master_host: dead.host, master_ip: dead.host, master_port: dead.port, master_user: cfg.mysql.user,
   }), { timeoutMs: durationMs(cfg.hooks.timeout), env: { MHAFLOW_MASTER_PASSWORD: resolveSecret(cfg.mysql.password, 'mysql.password') } });
-  deadCheck.evidence.push(`secondary_check exited ${run.code ?? run.signal}: ${(run.stdout || run.stderr).trim().split('\n').pop() ?? ''}`);
-  if (run.code !== 0) {
-    throw new RefusedError(`the secondary check did not confirm that ${deadName} is dead (exit ${run.code ?? run.signal}): ${deadCheck.evidence.join('; ')}`, {
-      server: deadName, hint: 'the master may be reachable from elsewhere (a network partition); check before forcing anything',
-    });
-  }
-}
-
-/** Every configured server's state, read now. */
-export async function readServerSnapshots(cfg: ClusterConfig): Promise<ServerSnapshot[]> {
-  return snapshotsOf(cfg, await probeServers(cfg));
-}
-
-/** Read every server's state again (a dry run: nothing was stopped). */
-export async function failoverReadServers(input: { cfg: ClusterConfig }): Promise<ServerSnapshot[]> {
-  return guarded(() => readServerSnapshots(input.cfg));
-}
-
-export interface LastFailoverResult {
-  last: { workflowId: string; runId: string; closeTime: string } | null;
-  windowMs: number;
-  ignored: boolean;
+  return { code: run.code, output: `secondary_check exited ${run.code ?? run.signal}: ${(run.stdout || run.stderr).trim().split('\n').pop() ?? ''}` };
 }
 
 /**
  * Anti-flapping. The record is Temporal's own visibility store (completed `failover` workflows of this
  * cluster, MhaflowPhase=completed): durable, shared by every worker, and nothing on one worker's disk.
  */
-async function lastFailoverWithin(cluster: string, windowMs: number, ignore: boolean): Promise<LastFailoverResult> {
+async function lastFailoverOf(cluster: string, windowMs: number): Promise<LastFailover> {
   const since = new Date(Date.now() - windowMs).toISOString();
   const query = `WorkflowType = 'failover' AND MhaflowCluster = '${cluster.replace(/'/g, '')}' AND MhaflowPhase = 'completed' `
     + `AND ExecutionStatus = 'Completed' AND CloseTime > '${since}'`;
-  let last: LastFailoverResult['last'] = null;
+  let last: LastFailover['last'] = null;
   const self = activityInfo().workflowExecution;
   for await (const wf of Context.current().client.workflow.list({ query, pageSize: 10 })) {
     if (wf.runId === self?.runId) continue;
@@ -161,22 +111,31 @@ async function lastFailoverWithin(cluster: string, windowMs: number, ignore: boo
       last = { workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '' };
     }
   }
-  if (last && !ignore) {
-    throw new RefusedError(`cluster ${cluster} failed over at ${last.closeTime} (workflow ${last.workflowId}), less than ${Math.round(windowMs / 60000)} minutes ago`, {
-      hint: 'a master failing again so soon needs a human look; run with --ignore-last-failover to proceed anyway',
-    });
-  }
-  return { last, windowMs, ignored: Boolean(last && ignore) };
+  return { last, windowMs };
 }
 
 /** Phase 1: start SQL threads that are stopped without an error, so relay logs get applied. */
-export async function failoverStartSqlThreads(input: { cfg: ClusterConfig; servers: string[] }): Promise<{ started: string[] }> {
+export async function failoverStartSqlThreads(input: ClusterInput & { servers: string[] }): Promise<{ started: string[] }> {
   return guarded(async () => {
+    const cfg = clusterOf(input);
     const started: string[] = [];
     await Promise.all(input.servers.map(async (name) => {
-      const r = await withConnection(input.cfg, serverByName(input.cfg, name), (c) => startStoppedSqlThread(c, name));
+      const r = await withConnection(cfg, serverByName(cfg, name), (c) => startStoppedSqlThread(c, name));
       if (r.started) started.push(name);
     }));
     return { started: started.sort() };
+  });
+}
+
+/**
+ * Read every server's state again (a dry run: nothing is stopped), once the replicas of the dead master
+ * have received what was in flight, as the failover's own stop of the IO threads waits for: the dry run
+ * then sees the positions the failover will see.
+ */
+export async function failoverReadServers(input: ClusterInput & { replicas: string[] }): Promise<ServerSnapshot[]> {
+  return guarded(async () => {
+    const cfg = clusterOf(input);
+    await Promise.all(input.replicas.map((name) => withConnection(cfg, serverByName(cfg, name), (c) => waitIoSettled(c, name, { heartbeat }))));
+    return readServerSnapshots(cfg);
   });
 }

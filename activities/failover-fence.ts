@@ -1,78 +1,60 @@
-// Failover phase 2: stop every replica's IO thread (and read the final positions), then fence the dead master (master_ip_failover
-// --command=stop|stopssh, shutdown hook) so it can never take writes again. Hook exit codes as MHA:
-// master_ip_failover 0 ok, 10 warn and go on, else stop; shutdown 0 powered off, 10 mysqld stopped over
-// SSH (host still reachable), else stop.
-import type { ClusterConfig } from '../src/config/schema';
+// Failover phase 2: every replica receives what was in flight from the dead master, then its IO thread
+// stops (the final positions); then the fencing hooks run (master_ip_failover --command=stop|stopssh,
+// shutdown). The hooks' exits are facts: src/failover/decisions.ts decideFence reads them as MHA does.
+import { heartbeat } from '@temporalio/activity';
 import { durationMs } from '../src/config/schema';
-import { MhaflowError } from '../src/errors';
 import { serverByName } from '../src/failover/remote';
-import { stopIoThread } from '../src/failover/replication';
-import { NO_MASTER_IP_FAILOVER_HOOK, NO_SHUTDOWN_HOOK } from '../src/hooks/missing';
+import { stopIoThread, waitIoSettled, type IoSettled } from '../src/failover/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import { withConnection } from '../src/mysql/client';
 import type { ServerSnapshot } from '../src/topology/types';
 import { readServerSnapshots } from './failover-check';
-import { guarded } from './failure';
-
-/** A hook failed in a way MHA stops the failover for. */
-export class HookError extends MhaflowError {
-  override readonly nonRetryable = true;
-}
+import { clusterOf, guarded, type ClusterInput } from './failure';
 
 export interface StopIoResult {
-  servers: { name: string; wasRunning: boolean }[];
+  /** settled: how the IO thread ended receiving before it was stopped (see waitIoSettled). */
+  servers: { name: string; wasRunning: boolean; settled: IoSettled['how'] }[];
   /** Every server's state read once the IO threads stopped: the replicas' final positions. */
   snapshots: ServerSnapshot[];
 }
 
-/** Stop the IO thread on every replica, then read every server: the positions are final from here on. */
-export async function failoverStopIoThreads(input: { cfg: ClusterConfig; replicas: string[] }): Promise<StopIoResult> {
+/** Stop the IO thread on every replica once it received what was in flight, then read every server. */
+export async function failoverStopIoThreads(input: ClusterInput & { replicas: string[] }): Promise<StopIoResult> {
   return guarded(async () => {
+    const cfg = clusterOf(input);
     const servers = await Promise.all(input.replicas.map(async (name) => ({
-      name, ...await withConnection(input.cfg, serverByName(input.cfg, name), (c) => stopIoThread(c, name)),
+      name, ...await withConnection(cfg, serverByName(cfg, name), async (c) => {
+        const settled = await waitIoSettled(c, name, { heartbeat });
+        return { ...await stopIoThread(c, name), settled: settled.how };
+      }),
     })));
-    return { servers, snapshots: await readServerSnapshots(input.cfg) };
+    return { servers, snapshots: await readServerSnapshots(cfg) };
   });
 }
 
-export interface FenceInput { cfg: ClusterConfig; deadMaster: string; sshReachable: boolean }
-export interface FenceResult { hooks: HookRun[]; sshReachable: boolean; notes: string[] }
+export interface FenceInput extends ClusterInput { deadMaster: string; sshReachable: boolean }
 
-function sshUser(cfg: ClusterConfig, name: string): string {
-  return serverByName(cfg, name).ssh.user ?? cfg.ssh.user;
-}
-
-export async function failoverFenceDeadMaster(input: FenceInput): Promise<FenceResult> {
+/** Run the configured fencing hooks with MHA's arguments; a failing master_ip_failover stops the rest. */
+export async function failoverFenceDeadMaster(input: FenceInput): Promise<{ runs: HookRun[] }> {
   return guarded(async () => {
-    const { cfg } = input;
+    const cfg = clusterOf(input);
     const dead = serverByName(cfg, input.deadMaster);
     const timeoutMs = durationMs(cfg.hooks.timeout);
     const command = input.sshReachable ? 'stopssh' : 'stop';
-    const hooks: HookRun[] = [];
-    const notes: string[] = [];
-    let sshReachable = input.sshReachable;
+    const sshUser = input.sshReachable ? dead.ssh.user ?? cfg.ssh.user : undefined;
+    const runs: HookRun[] = [];
     if (cfg.hooks.masterIpFailover) {
       const run = await runHook('master_ip_failover', cfg.hooks.masterIpFailover, hookArgs({
-        orig_master_host: dead.host, orig_master_ip: dead.host, orig_master_port: dead.port, command,
-        ssh_user: input.sshReachable ? sshUser(cfg, dead.name) : undefined,
+        orig_master_host: dead.host, orig_master_ip: dead.host, orig_master_port: dead.port, command, ssh_user: sshUser,
       }), { timeoutMs });
-      hooks.push(run);
-      if (run.code === 10) notes.push('master_ip_failover exited 10: proceeding (MHA semantics)');
-      else if (run.code !== 0) throw new HookError(`master_ip_failover --command=${command} failed (exit ${run.code ?? run.signal}): ${lastLine(run)}`, { server: dead.name, hint: 'the service address may still point at the dead master; fix the hook and run the failover again' });
-    } else notes.push(NO_MASTER_IP_FAILOVER_HOOK);
+      runs.push(run);
+      if (run.code !== 0 && run.code !== 10) return { runs };
+    }
     if (cfg.hooks.shutdown) {
-      const run = await runHook('shutdown', cfg.hooks.shutdown, hookArgs({
-        command, ssh_user: input.sshReachable ? sshUser(cfg, dead.name) : undefined, host: dead.host, ip: dead.host, port: dead.port, pid_file: dead.pidFile,
-      }), { timeoutMs });
-      hooks.push(run);
-      if (run.code === 0) sshReachable = false;
-      else if (run.code === 10) notes.push('shutdown hook exited 10: mysqld stopped over SSH, host still reachable');
-      else throw new HookError(`shutdown hook failed (exit ${run.code ?? run.signal}): ${lastLine(run)}`, { server: dead.name, hint: 'make sure the dead master is down, then run the failover again' });
-    } else notes.push(NO_SHUTDOWN_HOOK);
-    return { hooks, sshReachable, notes };
+      runs.push(await runHook('shutdown', cfg.hooks.shutdown, hookArgs({
+        command, ssh_user: sshUser, host: dead.host, ip: dead.host, port: dead.port, pid_file: dead.pidFile,
+      }), { timeoutMs }));
+    }
+    return { runs };
   });
-}
-
-function lastLine(r: HookRun): string {
-  return (r.stderr || r.stdout).trim().split('\n').pop() ?? '';
 }

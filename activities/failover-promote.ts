@@ -1,16 +1,15 @@
-// Failover phase 3.5 (end): make the new master the master. Its replication is stopped; the service
-// address moves to it (master_ip_failover --command=start) and read_only goes off.
-import type { ClusterConfig } from '../src/config/schema';
+// Failover phase 3.6: make the new master the master. Its replication is stopped; the service address
+// moves to it (master_ip_failover --command=start) and read_only goes off.
 import { durationMs } from '../src/config/schema';
 import { resolveSecret } from '../src/config/secrets';
+import { HookError } from '../src/errors';
 import { serverByName } from '../src/failover/remote';
 import { binlogCoordinates, executedGtid, makeWritable, stopAll } from '../src/failover/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import { withConnection, type BinlogCoordinates } from '../src/mysql/client';
-import { HookError } from './failover-fence';
-import { guarded } from './failure';
+import { clusterOf, guarded, type ClusterInput } from './failure';
 
-export interface PromoteInput { cfg: ClusterConfig; newMaster: string; deadMaster: string }
+export interface PromoteInput extends ClusterInput { newMaster: string; deadMaster: string }
 export interface PromoteResult {
   newMaster: string;
   hook: HookRun | null;
@@ -23,7 +22,7 @@ export interface PromoteResult {
 
 export async function failoverPromote(input: PromoteInput): Promise<PromoteResult> {
   return guarded(async () => {
-    const { cfg } = input;
+    const cfg = clusterOf(input);
     const nm = serverByName(cfg, input.newMaster);
     const dead = serverByName(cfg, input.deadMaster);
     const before = await withConnection(cfg, nm, async (c) => {
@@ -38,6 +37,7 @@ export async function failoverPromote(input: PromoteInput): Promise<PromoteResul
         new_master_host: nm.host, new_master_ip: nm.host, new_master_port: nm.port, new_master_user: cfg.mysql.user,
       }), { timeoutMs: durationMs(cfg.hooks.timeout), env: { MHAFLOW_NEW_MASTER_PASSWORD: resolveSecret(cfg.mysql.password, 'mysql.password') } });
       if (hook.code !== 0) {
+        // Not a decision: the new master holds everything but the address did not move, and nothing else can be done here.
         throw new HookError(`master_ip_failover --command=start failed (exit ${hook.code ?? hook.signal}): ${(hook.stderr || hook.stdout).trim().split('\n').pop() ?? ''}`, {
           server: nm.name, hint: `${nm.name} holds all the data but is still read-only; move the service address by hand and SET GLOBAL read_only=0`,
         });

@@ -1,7 +1,20 @@
-// Activities throw typed errors; Temporal must know which ones retrying cannot fix.
+// What every activity shares: typed errors converted for Temporal (which ones retrying cannot fix), a
+// heartbeat while it runs, and the cluster config it acts on, resolved on this worker.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { clusterConfig, type ClusterRef } from '../src/config/registry';
+import type { ClusterConfig } from '../src/config/schema';
 import { MhaflowError } from '../src/errors';
+
+/**
+ * Every failover activity names its cluster and the config digest the workflow started with; the config
+ * (servers, hooks, secrets references) is read here, on the worker, never taken from the history.
+ */
+export interface ClusterInput { cluster: ClusterRef }
+
+export function clusterOf(input: ClusterInput): ClusterConfig {
+  return clusterConfig(input.cluster);
+}
 
 /** Convert an error into what Temporal records: non-retryable MhaflowErrors stop the workflow with their reason. */
 export function toActivityFailure(err: unknown): unknown {
@@ -38,6 +51,3 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
     if (beat) clearInterval(beat);
   }
 }
-
-/** Error type names the workflows list as nonRetryableErrorTypes, as a second guard. */
-export const NON_RETRYABLE_ERROR_TYPES = ['ConfigError', 'SafetyError', 'RefusedError'];

@@ -1,15 +1,13 @@
 // Discovery: connect to every configured server and report what it is.
-import { resolveConfigSource, type ConfigSource } from '../src/config/load';
+import type { DiscoveredTopology, DiscoverTopologyInput } from '../src/contracts/topology';
+import { loadCluster } from '../src/config/registry';
 import { probeServers } from '../src/mysql/probe';
-import { decideRoles, type RoleAssignment, type ServerProbe } from '../src/topology/roles';
+import { decideRoles } from '../src/topology/roles';
 import { guarded } from './failure';
 
-export interface DiscoverServersInput { config: ConfigSource }
-export interface DiscoveredTopology { cluster: string; probes: ServerProbe[]; roles: RoleAssignment }
-
-export async function discoverServers(input: DiscoverServersInput): Promise<DiscoveredTopology> {
+export async function discoverServers(input: DiscoverTopologyInput): Promise<DiscoveredTopology> {
   return guarded(async () => {
-    const cfg = resolveConfigSource(input.config);
+    const { cfg } = loadCluster(input.cluster);
     const probes = await probeServers(cfg);
     return { cluster: cfg.cluster, probes, roles: decideRoles(probes) };
   });

@@ -46,6 +46,16 @@ export class RefusedError extends MhaflowError {
   override readonly nonRetryable = true;
 }
 
+/** A hook failed in a way MHA stops for (master_ip_failover, shutdown). Never retried: the operator decides. */
+export class HookError extends MhaflowError {
+  override readonly nonRetryable = true;
+}
+
+/** A diff could not be applied for a reason retrying will not fix (an SQL error in the replayed events). */
+export class DiffApplyError extends MhaflowError {
+  override readonly nonRetryable = true;
+}
+
 /** A remote command (over SSH) failed. */
 export class RemoteCommandError extends MhaflowError {}
 
@@ -57,3 +67,10 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * The error types no retry can fix, as Temporal sees them (an activity's error name becomes the failure's
+ * type): every workflow's retry policy lists them. One list; test/src/errors.test.ts checks it against the
+ * classes. BinlogReadError: the same damaged or misplaced event again (I/O errors are converted to retryable).
+ */
+export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = ['ConfigError', 'SafetyError', 'RefusedError', 'HookError', 'DiffApplyError', 'BinlogReadError'];

@@ -2,11 +2,11 @@
 // workflow checkReplication when a Temporal server with a worker is reachable (visible in the UI), else
 // in this process (--local forces that). Exit code: 0 safe to fail over (warnings allowed), 2 not safe
 // (or the config is invalid), 1 the check itself could not run.
-import { resolve } from 'node:path';
 import { buildCheckReport, sshCheckTargets, type CheckReport } from '../check';
-import { loadClusterConfig } from '../config/load';
+import type { ClusterConfig } from '../config/schema';
 import { discoverServers } from '../mysql/discover';
 import { checkSshHosts } from '../ssh/check';
+import { localConfig, targetCluster, type ClusterOptions } from './cluster';
 import { getClient } from '../temporal/client';
 import { TASK_QUEUE, temporalAddress, uiLink } from '../temporal/config';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -15,12 +15,11 @@ import { formatCheckReport } from './check-render';
 
 export const EXIT_NOT_SAFE = 2;
 
-/** The check in this process: what the workflow's activities read, and the same pure report. */
-export async function runCheckLocally(configPath: string, opts: { ssh?: boolean } = {}): Promise<CheckReport> {
-  const config = loadClusterConfig(configPath);
-  const servers = await discoverServers(config);
-  const ssh = opts.ssh === false ? null : await checkSshHosts(config, sshCheckTargets(config, servers));
-  return buildCheckReport({ config, servers, ssh });
+/** The check in this process: what the workflow's activities run, and the same pure decision. */
+export async function runCheckLocally(cfg: ClusterConfig, opts: { ssh?: boolean } = {}): Promise<CheckReport> {
+  const servers = await discoverServers(cfg);
+  const ssh = opts.ssh === false ? null : await checkSshHosts(cfg, sshCheckTargets(cfg, servers));
+  return buildCheckReport({ config: cfg, servers, ssh });
 }
 
 /** A failed workflow as the typed error its activity threw (message with server and fix, no stack). */
@@ -49,13 +48,13 @@ async function workerPolling(): Promise<boolean> {
   return (res.pollers ?? []).length > 0;
 }
 
-async function runCheckInTemporal(configPath: string, cluster: string, opts: { ssh?: boolean }): Promise<{ report: CheckReport; link: string }> {
+async function runCheckInTemporal(cluster: string, opts: { ssh?: boolean }): Promise<{ report: CheckReport; link: string }> {
   const client = await getClient();
   const workflowId = `check:${cluster}:${Date.now()}`;
   const handle = await client.workflow.start('checkReplication', {
     taskQueue: TASK_QUEUE,
     workflowId,
-    args: [{ config: configPath, ssh: opts.ssh !== false }],
+    args: [{ cluster, ssh: opts.ssh !== false }],
     staticSummary: `replication check of cluster ${cluster}`,
     workflowExecutionTimeout: '3m',
   });
@@ -89,12 +88,11 @@ async function watchWorkflowTasks(handle: WorkflowHandle, link: string, signal: 
   }
 }
 
-export interface CheckOptions { config: string; json?: boolean; ssh: boolean; local?: boolean }
+export interface CheckOptions extends ClusterOptions { json?: boolean; ssh: boolean; local?: boolean }
 
 /** `mhaflow check`; sets process.exitCode. The Temporal client stays open: the command exits the process right after. */
 export async function checkCommand(o: CheckOptions): Promise<void> {
-  const path = resolve(o.config);
-  const cfg = loadClusterConfig(path); // clear config errors before anything starts
+  const target = targetCluster(o); // clear config errors before anything starts
   let report: CheckReport | undefined;
   let link: string | undefined;
   if (!o.local) {
@@ -107,7 +105,7 @@ export async function checkCommand(o: CheckOptions): Promise<void> {
         if (!(e instanceof ConnectionError)) throw e;
         process.stderr.write(`${e.message}: checking in this process\n`);
       }
-      if (polling) ({ report, link } = await runCheckInTemporal(path, cfg.cluster, { ssh: o.ssh }));
+      if (polling) ({ report, link } = await runCheckInTemporal(target.name, { ssh: o.ssh }));
       else if (!report) {
         process.stderr.write(`no mhaflow worker polls task queue ${TASK_QUEUE} at ${temporalAddress()}: checking in this process ` +
           '(start one with `npx mhaflow worker`)\n');
@@ -116,7 +114,7 @@ export async function checkCommand(o: CheckOptions): Promise<void> {
       throw fromWorkflowFailure(e);
     }
   }
-  report ??= await runCheckLocally(path, { ssh: o.ssh });
+  report ??= await runCheckLocally(localConfig(target), { ssh: o.ssh });
   if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${formatCheckReport(report)}\n`);
   if (link) process.stderr.write(`Temporal UI: ${link}\n`);

@@ -69,7 +69,7 @@ async function demo(mode: LabMode): Promise<void> {
 
   say('failover: mhaflow failover --config .lab/cluster.yml (a Temporal workflow; each step is an activity)');
   const client = await getClient();
-  const r = await runFailoverCommand(client, configPath, { ignoreLastFailover: true });
+  const r = await runFailoverCommand(client, { config: configPath }, { ignoreLastFailover: true });
   await sleep(1500); // the writer reconnects to the new master and goes on
   writerStop.abort();
   const summary = await writer;

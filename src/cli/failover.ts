@@ -1,13 +1,15 @@
-// `mhaflow failover --config FILE [--dead-master HOST[:PORT]] [--new-master HOST[:PORT]] [--ignore-last-failover] [--dry-run] [--json]`:
-// start (or attach to) the failover workflow of the cluster, follow it step by step, print the outcome.
-import { resolve } from 'node:path';
+// `mhaflow failover --cluster NAME | --config FILE [--dead-master HOST[:PORT]] [--new-master HOST[:PORT]] [--ignore-last-failover]
+// [--dry-run] [--json]`: start (or attach to) the failover workflow of the cluster, follow it step by step, print the outcome.
+// The workflow takes the cluster's name; the worker reads its own copy of the config. With --config, the file
+// names the cluster, and its digest goes along: the worker refuses when its copy differs.
 import type { Client } from '@temporalio/client';
-import { loadClusterConfig } from '../config/load';
 import { MhaflowError, RefusedError } from '../errors';
-import { startFailover, startFailoverHttp, type FailoverHandle, type StartedFailover } from '../failover/start';
+import { targetCluster, type ClusterOptions } from './cluster';
+import { followable, startFailover, startFailoverHttp, type FailoverHandle, type StartedFailover } from '../failover/start';
 import { temporalNamespace, uiLink } from '../temporal/config';
 import { failureOfJson, HttpUnavailableError, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../temporal/http';
-import type { FailoverInput, FailoverProgress, FailoverReport, StepRecord } from '../../workflows/failover';
+import type { StepRecord } from '../contracts/common';
+import type { FailoverInput, FailoverReport } from '../contracts/failover';
 
 export interface FollowOptions {
   pollMs?: number;
@@ -42,7 +44,7 @@ export async function followFailover(run: StartedFailover<FailoverHandle>, t0: n
     });
   };
   while (!done) {
-    const p = await run.handle.query<FailoverProgress>('progress').catch(() => null);
+    const p = await run.handle.progress().catch(() => null);
     if (p) {
       show(p.steps);
       if (p.current && p.current !== running) { running = p.current; write(`  … ${p.current}`); }
@@ -104,13 +106,17 @@ export function failureReason(e: unknown): { message: string; type: string | nul
 }
 
 /** Start (or attach to) the failover through `client`: the SDK client, or the HTTP API. */
-export async function runFailoverCommand(client: Client | TemporalHttp, configPath: string, input: Omit<FailoverInput, 'config'>, opts: { json?: boolean; taskQueue?: string } = {}): Promise<FollowResult> {
+export async function runFailoverCommand(client: Client | TemporalHttp, target: ClusterOptions, input: Omit<FailoverInput, 'cluster' | 'configDigest'>,
+  opts: { json?: boolean; taskQueue?: string } = {}): Promise<FollowResult> {
   const t0 = Date.now();
-  const cfg = loadClusterConfig(configPath); // validate here: clear errors before anything starts
-  const full = { config: configPath, ...input };
-  const run: StartedFailover<FailoverHandle> = client instanceof TemporalHttp
-    ? await startFailoverHttp(client, cfg.cluster, full, { taskQueue: opts.taskQueue })
-    : await startFailover(client, cfg.cluster, full, { taskQueue: opts.taskQueue });
+  const cluster = targetCluster(target);
+  const full: FailoverInput = { cluster: cluster.name, ...(cluster.digest ? { configDigest: cluster.digest } : {}), ...input };
+  let run: StartedFailover;
+  if (client instanceof TemporalHttp) run = await startFailoverHttp(client, full, { taskQueue: opts.taskQueue });
+  else {
+    const sdk = await startFailover(client, full, { taskQueue: opts.taskQueue });
+    run = { ...sdk, handle: followable(sdk.handle) };
+  }
   process.stderr.write(`${run.started ? 'started' : 'attached to the running'} ${input.dryRun ? 'dry run' : 'failover'} ${run.workflowId}\n`);
   process.stderr.write(`Temporal UI: ${uiLink(run.workflowId)}\n`);
   try {
@@ -124,7 +130,7 @@ export async function runFailoverCommand(client: Client | TemporalHttp, configPa
   }
 }
 
-export interface FailoverOptions { config: string; deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean }
+export interface FailoverOptions extends ClusterOptions { deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean }
 
 /**
  * `mhaflow failover`: through Temporal's HTTP API when it answers (no gRPC client to load: ~0.2 s sooner),
@@ -136,10 +142,11 @@ export async function failoverCommand(o: FailoverOptions): Promise<void> {
     ignoreLastFailover: Boolean(o.ignoreLastFailover), dryRun: Boolean(o.dryRun),
   };
   const opts = { json: o.json, taskQueue: process.env.MHAFLOW_TASK_QUEUE };
+  const target = { cluster: o.cluster, config: o.config };
   const address = temporalHttpAddress();
   if (address) {
     try {
-      await runFailoverCommand(new TemporalHttp(address, temporalNamespace()), resolve(o.config), input, opts);
+      await runFailoverCommand(new TemporalHttp(address, temporalNamespace()), target, input, opts);
       return;
     } catch (e) {
       if (!(e instanceof HttpUnavailableError)) throw e;
@@ -147,5 +154,5 @@ export async function failoverCommand(o: FailoverOptions): Promise<void> {
     }
   }
   const { getClient } = require('../temporal/client') as typeof import('../temporal/client');
-  await runFailoverCommand(await getClient(), resolve(o.config), input, opts);
+  await runFailoverCommand(await getClient(), target, input, opts);
 }

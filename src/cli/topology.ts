@@ -1,7 +1,7 @@
-// `mhaflow topology --config FILE`: run discoverTopology through Temporal and print a table.
-import { resolve } from 'node:path';
-import type { DiscoveredTopology } from '../../activities/topology';
-import { loadClusterConfig } from '../config/load';
+// `mhaflow topology --cluster NAME | --config FILE`: run discoverTopology through Temporal and print a table.
+import type { DiscoveredTopology } from '../contracts/topology';
+import { DISCOVER_TOPOLOGY_WORKFLOW } from '../contracts/topology';
+import { targetCluster, type ClusterOptions } from './cluster';
 import { getClient } from '../temporal/client';
 import { TASK_QUEUE, uiLink } from '../temporal/config';
 import { formatTable } from './table';
@@ -20,17 +20,16 @@ export function formatTopology(t: DiscoveredTopology): string {
   return [formatTable(rows), ...errors].join('\n');
 }
 
-export interface TopologyOptions { config: string; json?: boolean }
+export interface TopologyOptions extends ClusterOptions { json?: boolean }
 
 /** `mhaflow topology`. The Temporal client stays open: the command exits the process right after. */
 export async function topologyCommand(o: TopologyOptions): Promise<void> {
-  const path = resolve(o.config);
-  const cfg = loadClusterConfig(path); // validate here: clear errors before anything starts
+  const cluster = targetCluster(o).name; // a bad --config fails here, before anything starts
   const client = await getClient();
-  const workflowId = `discover:${cfg.cluster}:${Date.now()}`;
-  const handle = await client.workflow.start('discoverTopology', {
-    taskQueue: TASK_QUEUE, workflowId, args: [{ config: path }],
-    staticSummary: `discover topology of cluster ${cfg.cluster}`,
+  const workflowId = `discover:${cluster}:${Date.now()}`;
+  const handle = await client.workflow.start(DISCOVER_TOPOLOGY_WORKFLOW, {
+    taskQueue: TASK_QUEUE, workflowId, args: [{ cluster }],
+    staticSummary: `discover topology of cluster ${cluster}`,
     workflowExecutionTimeout: '2m',
   });
   const result = (await handle.result()) as DiscoveredTopology;

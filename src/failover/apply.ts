@@ -11,7 +11,7 @@ import { BinlogReader } from '../binlog/reader';
 import { iterateTransactions } from '../binlog/transactions';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
-import { ConnectionError, MhaflowError, SafetyError } from '../errors';
+import { ConnectionError, DiffApplyError, MhaflowError, SafetyError } from '../errors';
 import { queryOne, queryRows, showMasterStatus, type BinlogCoordinates, type Connection } from '../mysql/client';
 import type { Flavor } from '../mysql/status';
 import type { SshSession } from '../ssh/session';
@@ -19,11 +19,6 @@ import { shellQuote } from '../ssh/quote';
 import { bufferChunks, remoteFileDigest, removeRemote, remoteSource, writeRemoteFiles } from './remote';
 
 export const APPLY_LOCK = 'mhaflow_apply';
-
-/** A diff could not be applied for a reason retrying will not fix (an SQL error in the replayed events). */
-export class DiffApplyError extends MhaflowError {
-  override readonly nonRetryable = true;
-}
 
 export interface DiffTransaction { startPos: number; gtid?: string }
 

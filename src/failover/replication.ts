@@ -34,6 +34,41 @@ export async function stopIoThread(conn: Connection, server: string): Promise<{ 
   return { wasRunning: true };
 }
 
+export interface IoSettled {
+  /** disconnected: the IO thread lost the dead master (it read everything the socket held); stable: no
+   * event arrived for settleMs (a stalled or unreachable host keeps the connection open); timeout: still moving. */
+  how: 'disconnected' | 'stable' | 'timeout' | 'stopped';
+  read: BinlogCoordinates;
+  waitedMs: number;
+}
+
+/**
+ * Wait until a replica of a dead master has received what was still in flight: after a kill, the master's
+ * last events sit in the socket until the IO thread reads them and sees the connection close (on a busy
+ * host that takes seconds). Reading the positions (or stopping the IO thread) before that makes the latest
+ * replica a matter of timing: a dry run then predicts another new master than the failover chooses, and
+ * less is recovered when the host is gone. A moving position is progress: only maxMs (30 s) stops the wait.
+ */
+export async function waitIoSettled(conn: Connection, server: string, o: { settleMs?: number; maxMs?: number; heartbeat?: Heartbeat } = {}): Promise<IoSettled> {
+  const settleMs = o.settleMs ?? 300;
+  const t0 = Date.now();
+  let last = '';
+  let since = t0;
+  for (;;) {
+    const st = await requireReplica(conn, server);
+    const read = { file: st.sourceLogFile, pos: st.readSourceLogPos };
+    const waitedMs = Date.now() - t0;
+    if (st.ioRunning === 'No') return { how: 'stopped', read, waitedMs };
+    if (st.ioRunning !== 'Yes') return { how: 'disconnected', read, waitedMs };
+    const key = `${read.file}:${read.pos}`;
+    if (key !== last) { last = key; since = Date.now(); }
+    if (Date.now() - since >= settleMs) return { how: 'stable', read, waitedMs };
+    if (waitedMs >= (o.maxMs ?? 30_000)) return { how: 'timeout', read, waitedMs };
+    o.heartbeat?.({ settling: key });
+    await sleep(20);
+  }
+}
+
 /** START SQL_THREAD on a replica whose SQL thread is stopped without an error. */
 export async function startStoppedSqlThread(conn: Connection, server: string): Promise<{ started: boolean }> {
   const st = await requireReplica(conn, server);
@@ -65,7 +100,7 @@ export interface DrainResult {
  * apply (a transaction cut by the dead master, or everything a delayed replica holds back) is left for
  * the exec_diff, applied from its own relay log.
  */
-export async function drainRelayLog(conn: Connection, server: string, opts: { delayWas: number; timeoutMs: number; heartbeat: Heartbeat }): Promise<DrainResult> {
+export async function drainRelayLog(conn: Connection, server: string, opts: { delayWas: number; timeoutMs: number; patienceMs?: number; heartbeat: Heartbeat }): Promise<DrainResult> {
   const t0 = Date.now();
   const target = await sqlTargetOf(conn);
   let st = await requireReplica(conn, server);
@@ -94,9 +129,14 @@ async function sqlThreadState(conn: Connection): Promise<string> {
   return String(r?.Slave_SQL_Running_State ?? r?.Replica_SQL_Running_State ?? '');
 }
 
-/** Until exec = read, or the SQL thread waits for more with exec not moving (a cut transaction stays). */
-async function waitRelayApplied(conn: Connection, server: string, opts: { timeoutMs: number; heartbeat: Heartbeat }): Promise<void> {
+/**
+ * Until exec = read, or the SQL thread waits for more with exec not moving (a cut transaction stays), or
+ * `patienceMs` passed: a replica far behind must not hold the failover up; what it has not executed then
+ * is its exec_diff, applied from its relay log like a delayed replica's.
+ */
+async function waitRelayApplied(conn: Connection, server: string, opts: { timeoutMs: number; patienceMs?: number; heartbeat: Heartbeat }): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
+  const enough = opts.patienceMs === undefined ? Infinity : Date.now() + opts.patienceMs;
   let still = 0;
   let last = '';
   for (;;) {
@@ -110,7 +150,7 @@ async function waitRelayApplied(conn: Connection, server: string, opts: { timeou
     // covers it (stopping early is never wrong, only slower).
     still = key === last && idle ? still + 1 : 0;
     last = key;
-    if (still >= 2) return;
+    if (still >= 2 || Date.now() > enough) return;
     if (Date.now() > deadline) throw new ConnectionError(`SQL thread did not apply its relay log within ${opts.timeoutMs} ms (at ${key})`, { server, hint: 'raise failover.relayApplyTimeout' });
     opts.heartbeat({ exec: key });
     await sleep(30);

@@ -3,21 +3,18 @@
 // workflow: the SDK client (tests, demo, API) and the HTTP API (the failover command: no gRPC start-up cost).
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { PROGRESS_QUERY } from '../contracts/common';
+import { FAILOVER_WORKFLOW, failoverWorkflowId, type FailoverInput, type FailoverProgress, type FailoverReport } from '../contracts/failover';
 import { TASK_QUEUE } from '../temporal/config';
 import type { TemporalHttp } from '../temporal/http';
-import type { FailoverInput, FailoverReport } from '../../workflows/failover';
-
-export function failoverWorkflowId(cluster: string, dryRun = false): string {
-  return dryRun ? `failover-dryrun:${cluster}:${Date.now()}` : `failover:${cluster}`;
-}
 
 /** What following a failover needs of its workflow, whichever API started it. */
 export interface FailoverHandle {
-  query<T>(queryType: string): Promise<T>;
+  progress(): Promise<FailoverProgress>;
   result(): Promise<FailoverReport>;
 }
 
-export interface StartedFailover<H extends FailoverHandle = WorkflowHandle<(input: FailoverInput) => Promise<FailoverReport>>> {
+export interface StartedFailover<H = FailoverHandle> {
   handle: H;
   workflowId: string;
   /** false: a failover of this cluster was already running and we attached to it. */
@@ -25,45 +22,52 @@ export interface StartedFailover<H extends FailoverHandle = WorkflowHandle<(inpu
 }
 
 /** The start options both ways share. */
-function startOptions(cluster: string, input: FailoverInput) {
+function startOptions(input: FailoverInput) {
   return {
-    workflowId: failoverWorkflowId(cluster, input.dryRun),
+    workflowId: failoverWorkflowId(input.cluster, input.dryRun),
     // A worker killed while it runs a workflow task: another gets the task after this (default 10 s).
     // The failover's tasks take milliseconds (a full replay included).
     workflowTaskTimeout: '3s' as const,
-    summary: `${input.dryRun ? 'dry run of a ' : ''}failover of cluster ${cluster}${input.deadMaster ? ` (dead master ${input.deadMaster})` : ''}`,
+    summary: `${input.dryRun ? 'dry run of a ' : ''}failover of cluster ${input.cluster}${input.deadMaster ? ` (dead master ${input.deadMaster})` : ''}`,
     details: `dead master: ${input.deadMaster ?? 'detected'}\nnew master: ${input.newMaster ?? 'chosen'}\nignore last failover: ${Boolean(input.ignoreLastFailover)}`,
   };
 }
 
-export async function startFailover(client: Client, cluster: string, input: FailoverInput, opts: { taskQueue?: string } = {}): Promise<StartedFailover> {
+export type FailoverWorkflow = (input: FailoverInput) => Promise<FailoverReport>;
+
+export async function startFailover(client: Client, input: FailoverInput, opts: { taskQueue?: string } = {}): Promise<StartedFailover<WorkflowHandle<FailoverWorkflow>>> {
   const { defineSearchAttributeKey } = require('@temporalio/common') as typeof import('@temporalio/common');
-  const o = startOptions(cluster, input);
+  const o = startOptions(input);
   const running = await client.workflow.getHandle(o.workflowId).describe().then((d) => d.status.name === 'RUNNING', () => false);
-  const handle = await client.workflow.start<(input: FailoverInput) => Promise<FailoverReport>>('failover', {
+  const handle = await client.workflow.start<FailoverWorkflow>(FAILOVER_WORKFLOW, {
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowId: o.workflowId,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowTaskTimeout: o.workflowTaskTimeout,
-    typedSearchAttributes: [{ key: defineSearchAttributeKey('MhaflowCluster', 'KEYWORD'), value: cluster }],
+    typedSearchAttributes: [{ key: defineSearchAttributeKey('MhaflowCluster', 'KEYWORD'), value: input.cluster }],
     staticSummary: o.summary,
     staticDetails: o.details,
   });
   return { handle, workflowId: o.workflowId, started: !running };
 }
 
+/** What the CLI follows of an SDK handle. */
+export function followable(h: WorkflowHandle<FailoverWorkflow>): FailoverHandle {
+  return { progress: () => h.query<FailoverProgress>(PROGRESS_QUERY), result: () => h.result() };
+}
+
 /** The same start through Temporal's HTTP API (one request; it says itself whether it attached). */
-export async function startFailoverHttp(api: TemporalHttp, cluster: string, input: FailoverInput, opts: { taskQueue?: string } = {}): Promise<StartedFailover<FailoverHandle>> {
-  const o = startOptions(cluster, input);
+export async function startFailoverHttp(api: TemporalHttp, input: FailoverInput, opts: { taskQueue?: string } = {}): Promise<StartedFailover> {
+  const o = startOptions(input);
   const { runId, started } = await api.start({
-    workflowId: o.workflowId, workflowType: 'failover', taskQueue: opts.taskQueue ?? TASK_QUEUE, input: [input], requestId: randomUUID(),
-    workflowTaskTimeout: o.workflowTaskTimeout, searchAttributes: { MhaflowCluster: cluster }, summary: o.summary, details: o.details,
+    workflowId: o.workflowId, workflowType: FAILOVER_WORKFLOW, taskQueue: opts.taskQueue ?? TASK_QUEUE, input: [input], requestId: randomUUID(),
+    workflowTaskTimeout: o.workflowTaskTimeout, searchAttributes: { MhaflowCluster: input.cluster }, summary: o.summary, details: o.details,
   });
   return {
     workflowId: o.workflowId, started,
     handle: {
-      query: <T>(queryType: string) => api.query<T>(o.workflowId, runId, queryType),
+      progress: () => api.query<FailoverProgress>(o.workflowId, runId, PROGRESS_QUERY),
       result: () => api.result<FailoverReport>(o.workflowId, runId),
     },
   };

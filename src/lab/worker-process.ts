@@ -18,7 +18,8 @@ export async function startBackgroundWorker(): Promise<{ pid: number; log: strin
   const running = backgroundWorkerPid();
   if (running) return { pid: running, log: f.log, reused: true };
   const bin = resolve(repoRoot(), 'bin', 'mhaflow.js');
-  spawnDaemon(process.execPath, [bin, 'worker', '--identity', 'mhaflow-demo-worker'], { log: f.log, pidFile: f.pid });
+  // The lab's cluster config (cluster.yml) is in the lab directory: the worker serves it from there.
+  spawnDaemon(process.execPath, [bin, 'worker', '--identity', 'mhaflow-demo-worker', '--config-dir', labPaths().root], { log: f.log, pidFile: f.pid });
   for (let i = 0; i < 100 && !backgroundWorkerPid(); i++) await sleep(50);
   const pid = backgroundWorkerPid();
   if (!pid) throw new Error(`the background worker did not start; see ${f.log}`);

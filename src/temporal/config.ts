@@ -1,6 +1,8 @@
 // Where Temporal is: everything that talks to it reads TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE.
+import { DEFAULT_TASK_QUEUE } from '../contracts/common';
+
 /** The task queue; MHAFLOW_TASK_QUEUE lets a test run use its own, away from any other worker. */
-export const TASK_QUEUE = process.env.MHAFLOW_TASK_QUEUE ?? 'mhaflow';
+export const TASK_QUEUE = process.env.MHAFLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
 
 export function temporalAddress(): string {
   return process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -19,5 +21,4 @@ export function uiLink(workflowId: string, runId?: string): string {
   return runId ? `${base}/${runId}/history` : base;
 }
 
-/** Search attributes the workflows set; registered when the dev server starts. */
-export const SEARCH_ATTRIBUTES = { MhaflowCluster: 'Keyword', MhaflowPhase: 'Keyword' } as const;
+export { SEARCH_ATTRIBUTES } from '../contracts/common';

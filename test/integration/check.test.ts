@@ -18,7 +18,7 @@ import { tcpOpen } from '../../src/lab/system';
 import { queryOne, queryRows, withConnection, type Connection } from '../../src/mysql/client';
 import { temporalAddress } from '../../src/temporal/config';
 import type { CheckCode, CheckFinding, CheckReport } from '../../src/check';
-import { resetLab, startTemporal } from './harness';
+import { registerCluster, resetLab, startTemporal } from './harness';
 
 const ROOT = resolve(__dirname, '..', '..');
 let cfg: ClusterConfig;
@@ -148,7 +148,7 @@ describe('check on a healthy lab', () => {
     const tw = await startTemporal();
     try {
       const report = await tw.client.workflow.execute('checkReplication', {
-        taskQueue: tw.taskQueue, workflowId: `check:lab:it-${Date.now()}`, args: [{ config: configPath }], workflowExecutionTimeout: '2m',
+        taskQueue: tw.taskQueue, workflowId: `check:lab:it-${Date.now()}`, args: [{ cluster: registerCluster(cfg).cluster }], workflowExecutionTimeout: '2m',
       }) as CheckReport;
       assert.equal(report.safe, true, JSON.stringify(report.problems));
       assert.equal(report.master, MASTER);

@@ -18,7 +18,8 @@ import { waitFor } from '../../src/lab/system';
 import { queryOne, withConnection } from '../../src/mysql/client';
 import { SEARCH_ATTRIBUTES, temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import { findTemporalCli } from '../../src/temporal/server';
-import type { FailoverProgress, FailoverReport } from '../../workflows/failover';
+import type { FailoverProgress, FailoverReport } from '../../src/contracts/failover';
+import { PROGRESS_QUERY } from '../../src/contracts/common';
 import { resetLab, resultOf, spawnWorker, startWriter, testConfig, uniqueCluster, type WorkerProcess } from './harness';
 
 export type DurabilityCase =
@@ -76,7 +77,7 @@ async function gtidBinlogPos(cfg: ClusterConfig, server: ServerConfig): Promise<
 }
 
 async function progressOf(handle: WorkflowHandle): Promise<FailoverProgress | null> {
-  return handle.query<FailoverProgress>('progress').catch(() => null);
+  return handle.query<FailoverProgress>(PROGRESS_QUERY).catch(() => null);
 }
 
 /** Poll the progress query every `everyMs` until `pred` gives a value (or the failover finished: null). */
@@ -213,7 +214,7 @@ export async function runCase(mode: LabMode, c: DurabilityCase, opts: CaseOption
     const b = c.kind === 'two-workers' ? await spawnWorker(taskQueue) : null;
     if (b) workers.push(b);
     t0 = Date.now();
-    const { handle } = await startFailover(client, cfg.cluster, { config: cfg as unknown as Record<string, unknown> }, { taskQueue });
+    const { handle } = await startFailover(client, { cluster: cfg.cluster }, { taskQueue });
     workflowId = handle.workflowId;
     const killA = async () => {
       a.kill();

@@ -9,7 +9,7 @@ import { injectFault } from '../../src/lab/faults';
 import { waitFor } from '../../src/lab/system';
 import { queryOne, withConnection } from '../../src/mysql/client';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
-import type { FailoverReport } from '../../workflows/failover';
+import type { FailoverReport } from '../../src/contracts/failover';
 import {
   assertSurvivorsHold, logFailover, resetLab, resultOf, spawnWorker, startWriter, testConfig, uniqueCluster, waitProgress, type WorkerProcess,
 } from './harness';
@@ -39,7 +39,7 @@ describe('failover durability', () => {
     connection = await Connection.connect({ address: temporalAddress() });
     const client = new Client({ connection, namespace: temporalNamespace() });
     const t0 = Date.now();
-    const { handle } = await startFailover(client, cfg.cluster, { config: cfg as unknown as Record<string, unknown> }, { taskQueue });
+    const { handle } = await startFailover(client, { cluster: cfg.cluster }, { taskQueue });
     const p = await waitProgress(handle, (x) => x.steps.some((s) => s.id.startsWith('apply-') && s.status === 'running'));
     const applying = p.steps.find((s) => s.id.startsWith('apply-') && s.status === 'running')!.id;
     // Kill only once the target's own binlog shows the apply under way (a fixed delay is a race on a busy machine).

@@ -14,9 +14,9 @@ import { temporalNamespace } from '../../src/temporal/config';
 import { TemporalHttp, temporalHttpAddress } from '../../src/temporal/http';
 import { injectFault } from '../../src/lab/faults';
 import { withConnection, queryOne } from '../../src/mysql/client';
-import type { FailoverReport } from '../../workflows/failover';
+import type { FailoverReport } from '../../src/contracts/failover';
 import {
-  assertSurvivorsHold, failoverFailure, logFailover, resetLab, resultOf, runFailover, startTemporal, startWriter, testConfig, uniqueCluster, type TestTemporal,
+  assertSurvivorsHold, failoverFailure, registerCluster, logFailover, resetLab, resultOf, runFailover, startTemporal, startWriter, testConfig, uniqueCluster, type TestTemporal,
 } from './harness';
 
 let t: TestTemporal;
@@ -54,7 +54,7 @@ describe('failover refusals', () => {
     // MHA's secondary_check_script: the master reachable through another route means no failover.
     const hook = join(mkdtempSync(join(tmpdir(), 'hook-')), 'secondary.sh');
     writeFileSync(hook, '#!/bin/sh\necho "master reachable from 10.1.1.1"\nexit 3\n', { mode: 0o755 });
-    const h = await failoverFailure(t, { ...testConfig(lab.cfg, uniqueCluster('fo-second')), hooks: { ...lab.cfg.hooks, secondaryCheck: hook } });
+    const h = await failoverFailure(t, registerCluster({ ...testConfig(lab.cfg, uniqueCluster('fo-second')), hooks: { ...lab.cfg.hooks, secondaryCheck: hook } }));
     assert.equal(h.type, 'RefusedError');
     assert.match(h.message, /secondary check did not confirm .*exit 3.*reachable from 10\.1\.1\.1/);
   });
@@ -71,7 +71,7 @@ describe('failover refusals', () => {
     const nm = first.report.newMaster!;
     await injectFault('kill-mysqld', nm);
     // As an operator would: the first dead master leaves the config.
-    const next = { ...cfg, servers: cfg.servers.filter((s) => s.name !== 'db1') };
+    const next = registerCluster({ ...cfg, servers: cfg.servers.filter((s) => s.name !== 'db1') });
     let f = await failoverFailure(t, next);
     for (let i = 0; i < 10 && !/failed over at/.test(f.message); i++) {
       await new Promise((r) => setTimeout(r, 300)); // visibility is eventually consistent
@@ -94,20 +94,20 @@ describe('failover refusals', () => {
     await injectFault('kill-mysqld', 'db1');
     await writer.stop();
     const path = writeConfig(cfg);
-    const dry = await runFailoverCommand(t.client, path, { dryRun: true }, { taskQueue: t.taskQueue });
+    const dry = await runFailoverCommand(t.client, { config: path }, { dryRun: true }, { taskQueue: t.taskQueue });
     assert.equal(dry.report.dryRun, true);
     assert.ok(dry.report.newMaster && dry.report.planSummary.length > 0);
     const ro = await withConnection(cfg, cfg.servers.find((s) => s.name === dry.report.newMaster)!, (c) => queryOne(c, 'SELECT @@read_only AS ro'));
     assert.equal(Number(ro!.ro), 1, 'the dry run left the planned new master read-only');
-    const a = await startFailover(t.client, cfg.cluster, { config: path }, { taskQueue: t.taskQueue });
-    const b = await startFailover(t.client, cfg.cluster, { config: path }, { taskQueue: t.taskQueue });
+    const a = await startFailover(t.client, { cluster: cfg.cluster }, { taskQueue: t.taskQueue });
+    const b = await startFailover(t.client, { cluster: cfg.cluster }, { taskQueue: t.taskQueue });
     assert.equal(a.workflowId, b.workflowId);
     assert.equal(b.started, false, 'the second request attached');
     // The failover command's own way in too: Temporal's HTTP API (no gRPC client loaded), attaching the same way.
     const api = new TemporalHttp(temporalHttpAddress()!, temporalNamespace());
     const [viaCli, viaHttp] = await Promise.all([
-      runFailoverCommand(t.client, path, {}, { taskQueue: t.taskQueue }),
-      runFailoverCommand(api, path, {}, { taskQueue: t.taskQueue }),
+      runFailoverCommand(t.client, { config: path }, {}, { taskQueue: t.taskQueue }),
+      runFailoverCommand(api, { config: path }, {}, { taskQueue: t.taskQueue }),
     ]);
     const report = await resultOf<FailoverReport>(a.handle);
     assert.equal(viaCli.report.runId, report.runId, 'one failover, followed four times');
@@ -116,8 +116,8 @@ describe('failover refusals', () => {
     assert.equal(report.newMaster, dry.report.newMaster);
     assert.ok(viaCli.cliWritableMs !== null);
     await assertSurvivorsHold(cfg, ['db2', 'db3', 'db4'], writer.acked());
-    await assert.rejects(runFailoverCommand(t.client, path, {}, { taskQueue: t.taskQueue }), (e: unknown) => e instanceof RefusedError && /refused/.test(e.message));
+    await assert.rejects(runFailoverCommand(t.client, { config: path }, {}, { taskQueue: t.taskQueue }), (e: unknown) => e instanceof RefusedError && /refused/.test(e.message));
     // The same refusal read from the HTTP API's failure JSON: the reason, not "workflow failed".
-    await assert.rejects(runFailoverCommand(api, path, {}, { taskQueue: t.taskQueue }), (e: unknown) => e instanceof RefusedError && /refused: .*(live master|not the current master|failed over at)/.test(e.message));
+    await assert.rejects(runFailoverCommand(api, { config: path }, {}, { taskQueue: t.taskQueue }), (e: unknown) => e instanceof RefusedError && /refused: .*(live master|not the current master|failed over at)/.test(e.message));
   });
 });

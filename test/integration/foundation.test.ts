@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { Client as SshClient } from 'ssh2';
-import type { DiscoveredTopology } from '../../activities/topology';
+import type { DiscoveredTopology } from '../../src/contracts/topology';
 import { bundleWorkflows, createWorker, runUntilShutdown } from '../../worker/worker';
 import { loadClusterConfig } from '../../src/config/load';
 import type { ClusterConfig } from '../../src/config/schema';
@@ -122,6 +122,8 @@ describe('discoverTopology through Temporal', () => {
   let stopWorker: () => Promise<void>;
 
   before(async () => {
+    // The worker serves the clusters whose config is in its directory: the lab's cluster.yml is in the lab's.
+    process.env.MHAFLOW_CONFIG_DIR = labPaths().root;
     const worker = await createWorker({ workflowBundle: await bundleWorkflows(), identity: 'foundation-test-worker' });
     const running = runUntilShutdown(worker);
     stopWorker = async () => { worker.shutdown(); await running; };
@@ -145,16 +147,20 @@ describe('discoverTopology through Temporal', () => {
     assert.equal(t.probes[2]!.state!.replica!.sourceHost, labHosts()[0]!.address);
   };
 
-  it('runs from the SDK client with a config path', async () => {
-    const t = await client.workflow.execute('discoverTopology', { taskQueue: TASK_QUEUE, workflowId: `test-discover-${Date.now()}`, args: [{ config: labPaths().clusterConfig }] });
+  it('runs from the SDK client with a cluster name', async () => {
+    const t = await client.workflow.execute('discoverTopology', { taskQueue: TASK_QUEUE, workflowId: `test-discover-${Date.now()}`, args: [{ cluster: cfg.cluster }] });
     checkTopology(t as DiscoveredTopology);
   });
 
-  it('runs from `temporal workflow execute` with the config object as input (no secrets in it: references only)', async () => {
+  it('refuses a config (or anything but a cluster name) from the caller', async () => {
+    await assert.rejects(client.workflow.execute('discoverTopology', { taskQueue: TASK_QUEUE, workflowId: `test-discover-cfg-${Date.now()}`, args: [{ config: cfg }] }),
+      (e: unknown) => e instanceof WorkflowFailedError && /needs \{ "cluster": "<cluster name>" \}/.test(String((e.cause as Error)?.message)));
+  });
+
+  it('runs from `temporal workflow execute` with the cluster name as input (no config, no secret in it)', async () => {
     const cli = findTemporalCli();
     assert.ok(cli, 'temporal CLI present');
-    const input = JSON.stringify({ config: cfg });
-    assert.ok(!input.includes(readFileSync(`${labPaths().secretsDir}/admin.pw`, 'utf8').trim()), 'no secret in the workflow input');
+    const input = JSON.stringify({ cluster: cfg.cluster });
     const { stdout: out } = await execAsync(cli, ['workflow', 'execute', '--type', 'discoverTopology', '--task-queue', TASK_QUEUE, '--workflow-id', `test-cli-${Date.now()}`,
       '--input', input, '--address', temporalAddress(), '-o', 'json'], { encoding: 'utf8' });
     const result = JSON.parse(out) as { result?: DiscoveredTopology; status?: string };

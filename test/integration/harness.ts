@@ -19,7 +19,21 @@ import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import { bundleWorkflows, createWorker, runUntilShutdown } from '../../worker/worker';
 import { failureReason } from '../../src/cli/failover';
 import { startFailover } from '../../src/failover/start';
-import type { FailoverInput, FailoverProgress, FailoverReport } from '../../workflows/failover';
+import { stringify } from 'yaml';
+import { PROGRESS_QUERY } from '../../src/contracts/common';
+import type { FailoverInput, FailoverProgress, FailoverReport } from '../../src/contracts/failover';
+
+// ---------------------------------------------------------------------------------------------
+// The workers' cluster configs: workflows name a cluster, the worker reads its config from its directory.
+// One directory per test process (worker processes spawned here inherit it).
+
+process.env.MHAFLOW_CONFIG_DIR ??= mkdtempSync(join(tmpdir(), 'mhaflow-clusters-'));
+
+/** Put a config where the test workers find it (a test's config is its own cluster). */
+export function registerCluster(cfg: ClusterConfig): ClusterConfig {
+  writeFileSync(join(process.env.MHAFLOW_CONFIG_DIR!, `${cfg.cluster}.yml`), stringify(cfg));
+  return cfg;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Temporal: one bundle per process, one worker per test file
@@ -93,9 +107,12 @@ async function waitReplicating(cfg: ClusterConfig, timeoutMs = 20_000): Promise<
   void cfg;
 }
 
-/** A config object for a test: the lab's, with a cluster name of its own (workflow ids and anti-flapping are per cluster). */
+/**
+ * A config for a test: the lab's, with a cluster name of its own (workflow ids and anti-flapping are per
+ * cluster), registered with the test workers.
+ */
 export function testConfig(cfg: ClusterConfig, cluster: string, patch: (servers: ClusterConfig['servers']) => ClusterConfig['servers'] = (s) => s): ClusterConfig {
-  return { ...cfg, cluster, servers: patch(cfg.servers.map((s) => ({ ...s }))) };
+  return registerCluster({ ...cfg, cluster, servers: patch(cfg.servers.map((s) => ({ ...s }))) });
 }
 
 export function uniqueCluster(prefix: string): string {
@@ -162,10 +179,10 @@ export async function resultOf<T>(handle: WorkflowHandle, timeoutMs = 120_000): 
 
 export interface FailoverRun { report: FailoverReport; ms: number; workflowId: string }
 
-/** Start a failover of `cfg` (passed as an object) on the test worker and wait for its report. */
-export async function runFailover(t: TestTemporal, cfg: ClusterConfig, input: Omit<FailoverInput, 'config'> = {}): Promise<FailoverRun> {
+/** Start a failover of `cfg` (registered with the test workers) and wait for its report. */
+export async function runFailover(t: TestTemporal, cfg: ClusterConfig, input: Omit<FailoverInput, 'cluster'> = {}): Promise<FailoverRun> {
   const t0 = Date.now();
-  const { handle, workflowId } = await startFailover(t.client, cfg.cluster, { config: cfg as unknown as Record<string, unknown>, ...input }, { taskQueue: t.taskQueue });
+  const { handle, workflowId } = await startFailover(t.client, { cluster: cfg.cluster, ...input }, { taskQueue: t.taskQueue });
   const report = await resultOf<FailoverReport>(handle);
   await saveHistory(handle, cfg.cluster);
   return { report, ms: Date.now() - t0, workflowId };
@@ -181,7 +198,7 @@ export async function saveHistory(handle: WorkflowHandle, cluster: string): Prom
 }
 
 /** The refusal or failure a failover ended with: its ApplicationFailure type and message. */
-export async function failoverFailure(t: TestTemporal, cfg: ClusterConfig, input: Omit<FailoverInput, 'config'> = {}): Promise<{ type: string | null; message: string }> {
+export async function failoverFailure(t: TestTemporal, cfg: ClusterConfig, input: Omit<FailoverInput, 'cluster'> = {}): Promise<{ type: string | null; message: string }> {
   try {
     const r = await runFailover(t, cfg, input);
     throw new Error(`expected the failover to fail, it completed: new master ${r.report.newMaster}`);
@@ -231,7 +248,7 @@ export async function spawnWorker(taskQueue: string): Promise<WorkerProcess> {
 export async function waitProgress(handle: WorkflowHandle, pred: (p: FailoverProgress) => boolean, timeoutMs = 60_000): Promise<FailoverProgress> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const p = await handle.query<FailoverProgress>('progress').catch(() => null);
+    const p = await handle.query<FailoverProgress>(PROGRESS_QUERY).catch(() => null);
     if (p && pred(p)) return p;
     if (Date.now() > deadline) throw new Error(`progress condition not met within ${timeoutMs} ms (last: ${JSON.stringify(p?.steps.map((s) => `${s.id}:${s.status}`))})`);
     await new Promise((r) => setTimeout(r, 50));

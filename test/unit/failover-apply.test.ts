@@ -9,9 +9,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, sy
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ClusterConfig, ServerConfig } from '../../src/config/schema';
-import { ConnectionError, SafetyError } from '../../src/errors';
+import { ConnectionError, DiffApplyError, SafetyError } from '../../src/errors';
 import {
-  alreadyApplied, applyDiff, applyFailure, applyPipeline, diffTransactions, DiffApplyError, gtidOfEvent, gtidStateExpr, optionFileValue,
+  alreadyApplied, applyDiff, applyFailure, applyPipeline, diffTransactions, gtidOfEvent, gtidStateExpr, optionFileValue,
   transactionsSince, type ApplyOptions,
 } from '../../src/failover/apply';
 import type { BinlogCoordinates, Connection } from '../../src/mysql/client';

@@ -8,7 +8,8 @@ const impl = () => require('../failover') as typeof import('../failover');
 export function register(program: Command): void {
   program.command('failover')
     .description('fail over a dead master: promote the best replica, recover every survivor (through Temporal)')
-    .requiredOption('--config <file>', 'cluster config (YAML)')
+    .option('--cluster <name>', 'the cluster, as the workers know it (a config file in their directory)')
+    .option('--config <file>', 'a cluster config file: names the cluster; the workers\' copy must be the same')
     .option('--dead-master <host[:port]>', 'the dead master (default: the server the replicas replicate from)')
     .option('--new-master <host[:port]>', 'promote this server if it is eligible')
     .option('--ignore-last-failover', 'proceed even if this cluster failed over within failover.lastFailoverWindow')

@@ -8,7 +8,8 @@ const impl = () => require('../topology') as typeof import('../topology');
 export function register(program: Command): void {
   program.command('topology')
     .description('discover every server of a cluster (through Temporal) and print roles, versions and coordinates')
-    .requiredOption('--config <file>', 'cluster config (YAML)')
+    .option('--cluster <name>', 'the cluster, as the workers know it (a config file in their directory)')
+    .option('--config <file>', 'a cluster config file (names the cluster)')
     .option('--json', 'print the workflow result as JSON')
     .action(async (o: TopologyOptions) => {
       await impl().topologyCommand(o);

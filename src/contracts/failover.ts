@@ -1,0 +1,67 @@
+// The failover workflow's contract: its input, its report and its progress, shared by the workflow, the CLI
+// (src/cli/failover.ts), the HTTP API and anyone starting it with the temporal CLI:
+//   temporal workflow start --type failover --task-queue mhaflow --workflow-id failover:app1 --input '{"cluster":"app1"}'
+import type { DeadCheck, SavedTail } from '../failover/deadmaster';
+import type { DiffFile } from '../failover/diff';
+import type { CandidatesResult, LatestAndOldest, ReplicationMode } from '../topology/types';
+import type { StepRecord, WorkflowProgress } from './common';
+
+export const FAILOVER_WORKFLOW = 'failover';
+
+/** One failover per cluster at a time: a second request attaches to the running one. A dry run has an id of its own. */
+export function failoverWorkflowId(cluster: string, dryRun = false, now = Date.now()): string {
+  return dryRun ? `failover-dryrun:${cluster}:${now}` : `failover:${cluster}`;
+}
+
+export interface FailoverInput {
+  /** The cluster's name; the worker reads its config from its own directory (never from the caller). */
+  cluster: string;
+  /** The digest of the config the caller read (src/config/registry.ts): the worker's must be the same. */
+  configDigest?: string;
+  /** The dead master (name, host or host:port); default: the server the replicas replicate from. */
+  deadMaster?: string;
+  /** Promote this server if it is eligible (refused otherwise, never replaced). */
+  newMaster?: string;
+  ignoreLastFailover?: boolean;
+  /** Check, read the positions and plan: nothing is changed anywhere. */
+  dryRun?: boolean;
+}
+
+export interface ServerOutcome {
+  server: string;
+  role: 'newMaster' | 'replica';
+  plan: string;
+  diff?: Pick<DiffFile, 'path' | 'sha256' | 'bytes' | 'transactions' | 'parts'>;
+  applied?: number;
+  alreadyApplied?: number;
+  repointedTo?: string;
+}
+
+export interface FailoverReport {
+  cluster: string;
+  workflowId: string;
+  runId: string;
+  dryRun: boolean;
+  mode: ReplicationMode;
+  modeReason: string;
+  deadMaster: string;
+  deadCheck: DeadCheck;
+  newMaster: string | null;
+  newMasterReason: string;
+  latest: Pick<LatestAndOldest, 'latest' | 'oldest' | 'latestPosition' | 'oldestPosition' | 'reasons' | 'warnings'> | null;
+  candidates: CandidatesResult['servers'];
+  planSummary: string[];
+  binlogTail: SavedTail | null;
+  /** What could not be recovered, in words; empty when nothing was lost. */
+  unrecoverable: string[];
+  servers: ServerOutcome[];
+  steps: StepRecord[];
+  /** From the workflow's start. */
+  timings: { newMasterWritableMs: number | null; allReplicasRepointedMs: number | null; totalMs: number };
+  warnings: string[];
+}
+
+export type FailoverProgress = WorkflowProgress;
+
+/** The MhaflowPhase search attribute of a failover: where it stands, and how it ended. */
+export type FailoverPhase = 'check' | 'fence' | 'recover' | 'promote' | 'replicas' | 'completed' | 'dry-run' | 'failed';

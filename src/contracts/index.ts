@@ -1,0 +1,5 @@
+// The contracts of every workflow family, one module each.
+export * from './common';
+export * from './topology';
+export * from './check';
+export * from './failover';
