@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { BinlogReader, LocalFileSource, binlogTail, remoteFileSource, shipDiff } from '../src/binlog';
 import { loadClusterConfig } from '../src/config/load';
 import { openSsh } from '../src/ssh/session';
-import { startThrowawayHost, throwawayUnavailable } from '../test/fixtures/binlog/throwaway';
+import { startThrowawayHost, throwawayUnavailable } from '../lab/throwaway-host';
 
 const BENCH_DIR = process.env.MHAFLOW_BENCH_DIR ?? '/var/tmp/mhaflow-bench';
 const BINLOG = join(BENCH_DIR, 'bench-bin.000001');

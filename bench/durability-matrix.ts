@@ -19,9 +19,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatTable } from '../src/cli/table';
-import type { LabMode } from '../src/lab/layout';
-import { labPaths } from '../src/lab/layout';
-import { caseName, ownTemporal, runCase, type CaseResult, type DurabilityCase, type OwnTemporal, type Scenario } from '../test/integration/durability';
+import type { LabMode } from '../lab/layout';
+import { labPaths } from '../lab/layout';
+import { caseName, ownTemporal, runCase, type CaseResult, type DurabilityCase, type OwnTemporal, type Scenario } from '../lab/durability';
 
 const EXTRAS = ['mid-apply-nm', 'mid-apply-nm+session', 'mid-apply-replica', 'mid-apply-replica+session', 'temporal-restart', 'two-workers'] as const;
 

@@ -17,7 +17,9 @@ run_tests() { node --import tsx --test --test-reporter=spec --test-concurrency=1
 
 if [[ "$what" == unit || "$what" == all ]]; then
   echo "== typecheck"; npx tsc --noEmit -p .
-  echo "== unit tests"; run_tests test/unit/*.test.ts
+  # Unit tests: every test file but the lab scenarios (test/integration), the helpers and the fixtures.
+  mapfile -t unit < <(find test -name '*.test.ts' -not -path 'test/integration/*' -not -path 'test/support/*' -not -path 'test/fixtures/*' | sort)
+  echo "== unit tests"; run_tests "${unit[@]}"
 fi
 if [[ "$what" == integration || "$what" == all ]]; then
   if [[ $(id -u) -ne 0 ]]; then

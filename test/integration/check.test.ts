@@ -12,13 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import type { ClusterConfig, ServerConfig } from '../../src/config/schema';
 import { resolveSecret } from '../../src/config/secrets';
-import { labHosts } from '../../src/lab/layout';
-import { rootSql, startMysqld, stopMysqld } from '../../src/lab/mariadb';
-import { tcpOpen } from '../../src/lab/system';
+import { labHosts } from '../../lab/layout';
+import { rootSql, startMysqld, stopMysqld } from '../../lab/mariadb';
+import { tcpOpen } from '../../lab/system';
 import { queryOne, queryRows, withConnection, type Connection } from '../../src/mysql/client';
 import { temporalAddress } from '../../src/temporal/config';
 import type { CheckCode, CheckFinding, CheckReport } from '../../src/topology/check';
-import { resetLab, startTemporal } from './harness';
+import { resetLab, startTemporal } from '../support/harness';
 
 const ROOT = resolve(__dirname, '..', '..');
 let cfg: ClusterConfig;

@@ -5,14 +5,14 @@ import { after, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { startFailover } from '../../src/failover/start';
 import type { ClusterConfig, ServerConfig } from '../../src/config/schema';
-import { injectFault } from '../../src/lab/faults';
-import { waitFor } from '../../src/lab/system';
+import { injectFault } from '../../lab/faults';
+import { waitFor } from '../../lab/system';
 import { queryOne, withConnection } from '../../src/mysql/client';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import type { FailoverReport } from '../../workflows/failover';
 import {
   assertSurvivorsHold, logFailover, resetLab, resultOf, spawnWorker, startWriter, testConfig, uniqueCluster, waitProgress, type WorkerProcess,
-} from './harness';
+} from '../support/harness';
 
 const workers: WorkerProcess[] = [];
 

@@ -12,12 +12,12 @@ import { RefusedError } from '../../src/errors';
 import { startFailover } from '../../src/failover/start';
 import { temporalNamespace } from '../../src/temporal/config';
 import { TemporalHttp, temporalHttpAddress } from '../../src/temporal/http';
-import { injectFault } from '../../src/lab/faults';
+import { injectFault } from '../../lab/faults';
 import { withConnection, queryOne } from '../../src/mysql/client';
 import type { FailoverReport } from '../../workflows/failover';
 import {
   assertSurvivorsHold, failoverFailure, logFailover, resetLab, resultOf, runFailover, startTemporal, startWriter, testConfig, uniqueCluster, type TestTemporal,
-} from './harness';
+} from '../support/harness';
 
 let t: TestTemporal;
 before(async () => { t = await startTemporal(); });

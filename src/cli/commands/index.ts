@@ -3,15 +3,15 @@
 // is timed from the process start. What a command runs lives in src/cli/<family>.ts and is loaded by its
 // action, with require (bin/mhaflow.js registers tsx for CommonJS only, so import() of a .ts file fails).
 import type { Command } from 'commander';
-import * as lab from './lab';
-import * as temporal from './temporal';
+import * as lab from '../../../lab/cli/commands/lab';
+import * as temporal from '../../../lab/cli/commands/temporal';
 import * as topology from './topology';
 import * as worker from './worker';
 import * as config from './config';
 import * as check from './check';
 import * as binlog from './binlog';
 import * as failover from './failover';
-import * as demo from './demo';
+import * as demo from '../../../lab/cli/commands/demo';
 
 export interface CommandModule { register(program: Command): void }
 
