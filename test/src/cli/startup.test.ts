@@ -23,11 +23,13 @@ const PACKAGES = (...names: string[]) => new RegExp(`^node_modules/(${names.join
 
 describe('CLI start-up', () => {
   it('registering every command loads no implementation: no Temporal SDK, zod, yaml, mysql2, ssh2, lab or binlog code', () => {
+    // As bin/mhaflow.js does: the product's commands and the lab's.
     const loaded = loadedBy(`
       const { Command } = require('commander');
       const { commandModules } = require('./src/cli/commands/index.ts');
+      const { labCommandModules } = require('./lab/cli/commands/index.ts');
       const program = new Command('mhaflow');
-      for (const m of commandModules) m.register(program);`);
+      for (const m of [...commandModules, ...labCommandModules]) m.register(program);`);
     assert.ok(loaded.includes('src/cli/commands/failover.ts'));
     assert.deepEqual(heavy(loaded, PACKAGES('@temporalio', '@grpc', 'protobufjs', 'zod', 'yaml', 'mysql2', 'ssh2', 'pino')), []);
     assert.deepEqual(heavy(loaded, /^(activities|workflows|worker)\/|^src\/(config|binlog|mysql|ssh|failover|topology)\/|^lab\/(lab|writer|status)\.ts$/), []);
