@@ -4,22 +4,25 @@
 // Every case: a fresh lab in a mode, a writer at ~200 tx/s, every replica's IO thread stopped ~1 s (or more)
 // before the master's mysqld is killed (a binlog tail and diffs to apply), then the failover on a private
 // task queue served by worker processes, one fault during it, and the data oracle on the survivors.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { ClusterConfig, ServerConfig } from '../src/config/schema';
 import { startFailover } from '../src/failover/start';
+import { queryOne, withConnection } from '../src/mysql/client';
+import { temporalAddress, temporalNamespace } from '../src/temporal/config';
+import type { FailoverProgress, FailoverReport } from '../workflows/failover';
 import { injectFault } from './faults';
+import { resultOf, testConfig, uniqueCluster } from './harness';
+import { resetLab } from './lab';
 import type { LabMode } from './layout';
-import { labPaths } from './layout';
 import { verifySurvivors } from './oracle';
 import { waitFor } from './system';
-import { queryOne, withConnection } from '../src/mysql/client';
-import { SEARCH_ATTRIBUTES, temporalAddress, temporalNamespace } from '../src/temporal/config';
-import { findTemporalCli } from './temporal-server';
-import type { FailoverProgress, FailoverReport } from '../workflows/failover';
-import { resetLab, resultOf, spawnWorker, startWriter, testConfig, uniqueCluster, type WorkerProcess } from '../test/support/harness';
+import type { OwnTemporal } from './temporal-server';
+import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { startWriter } from './writer';
 
 export type DurabilityCase =
   | { kind: 'baseline' }
@@ -69,7 +72,6 @@ export interface CaseResult {
 
 const SURVIVORS = ['db2', 'db3', 'db4'];
 const log = (m: string) => process.stderr.write(`${m}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function gtidBinlogPos(cfg: ClusterConfig, server: ServerConfig): Promise<string> {
   return withConnection(cfg, server, async (c) => String((await queryOne(c, 'SELECT @@gtid_binlog_pos AS g'))!.g));
@@ -114,47 +116,6 @@ async function killApplySession(cfg: ClusterConfig, server: ServerConfig): Promi
 }
 
 const running = (p: FailoverProgress, prefix: string) => p.steps.find((s) => s.id.startsWith(prefix) && s.status === 'running');
-
-// ---------------------------------------------------------------------------------------------
-// An own Temporal dev server (for the server-restart case: never the shared one)
-
-export interface OwnTemporal { address: string; kill(): Promise<void>; start(): Promise<void>; stop(): Promise<void> }
-
-export function ownTemporal(port = 7333): OwnTemporal {
-  const cli = findTemporalCli();
-  if (!cli) throw new Error('no temporal CLI (npx mhaflow temporal up builds it)');
-  const dir = join(labPaths().root, 'temporal-own');
-  mkdirSync(dir, { recursive: true });
-  const address = `127.0.0.1:${port}`;
-  let child: ChildProcess | null = null;
-  const args = ['server', 'start-dev', '--headless', '--db-filename', join(dir, 'temporal.db'), '--ip', '127.0.0.1', '--port', String(port),
-    '--namespace', 'default', '--log-level', 'warn', ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`])];
-  const self: OwnTemporal = {
-    address,
-    async start() {
-      const out = openSync(join(dir, 'server.log'), 'a');
-      child = spawn(cli, args, { stdio: ['ignore', out, out] });
-      const c = child;
-      await waitFor(`own Temporal server on ${address}`, async () => {
-        if (c.exitCode !== null) throw new Error(`own Temporal server exited with ${c.exitCode}; see ${join(dir, 'server.log')}`);
-        try {
-          const conn = await Connection.connect({ address, connectTimeout: '1s' });
-          try { await conn.workflowService.describeNamespace({ namespace: 'default' }); return true; } finally { await conn.close(); }
-        } catch { return false; }
-      }, 60_000, 200);
-    },
-    async kill() {
-      const c = child;
-      if (!c || c.exitCode !== null) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
-      await exited;
-      child = null;
-    },
-    async stop() { await self.kill(); },
-  };
-  return self;
-}
 
 // ---------------------------------------------------------------------------------------------
 // One case
@@ -208,18 +169,18 @@ export async function runCase(mode: LabMode, c: DurabilityCase, opts: CaseOption
   let t0 = 0;
   let workflowId = '';
   try {
-    const a = await spawnWorker(taskQueue);
+    const spawnWorker = () => startWorkerProcess({ taskQueue, sharedBundle: true });
+    const a = await spawnWorker();
     workers.push(a);
-    const b = c.kind === 'two-workers' ? await spawnWorker(taskQueue) : null;
+    const b = c.kind === 'two-workers' ? await spawnWorker() : null;
     if (b) workers.push(b);
     t0 = Date.now();
     const { handle } = await startFailover(client, cfg.cluster, { config: cfg as unknown as Record<string, unknown> }, { taskQueue });
     workflowId = handle.workflowId;
     const killA = async () => {
-      a.kill();
-      await a.exited;
+      await a.kill();
       faultAtMs = Date.now() - t0;
-      workers.push(await spawnWorker(taskQueue));
+      workers.push(await spawnWorker());
     };
 
     if (c.kind === 'boundary') {
@@ -237,8 +198,9 @@ export async function runCase(mode: LabMode, c: DurabilityCase, opts: CaseOption
         const target = cfg.servers.find((s) => step.endsWith(`-${s.name}`))!;
         const before = await gtidBinlogPos(cfg, target);
         const moved = await waitFor(`${target.name} to apply its first diff transactions`, async () => (await gtidBinlogPos(cfg, target)) !== before, 30_000, 5).then(() => true, () => false);
-        a.kill();
+        const aGone = a.kill();
         const killed = c.session ? await killApplySession(cfg, target) : null;
+        await aGone;
         await killA();
         note = `killed during ${step} ${moved ? 'after its binlog moved' : '(binlog had not moved)'} at ${faultAtMs} ms${c.session ? `; apply session ${killed ?? '(none: already done)'} killed` : ''}`;
       } else note = 'no apply step seen: no crash';
@@ -252,7 +214,7 @@ export async function runCase(mode: LabMode, c: DurabilityCase, opts: CaseOption
         note = `server killed during ${step} at ${faultAtMs} ms, back after ${Date.now() - t0 - faultAtMs} ms`;
       } else note = 'no apply or repoint step seen: no crash';
     } else if (c.kind === 'two-workers') {
-      // Kill the worker running the current activity (its identity is test-worker-process-<pid>), during the new master's apply.
+      // Kill the worker running the current activity (found by its identity), during the new master's apply.
       const deadline = Date.now() + 90_000;
       let victim: WorkerProcess | undefined;
       let stepId = '';
@@ -263,15 +225,13 @@ export async function runCase(mode: LabMode, c: DurabilityCase, opts: CaseOption
         if (r) {
           const d = await handle.describe();
           const pend = (d.raw.pendingActivities ?? []).find((x) => x.lastWorkerIdentity);
-          const pid = Number(/(\d+)$/.exec(pend?.lastWorkerIdentity ?? '')?.[1]);
-          victim = workers.find((w) => w.pid === pid);
+          victim = workers.find((w) => w.identity === pend?.lastWorkerIdentity);
           stepId = `${r.id} (${pend?.activityType?.name ?? '?'})`;
         }
         if (!victim) await sleep(20);
       }
       if (victim) {
-        victim.kill();
-        await victim.exited;
+        await victim.kill();
         faultAtMs = Date.now() - t0;
         note = `killed the busy worker ${victim.pid} during ${stepId} at ${faultAtMs} ms; the other finished`;
       } else note = 'no busy worker found: no crash';
@@ -280,8 +240,7 @@ export async function runCase(mode: LabMode, c: DurabilityCase, opts: CaseOption
   } catch (e) {
     problems.push(`failover: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
-    for (const w of workers) w.kill();
-    await Promise.all(workers.map((w) => w.exited));
+    await Promise.all(workers.map((w) => w.kill()));
     await connection.close().catch(() => {});
     if (prevAddress === undefined) delete process.env.TEMPORAL_ADDRESS; else process.env.TEMPORAL_ADDRESS = prevAddress;
   }

@@ -4,10 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { loadClusterConfig } from '../src/config/load';
+import type { ClusterConfig } from '../src/config/schema';
 import { labAddresses, labHosts, labPaths, MYSQL_PORT, SSH_PORT, TEST_DB, USERS, type LabHost, type LabMode } from './layout';
 import { createDataDir, ensureTemplate, mysqldPid, rootSql, startMysqld, stopMysqld, writeCnf } from './mariadb';
 import { ensureHostKey, hostKeyPath, sshdPid, startSshd, stopSshd, writeSshdConfig } from './sshd';
-import { ensurePackages, isRoot, LabError, sh } from './system';
+import { ensurePackages, isRoot, LabError, sh, waitFor } from './system';
 import { WRITER_TABLES_SQL } from './writer';
 
 export const LAB_PACKAGES = ['mariadb-server', 'mariadb-client', 'openssh-server'];
@@ -182,6 +184,17 @@ export async function labDown(opts: { log?: Log; keepAliases?: boolean } = {}): 
   for (const d of [p.managerWorkdir, p.remoteWorkdir]) rmSync(d, { recursive: true, force: true });
   rmSync(p.state, { force: true });
   if (!opts.keepAliases) removeAliases();
+}
+
+/** labDown + labUp in a mode, then wait until the replicas have the writer's tables (tests, durability cases). */
+export async function resetLab(mode: LabMode): Promise<{ configPath: string; cfg: ClusterConfig }> {
+  await labDown({ keepAliases: true });
+  const r = await labUp({ mode });
+  await waitFor('the lab replicas to replicate the writer tables', async () => {
+    const counts = await Promise.all(labHosts().slice(1).map((h) => rootSql(h, `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='${TEST_DB}'`, { allowFail: true })));
+    return counts.every((c) => Number(c.trim()) >= WRITER_TABLES_SQL.length);
+  }, 20_000, 100);
+  return { configPath: r.configPath, cfg: loadClusterConfig(r.configPath) };
 }
 
 export function labState(): LabState | null {

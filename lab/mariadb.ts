@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LabHost, LabMode } from './layout';
 import { MYSQL_PORT } from './layout';
-import { LabError, pidAlive, readPid, sh, shAsync, sleep, spawnDaemon, tcpOpen, waitFor } from './system';
+import { LabError, readPid, sh, shAsync, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
 
 export function mycnf(h: LabHost, mode: LabMode, opts: { readOnly: boolean }): string {
   return `# written by mhaflow lab; one "host" of the lab
@@ -76,12 +76,7 @@ export async function startMysqld(h: LabHost): Promise<void> {
 export async function stopMysqld(h: LabHost, how: 'clean' | 'kill' = 'clean'): Promise<void> {
   const pid = mysqldPid(h);
   if (!pid) return;
-  process.kill(pid, how === 'kill' ? 'SIGKILL' : 'SIGTERM');
-  const deadline = Date.now() + 30_000;
-  while (pidAlive(pid)) {
-    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
-    await sleep(50);
-  }
+  await stopPid(pid, { signal: how === 'kill' ? 'SIGKILL' : 'SIGTERM', killAfterMs: 30_000 });
   if (how === 'kill') rmSync(h.pidFile, { force: true });
 }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LabHost } from './layout';
 import { SSH_PORT } from './layout';
-import { LabError, pidAlive, readPid, sh, sleep, spawnDaemon, tcpOpen, waitFor } from './system';
+import { LabError, readPid, sh, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
 
 export function hostKeyPath(h: LabHost): string {
   return resolve(h.sshDir, 'ssh_host_ed25519_key');
@@ -54,6 +54,5 @@ export async function stopSshd(h: LabHost): Promise<void> {
   if (!pid) return;
   // Its sessions first (they outlive the listener otherwise), then the listener: the host is gone.
   sh('pkill', ['-9', '-P', String(pid)], { allowFail: true });
-  process.kill(pid, 'SIGKILL');
-  while (pidAlive(pid)) await sleep(20);
+  await stopPid(pid, { signal: 'SIGKILL', pollMs: 20 });
 }

@@ -2,6 +2,7 @@
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MhaflowError } from '../src/errors';
 
 export class LabError extends MhaflowError {}
@@ -39,12 +40,12 @@ export function shAsync(cmd: string, args: string[], opts: { input?: string; all
  * pid is recorded there (for programs that write none themselves); a stale one is removed first, so it can
  * never be mistaken for the new daemon.
  */
-export function spawnDaemon(cmd: string, args: string[], opts: { log?: string; pidFile?: string } = {}): void {
+export function spawnDaemon(cmd: string, args: string[], opts: { log?: string; pidFile?: string; env?: NodeJS.ProcessEnv } = {}): void {
   const argv = opts.pidFile ? ['/bin/sh', '-c', 'echo $$ > "$0"; exec "$@"', opts.pidFile, cmd, ...args] : [cmd, ...args];
   if (opts.pidFile) rmSync(opts.pidFile, { force: true });
   // setsid + a shell that backgrounds the daemon and exits: the daemon is never our child, so it
   // cannot linger as our zombie after a kill, and it survives the CLI or test process that started it.
-  sh('/bin/sh', ['-c', 'log="$1"; shift; setsid "$@" </dev/null >>"$log" 2>&1 &', 'sh', opts.log ?? '/dev/null', ...argv]);
+  sh('/bin/sh', ['-c', 'log="$1"; shift; setsid "$@" </dev/null >>"$log" 2>&1 &', 'sh', opts.log ?? '/dev/null', ...argv], opts.env ? { env: opts.env } : {});
 }
 
 /** Alive and not a zombie (a killed daemon whose parent has not reaped it is gone for our purposes). */
@@ -59,6 +60,23 @@ export function pidAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+
+/** Send `signal`, then wait until the process is gone; SIGKILL once `killAfterMs` have passed. */
+export async function stopPid(pid: number, opts: { signal?: NodeJS.Signals; killAfterMs?: number; pollMs?: number } = {}): Promise<void> {
+  const send = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(pid, signal);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e; // gone already
+    }
+  };
+  send(opts.signal ?? 'SIGTERM');
+  const deadline = Date.now() + (opts.killAfterMs ?? 15_000);
+  while (pidAlive(pid)) {
+    if (Date.now() > deadline) send('SIGKILL');
+    await sleep(opts.pollMs ?? 50);
   }
 }
 
@@ -77,8 +95,6 @@ export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<bo
     s.once('error', () => done(false));
   });
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;

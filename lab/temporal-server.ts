@@ -1,9 +1,12 @@
 // The Temporal dev server for the lab, the tests and the demo: the official CLI's `server start-dev`
 // with a SQLite file (history survives restarts), started and watched by us (not the SDK's 5 s launcher).
-import { existsSync, mkdirSync } from 'node:fs';
+// The shared one (`mhaflow temporal up`) is a daemon on 127.0.0.1:7233; ownTemporal() is a private one that
+// a durability case may kill -9 and restart.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { labPaths, repoRoot } from './layout';
-import { LabError, pidAlive, readPid, sh, sleep, spawnDaemon, tcpOpen, waitFor } from './system';
+import { LabError, readPid, sh, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
 import { SEARCH_ATTRIBUTES, temporalNamespace } from '../src/temporal/config';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -71,9 +74,7 @@ export async function temporalUp(log: (m: string) => void = () => {}): Promise<{
     log(`using the Temporal server already listening on ${FRONTEND.ip}:${FRONTEND.port} (not started here; \`temporal down\` will not stop it)`);
     return { pid: 0, reused: true, cli };
   }
-  const args = ['server', 'start-dev', '--db-filename', p.db, '--ip', FRONTEND.ip, '--port', String(FRONTEND.port), '--ui-port', String(FRONTEND.uiPort), '--http-port', String(FRONTEND.httpPort),
-    '--namespace', temporalNamespace(), '--log-level', 'warn', '--log-format', 'json',
-    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`])];
+  const args = startDevArgs(p.db, FRONTEND.port, { uiPort: FRONTEND.uiPort, httpPort: FRONTEND.httpPort });
   // The CLI has no pid file option: spawnDaemon records the pid of the exec'd server.
   spawnDaemon(cli, args, { log: p.log, pidFile: p.pid });
   await waitFor(`the Temporal dev server on ${FRONTEND.ip}:${FRONTEND.port} (log: ${p.log})`, async () => {
@@ -84,39 +85,78 @@ export async function temporalUp(log: (m: string) => void = () => {}): Promise<{
   return { pid: temporalPid()!, reused: false, cli };
 }
 
-/** The port opens before the frontend serves: wait until a real RPC (describe namespace) answers. */
-async function waitForFrontend(timeoutMs = 60_000): Promise<void> {
+/** `temporal server start-dev` on 127.0.0.1: a SQLite file, our namespace and search attributes; the Web UI and HTTP API when asked. */
+function startDevArgs(db: string, port: number, ui?: { uiPort: number; httpPort: number }): string[] {
+  return ['server', 'start-dev', '--db-filename', db, '--ip', FRONTEND.ip, '--port', String(port),
+    ...(ui ? ['--ui-port', String(ui.uiPort), '--http-port', String(ui.httpPort)] : ['--headless']),
+    '--namespace', temporalNamespace(), '--log-level', 'warn', '--log-format', 'json',
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`])];
+}
+
+/** The port opens before the frontend serves: whether a real RPC (describe namespace) answers. */
+async function frontendAnswers(address: string): Promise<boolean> {
   const { Connection } = await import('@temporalio/client');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  try {
+    const c = await Connection.connect({ address, connectTimeout: '2s' });
     try {
-      const c = await Connection.connect({ address: `${FRONTEND.ip}:${FRONTEND.port}`, connectTimeout: '2s' });
-      try {
-        await c.workflowService.describeNamespace({ namespace: temporalNamespace() });
-        return;
-      } finally {
-        await c.close();
-      }
-    } catch (e) {
-      if (Date.now() > deadline) throw new LabError(`the Temporal frontend did not answer within ${timeoutMs / 1000} s: ${(e as Error).message}`);
-      await sleep(200);
+      await c.workflowService.describeNamespace({ namespace: temporalNamespace() });
+      return true;
+    } finally {
+      await c.close();
     }
+  } catch {
+    return false;
   }
+}
+
+async function waitForFrontend(timeoutMs = 60_000): Promise<void> {
+  const address = `${FRONTEND.ip}:${FRONTEND.port}`;
+  await waitFor(`the Temporal frontend on ${address} to answer (log: ${paths().log})`, () => frontendAnswers(address), timeoutMs, 200);
 }
 
 export async function temporalDown(): Promise<boolean> {
   const pid = temporalPid();
   if (!pid) return false;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 15_000;
-  while (pidAlive(pid)) {
-    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
-    await sleep(100);
-  }
+  await stopPid(pid, { pollMs: 100 });
   return true;
 }
 
 export async function temporalStatus(): Promise<{ pid: number | null; listening: boolean; db: string; log: string }> {
   const p = paths();
   return { pid: temporalPid(), listening: await tcpOpen(FRONTEND.ip, FRONTEND.port), db: p.db, log: p.log };
+}
+
+/** A private dev server (never the shared one): for the case that kill -9s the Temporal server mid-failover. */
+export interface OwnTemporal { address: string; kill(): Promise<void>; start(): Promise<void>; stop(): Promise<void> }
+
+export function ownTemporal(port = 7333): OwnTemporal {
+  const cli = findTemporalCli();
+  if (!cli) throw new LabError('no temporal CLI', { hint: 'npx mhaflow temporal up builds it' });
+  const dir = join(labPaths().root, 'temporal-own');
+  mkdirSync(dir, { recursive: true });
+  const address = `${FRONTEND.ip}:${port}`;
+  const log = join(dir, 'server.log');
+  let child: ChildProcess | null = null;
+  const self: OwnTemporal = {
+    address,
+    async start() {
+      const out = openSync(log, 'a');
+      child = spawn(cli, startDevArgs(join(dir, 'temporal.db'), port), { stdio: ['ignore', out, out] });
+      const c = child;
+      await waitFor(`own Temporal server on ${address}`, async () => {
+        if (c.exitCode !== null) throw new LabError(`own Temporal server exited with ${c.exitCode}; see ${log}`);
+        return frontendAnswers(address);
+      }, 60_000, 200);
+    },
+    async kill() {
+      const c = child;
+      if (!c || c.exitCode !== null) return;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await exited;
+      child = null;
+    },
+    async stop() { await self.kill(); },
+  };
+  return self;
 }

@@ -6,8 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'ssh2';
 import { SshSession } from '../src/ssh/session';
+import { LabError, waitFor } from './system';
 
 export const HOST_IP = '127.0.0.93';
 
@@ -52,15 +54,6 @@ export interface ThrowawayHost {
   stop(): Promise<void>;
 }
 
-async function waitFor(what: string, check: () => boolean, child: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (check()) return;
-    if (child.exitCode !== null) throw new Error(`${what} exited: ${log()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not start: ${log()}`);
-}
-
 export async function startThrowawayHost(opts: ThrowawayOptions = {}): Promise<ThrowawayHost> {
   const ip = opts.ip ?? HOST_IP;
   const sshPort = opts.sshPort ?? await freePort(ip);
@@ -98,7 +91,7 @@ export async function startThrowawayHost(opts: ThrowawayOptions = {}): Promise<T
     });
     let lastErr: unknown;
     for (let i = 0; i < 50; i++) {
-      try { await connect(); lastErr = undefined; break; } catch (e) { lastErr = e; client.removeAllListeners(); await new Promise((r) => setTimeout(r, 100)); }
+      try { await connect(); lastErr = undefined; break; } catch (e) { lastErr = e; client.removeAllListeners(); await sleep(100); }
       if (sshd.exitCode !== null) throw new Error(`sshd exited: ${sshdLog.join('')}`);
     }
     if (lastErr) throw lastErr;
@@ -120,6 +113,9 @@ async function startMariadb(dir: string, socket: string, ip: string, port: numbe
     `--bind-address=${ip}`, `--port=${port}`, `--log-error=${join(dir, 'error.log')}`, `--pid-file=${join(dir, 'mysqld.pid')}`,
     '--server-id=93', `--log-bin=${join(dir, 'target-bin')}`, '--innodb-buffer-pool-size=32M', '--skip-name-resolve'], { stdio: 'ignore' });
   children.push(mysqld);
-  await waitFor('mariadbd', () => spawnSync('mariadb-admin', ['--no-defaults', `--socket=${socket}`, '-uroot', 'ping'], { stdio: 'ignore' }).status === 0,
-    mysqld, () => { try { return readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000); } catch { return ''; } });
+  const errorLog = () => { try { return readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000); } catch { return ''; } };
+  await waitFor('the throwaway mariadbd', () => {
+    if (mysqld.exitCode !== null) throw new LabError(`mariadbd exited: ${errorLog()}`);
+    return spawnSync('mariadb-admin', ['--no-defaults', `--socket=${socket}`, '-uroot', 'ping'], { stdio: 'ignore' }).status === 0;
+  }, 15_000, 100);
 }

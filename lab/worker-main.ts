@@ -1,15 +1,13 @@
-// A worker in its own process, for tests that kill -9 it: node --import tsx test/integration/worker-process.ts
-// Env: MHAFLOW_TASK_QUEUE (required), MHAFLOW_BUNDLE_PATH (a prebuilt workflow bundle, optional).
+// The program of every lab worker process (lab/worker-process.ts): `mhaflow worker`'s code, with a prebuilt
+// workflow bundle when the parent passes one. Env: MHAFLOW_WORKER_IDENTITY, MHAFLOW_TASK_QUEUE (optional),
+// MHAFLOW_BUNDLE_PATH (optional: a bundle's code, written by the parent).
 import { readFileSync } from 'node:fs';
-import { createWorker, runUntilShutdown } from '../worker/worker';
+import { runWorker } from '../worker/main';
+import { WORKER_READY } from './worker-process';
 
-async function main(): Promise<void> {
-  const taskQueue = process.env.MHAFLOW_TASK_QUEUE;
-  if (!taskQueue) throw new Error('MHAFLOW_TASK_QUEUE is not set');
-  const codePath = process.env.MHAFLOW_BUNDLE_PATH;
-  const worker = await createWorker({ taskQueue, identity: `test-worker-process-${process.pid}`, ...(codePath ? { workflowBundle: { code: readFileSync(codePath, 'utf8') } } : {}) });
-  process.stdout.write('worker ready\n');
-  await runUntilShutdown(worker);
-}
-
-main().catch((e) => { process.stderr.write(`${e}\n`); process.exit(1); });
+const codePath = process.env.MHAFLOW_BUNDLE_PATH;
+runWorker({
+  identity: process.env.MHAFLOW_WORKER_IDENTITY,
+  ...(codePath ? { workflowBundle: { code: readFileSync(codePath, 'utf8') } } : {}),
+  onStarted: () => process.stdout.write(`${WORKER_READY}\n`),
+}).catch((e) => { process.stderr.write(`${e}\n`); process.exit(1); });

@@ -1,9 +1,13 @@
 // The data oracle's writer: inserts sequential ids through whichever server is the writable master,
 // and logs every acknowledged id. After a failover, every logged id must be on every survivor, once.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql, { type Connection } from 'mysql2/promise';
 import type { ClusterConfig } from '../src/config/schema';
-import { TEST_DB } from './layout';
+import { labPaths, TEST_DB } from './layout';
+import { LabError, waitFor } from './system';
 
 export interface WriterOptions {
   cfg: ClusterConfig;
@@ -57,7 +61,7 @@ export async function runWriter(opts: WriterOptions): Promise<WriterSummary> {
     while (!opts.signal?.aborted && (opts.count === undefined || summary.acknowledged < opts.count)) {
       if (!conn) {
         conn = await findWritableMaster(opts);
-        if (!conn) { await new Promise((r) => setTimeout(r, 100)); continue; }
+        if (!conn) { await sleep(100); continue; }
         summary.reconnects++;
         note(`connected to ${conn.config.host}`);
         for (const sql of WRITER_TABLES_SQL) await conn.query(sql).catch(() => {});
@@ -83,7 +87,7 @@ export async function runWriter(opts: WriterOptions): Promise<WriterSummary> {
       }
       tick += interval;
       const wait = tick - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
       else if (wait < -1000) tick = Date.now();
     }
   } finally {
@@ -103,4 +107,32 @@ export function parseWriterLog(text: string): { acked: number[]; inDoubt: number
     else acked.push(Number(line));
   }
   return { acked, inDoubt };
+}
+
+export interface RunningWriter {
+  logFile: string;
+  /** Stop it; resolves with its summary. */
+  stop(): Promise<WriterSummary>;
+  acked(): number[];
+  /** Resolves once this many ids are acknowledged. */
+  waitAcked(n: number, timeoutMs?: number): Promise<void>;
+}
+
+/** The writer in this process as the lab's app user, logging to a file of its own (tests, durability cases). */
+export function startWriter(cfg: ClusterConfig, opts: { rate?: number } = {}): RunningWriter {
+  const logFile = join(mkdtempSync(join(tmpdir(), 'mhaflow-writer-')), 'writer.log');
+  const ac = new AbortController();
+  const password = readFileSync(join(labPaths().secretsDir, 'app.pw'), 'utf8').trim();
+  let summary: WriterSummary | undefined;
+  const done = runWriter({ cfg, user: 'app', password, rate: opts.rate ?? 200, logFile, signal: ac.signal }).then((s) => (summary = s));
+  const acked = () => parseWriterLog(readFileSync(logFile, 'utf8')).acked;
+  return {
+    logFile,
+    acked,
+    async stop() { ac.abort(); await done; return summary!; },
+    async waitAcked(n, timeoutMs = 20_000) {
+      await waitFor(`the writer to acknowledge ${n} ids`, () => acked().length >= n, timeoutMs, 50)
+        .catch((e: Error) => { throw new LabError(`${e.message}: it acknowledged ${acked().length}`); });
+    },
+  };
 }

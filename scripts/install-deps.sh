@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what a fresh machine lacks: Debian packages (as root), node modules. Idempotent and quiet when
-# everything is there. The Temporal CLI is built on first `mhaflow temporal up` (see src/temporal/server.ts).
+# everything is there. The Temporal CLI is built on first `mhaflow temporal up` (see lab/temporal-server.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

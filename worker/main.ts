@@ -2,14 +2,16 @@
 import { hostname } from 'node:os';
 import { logger } from '../src/log';
 import { TASK_QUEUE, temporalAddress, temporalNamespace } from '../src/temporal/config';
-import { createWorker, installRuntimeLogger, runUntilShutdown } from './worker';
+import { createWorker, installRuntimeLogger, runUntilShutdown, type WorkerOptions } from './worker';
 
-export async function runWorker(opts: { identity?: string } = {}): Promise<void> {
+/** The lab's worker processes (lab/worker-main.ts) pass a prebuilt bundle and learn when the worker has connected. */
+export async function runWorker(opts: Pick<WorkerOptions, 'identity' | 'workflowBundle'> & { onStarted?: () => void } = {}): Promise<void> {
   const log = logger().child({ component: 'worker' });
   installRuntimeLogger(log);
   const identity = opts.identity ?? `mhaflow-worker-${process.pid}@${hostname()}`;
-  const worker = await createWorker({ identity });
+  const worker = await createWorker({ identity, workflowBundle: opts.workflowBundle });
   log.info({ address: temporalAddress(), namespace: temporalNamespace(), taskQueue: TASK_QUEUE, identity }, 'worker started');
+  opts.onStarted?.();
   await runUntilShutdown(worker);
   log.info('worker stopped');
 }

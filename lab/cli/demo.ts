@@ -1,14 +1,15 @@
 // `mhaflow demo`: the README's main command. A real failover on the embedded lab, end to end:
 // lab up, Temporal up, a worker, a writer at 200 tx/s, kill the master, fail over, verify every id.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadClusterConfig } from '../../src/config/load';
 import { injectFault } from '../faults';
 import { labDown, labUp } from '../lab';
 import { labPaths, type LabMode } from '../layout';
 import { verifySurvivors } from '../oracle';
-import { sleep, waitFor } from '../system';
-import { startBackgroundWorker, stopBackgroundWorker } from '../worker-process';
+import { waitFor } from '../system';
+import { runningWorkerProcess, startWorkerProcess, type WorkerProcess } from '../worker-process';
 import { parseWriterLog, runWriter } from '../writer';
 import { probeServers } from '../../src/mysql/probe';
 import { decideRoles } from '../../src/topology/roles';
@@ -21,6 +22,18 @@ import { formatTopology } from '../../src/cli/topology';
 
 const t0 = Date.now();
 const say = (m: string): void => { process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${m}\n`); };
+
+/** The demo's worker: a daemon on task queue mhaflow that outlives this command, until `demo down`. */
+function demoWorker() {
+  const root = labPaths().root;
+  return { identity: 'mhaflow-demo-worker', pidFile: join(root, 'worker.pid'), log: join(root, 'worker.log') };
+}
+
+async function startDemoWorker(): Promise<{ worker: WorkerProcess; reused: boolean }> {
+  const w = demoWorker();
+  const running = runningWorkerProcess(w.pidFile, w.identity, w.log);
+  return running ? { worker: running, reused: true } : { worker: await startWorkerProcess(w), reused: false };
+}
 
 async function waitForWorkerPolling(): Promise<void> {
   const client = await getClient();
@@ -37,8 +50,8 @@ async function demo(mode: LabMode): Promise<void> {
   say(`cluster config: ${configPath}`);
   say('Temporal dev server up');
   await temporalUp((m) => say(m));
-  const w = await startBackgroundWorker();
-  say(`worker ${w.reused ? 'already running' : 'started'} (pid ${w.pid}, log ${w.log})`);
+  const { worker, reused } = await startDemoWorker();
+  say(`worker ${reused ? 'already running' : 'started'} (pid ${worker.pid}, log ${worker.log})`);
   await waitForWorkerPolling();
 
   const probes = await probeServers(cfg);
@@ -99,8 +112,11 @@ export async function demoCommand(o: { mode: string }): Promise<void> {
 
 /** `mhaflow demo down`. */
 export async function downCommand(): Promise<void> {
-  const w = await stopBackgroundWorker();
+  const w = demoWorker();
+  const worker = runningWorkerProcess(w.pidFile, w.identity, w.log);
+  await worker?.stop();
+  rmSync(w.pidFile, { force: true });
   await labDown();
   const t = await temporalDown();
-  process.stdout.write(`worker ${w ? 'stopped' : 'was not running'}; lab down; temporal ${t ? 'stopped' : 'was not running'}\n`);
+  process.stdout.write(`worker ${worker ? 'stopped' : 'was not running'}; lab down; temporal ${t ? 'stopped' : 'was not running'}\n`);
 }

@@ -3,6 +3,7 @@
 // in this process (--local forces that). Exit code: 0 safe to fail over (warnings allowed), 2 not safe
 // (or the config is invalid), 1 the check itself could not run.
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { checkSsh, discoverReplication } from '../../activities/check';
 import { loadClusterConfig } from '../config/load';
 import { buildCheckReport, formatCheckReport, sshCheckTargets, type CheckReport } from '../topology/check';
@@ -70,7 +71,7 @@ async function runCheckInTemporal(configPath: string, cluster: string, opts: { s
  */
 async function watchWorkflowTasks(handle: WorkflowHandle, link: string, signal: AbortSignal): Promise<never> {
   for (;;) {
-    await new Promise((r) => setTimeout(r, 1000).unref());
+    await sleep(1000, undefined, { ref: false });
     if (signal.aborted) return new Promise<never>(() => {});
     const history = await handle.fetchHistory().catch(() => null);
     const failed = history?.events?.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;

@@ -1,6 +1,7 @@
 // `mhaflow failover --config FILE [--dead-master HOST[:PORT]] [--new-master HOST[:PORT]] [--ignore-last-failover] [--dry-run] [--json]`:
 // start (or attach to) the failover workflow of the cluster, follow it step by step, print the outcome.
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { loadClusterConfig } from '../config/load';
 import { MhaflowError, RefusedError } from '../errors';
@@ -47,7 +48,7 @@ export async function followFailover(run: StartedFailover<FailoverHandle>, t0: n
       show(p.steps);
       if (p.current && p.current !== running) { running = p.current; write(`  … ${p.current}`); }
     }
-    await Promise.race([result.catch(() => {}), new Promise((r) => setTimeout(r, opts.pollMs ?? 200))]);
+    await Promise.race([result.catch(() => {}), sleep(opts.pollMs ?? 200)]);
   }
   const report = await result;
   show(report.steps);

@@ -8,10 +8,11 @@ import type { ClusterConfig } from '../../src/config/schema';
 import { injectFault } from '../../lab/faults';
 import { labHosts } from '../../lab/layout';
 import type { LabMode } from '../../lab/layout';
+import { testConfig, uniqueCluster } from '../../lab/harness';
+import { resetLab } from '../../lab/lab';
+import { startWriter } from '../../lab/writer';
 import { queryOne, withConnection } from '../../src/mysql/client';
-import {
-  assertSurvivorsHold, logFailover, resetLab, runFailover as run1, startWriter, testConfig, uniqueCluster, type TestTemporal,
-} from './harness';
+import { assertSurvivorsHold, logFailover, runFailover as run1, type TestTemporal } from './harness';
 
 const SURVIVORS = ['db2', 'db3', 'db4'];
 

@@ -5,13 +5,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from 'ssh2';
 import { keyPair, startFakeSshServer } from '../../support/fake-ssh';
 import { parseClusterConfig } from '../../../src/config/load';
 import type { ClusterConfig } from '../../../src/config/schema';
 import { SshConnectionCache } from '../../../src/ssh/cache';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('SSH connection cache', () => {
   const hostKey = keyPair();
