@@ -1,6 +1,5 @@
-// Host-key pinning, quoting and exec against an in-process ssh2.Server (error paths; the lab tests the real sshd).
+// openSsh against an in-process ssh2.Server: host-key pinning and exec (error paths; the lab tests the real sshd).
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,41 +8,7 @@ import { Server } from 'ssh2';
 import { keyPair, startFakeSshServer } from '../../support/fake-ssh';
 import { parseClusterConfig } from '../../../src/config/load';
 import { ConnectionError, SafetyError } from '../../../src/errors';
-import { knownHostName, parseKnownHosts, verifyHostKey } from '../../../src/ssh/known-hosts';
-import { shellCommand, shellQuote } from '../../../src/ssh/quote';
 import { openSsh } from '../../../src/ssh/session';
-
-
-describe('shell quoting', () => {
-  const cases: [string, string][] = [
-    ['plain', 'plain'], ['/var/lib/mysql/mysql-bin.000001', '/var/lib/mysql/mysql-bin.000001'], ['', "''"],
-    ["it's", `'it'\\''s'`], ['a b', "'a b'"], ['$(rm -rf /)', "'$(rm -rf /)'"], ['`x`;y', "'`x`;y'"], ['a\nb', "'a\nb'"],
-  ];
-  for (const [input, expected] of cases) it(`quotes ${JSON.stringify(input)}`, () => assert.equal(shellQuote(input), expected));
-  it('joins argv', () => assert.equal(shellCommand(['ls', '-l', "x y"]), "ls -l 'x y'"));
-});
-
-describe('known_hosts parsing and verification', () => {
-  const k1 = keyPair();
-  const k2 = keyPair();
-  it('matches plain, [host]:port and hashed entries', () => {
-    const salt = randomBytes(20);
-    const hash = createHmac('sha1', salt).update('[10.0.0.3]:2222').digest();
-    const entries = parseKnownHosts([
-      '# comment', '', `10.0.0.1,db1 ${k1.pubLine}`, `[10.0.0.2]:2222 ${k1.pubLine}`,
-      `|1|${salt.toString('base64')}|${hash.toString('base64')} ${k2.pubLine}`,
-    ].join('\n'));
-    assert.deepEqual(verifyHostKey(entries, '10.0.0.1', 22, k1.pubBlob), { ok: true });
-    assert.deepEqual(verifyHostKey(entries, 'db1', 22, k1.pubBlob), { ok: true });
-    assert.deepEqual(verifyHostKey(entries, '10.0.0.2', 2222, k1.pubBlob), { ok: true });
-    assert.deepEqual(verifyHostKey(entries, '10.0.0.2', 22, k1.pubBlob), { ok: false, reason: 'unknown-host' });
-    assert.deepEqual(verifyHostKey(entries, '10.0.0.3', 2222, k2.pubBlob), { ok: true });
-    assert.equal(verifyHostKey(entries, '10.0.0.1', 22, k2.pubBlob).ok, false);
-    assert.deepEqual(verifyHostKey(entries, '10.0.0.1', 22, k2.pubBlob), { ok: false, reason: 'changed-key', expected: ['ssh-ed25519'] });
-    assert.equal(knownHostName('h', 22), 'h');
-    assert.equal(knownHostName('h', 2200), '[h]:2200');
-  });
-});
 
 describe('openSsh against an in-process server', () => {
   const hostKey = keyPair();
