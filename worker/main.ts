@@ -4,7 +4,7 @@ import { logger } from '../src/log';
 import { TASK_QUEUE, temporalAddress, temporalNamespace } from '../src/temporal/config';
 import { createWorker, installRuntimeLogger, runUntilShutdown, type WorkerOptions } from './worker';
 
-/** The lab's worker processes (lab/worker-main.ts) pass a prebuilt bundle and learn when the worker has connected. */
+/** A caller may pass a prebuilt workflow bundle (no bundling at start) and learn when the worker has connected. */
 export async function runWorker(opts: Pick<WorkerOptions, 'identity' | 'workflowBundle'> & { onStarted?: () => void } = {}): Promise<void> {
   const log = logger().child({ component: 'worker' });
   installRuntimeLogger(log);
