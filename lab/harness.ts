@@ -4,7 +4,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { ClusterConfig } from '../src/config/schema';
 
 /** A config object for one run: the lab's, with a cluster name of its own. */
-export function testConfig(cfg: ClusterConfig, cluster: string, patch: (servers: ClusterConfig['servers']) => ClusterConfig['servers'] = (s) => s): ClusterConfig {
+type Servers = ClusterConfig['servers'];
+export function testConfig(cfg: ClusterConfig, cluster: string, patch: (servers: Servers) => Servers = (s) => s): ClusterConfig {
   return { ...cfg, cluster, servers: patch(cfg.servers.map((s) => ({ ...s }))) };
 }
 
@@ -18,7 +19,9 @@ export async function resultOf<T>(handle: WorkflowHandle, timeoutMs = 120_000): 
   try {
     return await Promise.race([
       handle.result() as Promise<T>,
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`workflow ${handle.workflowId} did not finish within ${timeoutMs} ms`)), timeoutMs); }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`workflow ${handle.workflowId} did not finish within ${timeoutMs} ms`)), timeoutMs);
+      }),
     ]);
   } finally {
     if (timer) clearTimeout(timer);

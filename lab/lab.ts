@@ -191,7 +191,8 @@ export async function resetLab(mode: LabMode): Promise<{ configPath: string; cfg
   await labDown({ keepAliases: true });
   const r = await labUp({ mode });
   await waitFor('the lab replicas to replicate the writer tables', async () => {
-    const counts = await Promise.all(labHosts().slice(1).map((h) => rootSql(h, `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='${TEST_DB}'`, { allowFail: true })));
+    const sql = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='${TEST_DB}'`;
+    const counts = await Promise.all(labHosts().slice(1).map((h) => rootSql(h, sql, { allowFail: true })));
     return counts.every((c) => Number(c.trim()) >= WRITER_TABLES_SQL.length);
   }, 20_000, 100);
   return { configPath: r.configPath, cfg: loadClusterConfig(r.configPath) };
