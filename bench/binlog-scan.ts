@@ -10,10 +10,11 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BinlogReader, LocalFileSource, binlogTail, remoteFileSource, shipDiff } from '../src/binlog';
 import { loadClusterConfig } from '../src/config/load';
 import { openSsh } from '../src/ssh/session';
-import { startThrowawayHost, throwawayUnavailable } from '../test/fixtures/binlog/throwaway';
+import { startThrowawayHost, throwawayUnavailable } from '../lab/throwaway-host';
 
 const BENCH_DIR = process.env.MHAFLOW_BENCH_DIR ?? '/var/tmp/mhaflow-bench';
 const BINLOG = join(BENCH_DIR, 'bench-bin.000001');
@@ -63,7 +64,7 @@ async function ensureBinlog(): Promise<void> {
   try {
     for (let i = 0; spawnSync('mariadb-admin', ['--no-defaults', `--socket=${socket}`, '-uroot', 'ping'], { stdio: 'ignore' }).status !== 0; i++) {
       if (i > 100 || mysqld.exitCode !== null) throw new Error('throwaway mariadbd did not start');
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     sql('CREATE DATABASE b; CREATE TABLE b.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, k INT, v VARCHAR(2000)) ENGINE=InnoDB;');
     // Small autocommit transactions of varied size (one per INSERT), then one of 200 rows, per call.

@@ -4,7 +4,7 @@
 //                                    [--scenario basic|behind|both] [--boundaries all|none|LIST]
 //                                    [--extras all|none|LIST] [--json FILE]
 //
-// Scenarios (test/integration/durability.ts): basic (the new master is a latest replica) and behind (the
+// Scenarios (lab/durability.ts): basic (the new master is a latest replica) and behind (the
 // candidate_master db3 is behind: read_diff from the latest replica, or a GTID catch-up from it).
 // Per scenario and mode: a baseline failover without a crash (its duration is what a crash adds to, and its finished
 // steps are the boundaries), then one run per boundary: kill -9 the worker process as soon as the progress
@@ -19,9 +19,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatTable } from '../src/cli/table';
-import type { LabMode } from '../src/lab/layout';
-import { labPaths } from '../src/lab/layout';
-import { caseName, ownTemporal, runCase, type CaseResult, type DurabilityCase, type OwnTemporal, type Scenario } from '../test/integration/durability';
+import type { LabMode } from '../lab/layout';
+import { labPaths } from '../lab/layout';
+import { caseName, runCase, type CaseResult, type DurabilityCase, type Scenario } from '../lab/durability';
+import { ownTemporal, type OwnTemporal } from '../lab/temporal-server';
 
 const EXTRAS = ['mid-apply-nm', 'mid-apply-nm+session', 'mid-apply-replica', 'mid-apply-replica+session', 'temporal-restart', 'two-workers'] as const;
 

@@ -9,18 +9,20 @@
 // failover command. Measured from the command's start: the first moment a survivor has read_only=0 (polled
 // every 20 ms on separate connections), the moment the writer reconnects to it, and the command's exit (all
 // replicas repointed, verified afterwards). Then: acknowledged ids missing on the new master (lost), and whether
-// the survivors are identical (src/lab/oracle.ts). The writer keeps running through the failover.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+// the survivors are identical (lab/oracle.ts). The writer keeps running through the failover.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { formatTable } from '../src/cli/table';
 import { loadClusterConfig } from '../src/config/load';
 import type { ClusterConfig, ServerConfig } from '../src/config/schema';
-import { injectFault } from '../src/lab/faults';
-import { labDown, labState, labUp } from '../src/lab/lab';
-import { labPaths, repoRoot } from '../src/lab/layout';
-import { verifySurvivors } from '../src/lab/oracle';
-import { parseWriterLog, runWriter } from '../src/lab/writer';
+import { injectFault } from '../lab/faults';
+import { labDown, labState, labUp } from '../lab/lab';
+import { labPaths, repoRoot } from '../lab/layout';
+import { verifySurvivors } from '../lab/oracle';
+import { startWorkerProcess, type WorkerProcess } from '../lab/worker-process';
+import { parseWriterLog, runWriter } from '../lab/writer';
 import { connectServer, queryRows, type Connection } from '../src/mysql/client';
 import { withLabLock } from './lock';
 import { ensureMhaInstalled, runMhaFailover, writeMhaConf } from './mha';
@@ -72,7 +74,6 @@ interface RunResult {
 }
 
 const say = (m: string): void => { process.stderr.write(`${m}\n`); };
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const MHAFLOW = resolve(repoRoot(), 'bin', 'mhaflow.js');
 const FAILOVER_TIMEOUT_MS = 300_000;
 
@@ -113,46 +114,22 @@ function mhaflowFailoverAvailable(): boolean {
   return /^\s+failover\b/m.test(`${r.stdout}${r.stderr}`);
 }
 
-class WorkerProcess {
-  private child?: ChildProcess;
-  constructor(private readonly logFile: string) {}
-
-  async start(): Promise<void> {
-    // The failover command as `npm ci` leaves it: from its prebuilt bundle (rebuilt here if a source changed).
-    const { freshBundle } = require('../bin/fresh-bundle') as { freshBundle: (root: string, name: string) => string | null };
-    if (!freshBundle(repoRoot(), 'failover-cli')) {
-      say('mhaflow: building the failover command bundle (scripts/build-cli.mjs)');
-      const b = spawnSync(process.execPath, [resolve(repoRoot(), 'scripts/build-cli.mjs')], { stdio: ['ignore', 'inherit', 'inherit'] });
-      if (b.status !== 0) throw new Error('scripts/build-cli.mjs failed');
-    }
-    say('mhaflow: temporal up');
-    const up = spawnSync(process.execPath, [MHAFLOW, 'temporal', 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (up.status !== 0) throw new Error(`\`mhaflow temporal up\` failed (exit ${up.status})`);
-    const fd = openSync(this.logFile, 'a');
-    this.child = spawn(process.execPath, [MHAFLOW, 'worker', '--identity', `bench-${process.pid}`], { stdio: ['ignore', fd, fd] });
-    const deadline = Date.now() + 120_000;
-    while (!/worker started/.test(readFileSync(this.logFile, 'utf8'))) {
-      if (this.child.exitCode !== null) throw new Error(`the mhaflow worker exited (code ${this.child.exitCode}); see ${this.logFile}`);
-      if (Date.now() > deadline) throw new Error(`the mhaflow worker did not start within 120 s; see ${this.logFile}`);
-      await sleep(200);
-    }
-    say(`mhaflow: worker ${this.child.pid} started (log ${this.logFile})`);
+/** The benchmark's worker: the prebuilt failover command (as `npm ci` leaves it), the dev server, then the worker. */
+async function startBenchWorker(log: string): Promise<WorkerProcess> {
+  // The failover command as `npm ci` leaves it: from its prebuilt bundle (rebuilt here if a source changed).
+  const { freshBundle } = require('../bin/fresh-bundle') as { freshBundle: (root: string, name: string) => string | null };
+  if (!freshBundle(repoRoot(), 'failover-cli')) {
+    say('mhaflow: building the failover command bundle (scripts/build-cli.mjs)');
+    const b = spawnSync(process.execPath, [resolve(repoRoot(), 'scripts/build-cli.mjs')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (b.status !== 0) throw new Error('scripts/build-cli.mjs failed');
   }
-
-  async stop(): Promise<void> {
-    const c = this.child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
-    await gone;
-    clearTimeout(t);
-  }
-
-  /** Synchronous last resort on an abrupt exit. */
-  killNow(): void {
-    if (this.child && this.child.exitCode === null) this.child.kill('SIGKILL');
-  }
+  say('mhaflow: temporal up');
+  const up = spawnSync(process.execPath, [MHAFLOW, 'temporal', 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (up.status !== 0) throw new Error(`\`mhaflow temporal up\` failed (exit ${up.status})`);
+  // The lab's cluster config (cluster.yml) is in the lab directory: the worker serves it from there.
+  const worker = await startWorkerProcess({ identity: `bench-${process.pid}`, log, configDir: labPaths().root });
+  say(`mhaflow: worker ${worker.pid} started (log ${log})`);
+  return worker;
 }
 
 interface CommandOutcome { exitCode: number; newMaster?: string; unavailable?: boolean; note?: string; selfReported?: Record<string, unknown> }
@@ -457,9 +434,8 @@ async function main(): Promise<void> {
       // Our worker and our failover commands share a task queue of their own: a stray worker elsewhere on this
       // machine (running other code) must not take the benchmark's tasks.
       process.env.MHAFLOW_TASK_QUEUE ??= `mhaflow-bench-${process.pid}`;
-      worker = new WorkerProcess(resolve(outDir, 'worker.log'));
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { worker?.killNow(); process.exit(130); });
-      await worker.start();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { void worker?.kill(); process.exit(130); });
+      worker = await startBenchWorker(resolve(outDir, 'worker.log'));
       mhaflowReady = true;
     } else say('mhaflow: `mhaflow failover` is not available yet: its rows are skipped');
   }

@@ -6,7 +6,7 @@ import { chmodSync, createWriteStream, existsSync, mkdirSync, rmSync, writeFileS
 import { resolve } from 'node:path';
 import type { ClusterConfig, ServerConfig } from '../src/config/schema';
 import { resolveSecret } from '../src/config/secrets';
-import { labPaths, repoRoot } from '../src/lab/layout';
+import { labPaths, repoRoot } from '../lab/layout';
 
 export const MHA_SWITCH = 'masterha_master_switch';
 
@@ -168,7 +168,7 @@ export function mhaLooksInstalled(): boolean {
 if (require.main === module) {
   void (async () => {
     const { loadClusterConfig } = await import('../src/config/load');
-    const { labState } = await import('../src/lab/lab');
+    const { labState } = await import('../lab/lab');
     const cmd = process.argv[2];
     if (cmd !== 'conf' && cmd !== 'failover') {
       process.stderr.write('usage: npx tsx bench/mha.ts conf|failover\n');

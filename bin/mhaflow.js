@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// Entry point of `npx mhaflow`: runs the TypeScript CLI through tsx so a checkout needs no build step.
+// Entry point of `npx mhaflow`: runs the TypeScript CLI through tsx so a checkout needs no build step. It composes
+// the product's commands (src/cli), the worker's (worker/command.ts) and the development ones (lab/cli: lab,
+// temporal, demo) when lab/ is there;
+// nothing under src/ knows about lab/, and the production image, which leaves lab/ out, has the product's alone.
 // `mhaflow failover` is timed from the process start: it runs from dist/failover-cli.js (prebuilt by
 // scripts/build-cli.mjs at `npm ci`; ~0.1 s sooner) while that bundle is newer than every source it was
 // built from; otherwise, and with MHAFLOW_NO_BUNDLE=1, through tsx like every other command.
 'use strict';
+const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { freshBundle } = require('./fresh-bundle');
 
@@ -13,5 +17,6 @@ if (bundle) {
   require(bundle).main(argv);
 } else {
   require('tsx/cjs');
-  require('../src/cli/main.ts').main(argv);
+  const lab = join(__dirname, '..', 'lab', 'cli', 'commands', 'index.ts');
+  require('../src/cli/main.ts').main(argv, [require('../worker/command.ts'), ...(existsSync(lab) ? require(lab).labCommandModules : [])]);
 }

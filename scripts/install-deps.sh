@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what a fresh machine lacks: Debian packages (as root), node modules. Idempotent and quiet when
-# everything is there. The Temporal CLI is built on first `mhaflow temporal up` (see src/temporal/server.ts).
+# everything is there. The Temporal CLI is built on first `mhaflow temporal up` (see lab/temporal-server.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +19,11 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# node_modules: npm ci when absent or older than the lock file.
-if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# node_modules: npm ci when absent or older than the lock file; never through a link to another checkout's
+# node_modules (a git worktree sharing it): npm ci would empty the other checkout's while it may be in use.
+if [[ -L node_modules ]]; then
+  : # installed by the checkout it links to
+elif [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "== npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -17,7 +17,11 @@ run_tests() { node --import tsx --test --test-reporter=spec --test-concurrency=1
 
 if [[ "$what" == unit || "$what" == all ]]; then
   echo "== typecheck"; npx tsc --noEmit -p .
-  echo "== unit tests"; run_tests test/unit/*.test.ts
+  # Unit tests: every test file but the lab scenarios (test/integration), the ones that need a Temporal
+  # server (*.temporal.test.ts: run with the integration tests, once the dev server is up), helpers and fixtures.
+  mapfile -t unit < <(find test -name '*.test.ts' -not -name '*.temporal.test.ts' -not -path 'test/integration/*' -not -path 'test/support/*' \
+    -not -path 'test/fixtures/*' | sort)
+  echo "== unit tests"; run_tests "${unit[@]}"
 fi
 if [[ "$what" == integration || "$what" == all ]]; then
   if [[ $(id -u) -ne 0 ]]; then
@@ -28,6 +32,8 @@ if [[ "$what" == integration || "$what" == all ]]; then
   cleanup() { node bin/mhaflow.js lab down >/dev/null 2>&1 || true; node bin/mhaflow.js temporal down >/dev/null 2>&1 || true; }
   trap cleanup EXIT
   echo "== integration: temporal up"; node bin/mhaflow.js temporal up
+  mapfile -t onTemporal < <(find test -name '*.temporal.test.ts' -not -path 'test/integration/*' | sort)
+  echo "== workflow tests on the dev server (activities mocked)"; run_tests "${onTemporal[@]}"
   echo "== integration: lab up"; node bin/mhaflow.js lab up
   echo "== integration tests"; run_tests test/integration/*.test.ts
 fi

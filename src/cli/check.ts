@@ -2,6 +2,7 @@
 // workflow checkReplication when a Temporal server with a worker is reachable (visible in the UI), else
 // in this process (--local forces that). Exit code: 0 safe to fail over (warnings allowed), 2 not safe
 // (or the config is invalid), 1 the check itself could not run.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildCheckReport, sshCheckTargets, type CheckReport } from '../check';
 import type { ClusterConfig } from '../config/schema';
 import { discoverServers } from '../mysql/discover';
@@ -74,7 +75,7 @@ async function runCheckInTemporal(cluster: string, opts: { ssh?: boolean }): Pro
  */
 async function watchWorkflowTasks(handle: WorkflowHandle, link: string, signal: AbortSignal): Promise<never> {
   for (;;) {
-    await new Promise((r) => setTimeout(r, 1000).unref());
+    await sleep(1000, undefined, { ref: false });
     if (signal.aborted) return new Promise<never>(() => {});
     const history = await handle.fetchHistory().catch(() => null);
     const failed = history?.events?.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;

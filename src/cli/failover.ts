@@ -2,6 +2,7 @@
 // [--dry-run] [--json]`: start (or attach to) the failover workflow of the cluster, follow it step by step, print the outcome.
 // The workflow takes the cluster's name; the worker reads its own copy of the config. With --config, the file
 // names the cluster, and its digest goes along: the worker refuses when its copy differs.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { MhaflowError, RefusedError } from '../errors';
 import { targetCluster, type ClusterOptions } from './cluster';
@@ -49,7 +50,7 @@ export async function followFailover(run: StartedFailover<FailoverHandle>, t0: n
       show(p.steps);
       if (p.current && p.current !== running) { running = p.current; write(`  … ${p.current}`); }
     }
-    await Promise.race([result.catch(() => {}), new Promise((r) => setTimeout(r, opts.pollMs ?? 200))]);
+    await Promise.race([result.catch(() => {}), sleep(opts.pollMs ?? 200)]);
   }
   const report = await result;
   show(report.steps);

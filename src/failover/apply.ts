@@ -7,6 +7,7 @@
 //    checks they are the diff's first ones (same GTIDs), and resumes at the next one with
 //    mariadb-binlog --start-position.
 import { posix } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BinlogReader } from '../binlog/reader';
 import { iterateTransactions } from '../binlog/transactions';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
@@ -68,7 +69,7 @@ export async function fenceEarlierApply(conn: Connection): Promise<number | null
   for (let i = 0; i < 100; i++) {
     const free = await queryOne(conn, 'SELECT IS_FREE_LOCK(?) AS free', [APPLY_LOCK]);
     if (Number(free?.free) === 1) return holder;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new ConnectionError(`the apply session ${holder} still holds ${APPLY_LOCK} after KILL`, { hint: 'retrying' });
 }

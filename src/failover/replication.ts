@@ -1,5 +1,6 @@
 // Replication steps of a failover on one server, each checking the server's state before acting so
 // that running it again (after a crash at any point) does nothing twice.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
 import { ConnectionError, MhaflowError, RefusedError } from '../errors';
@@ -9,8 +10,6 @@ import {
   stopReplicaIo, stopReplicaSql, waitForGtid, waitOutcome, type SqlTarget,
 } from '../mysql/sql';
 import type { ReplicaStatus } from '../mysql/status';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type Heartbeat = (details?: unknown) => void;
 

@@ -9,16 +9,19 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import type { ClusterConfig, ServerConfig } from '../../src/config/schema';
 import { resolveSecret } from '../../src/config/secrets';
-import { labHosts } from '../../src/lab/layout';
-import { rootSql, startMysqld, stopMysqld } from '../../src/lab/mariadb';
-import { tcpOpen } from '../../src/lab/system';
+import { labHosts } from '../../lab/layout';
+import { rootSql, startMysqld, stopMysqld } from '../../lab/mariadb';
+import { tcpOpen } from '../../lab/system';
 import { queryOne, queryRows, withConnection, type Connection } from '../../src/mysql/client';
 import { temporalAddress } from '../../src/temporal/config';
 import type { CheckCode, CheckFinding, CheckReport } from '../../src/check';
-import { registerCluster, resetLab, startTemporal } from './harness';
+import { registerCluster } from '../../lab/harness';
+import { resetLab } from '../../lab/lab';
+import { startTemporal } from '../support/harness';
 
 const ROOT = resolve(__dirname, '..', '..');
 let cfg: ClusterConfig;
@@ -75,7 +78,7 @@ async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 20_
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

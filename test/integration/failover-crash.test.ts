@@ -5,14 +5,16 @@ import { after, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { startFailover } from '../../src/failover/start';
 import type { ClusterConfig, ServerConfig } from '../../src/config/schema';
-import { injectFault } from '../../src/lab/faults';
-import { waitFor } from '../../src/lab/system';
+import { injectFault } from '../../lab/faults';
+import { resultOf, testConfig, uniqueCluster } from '../../lab/harness';
+import { resetLab } from '../../lab/lab';
+import { waitFor } from '../../lab/system';
+import { startWorkerProcess, type WorkerProcess } from '../../lab/worker-process';
+import { startWriter } from '../../lab/writer';
 import { queryOne, withConnection } from '../../src/mysql/client';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import type { FailoverReport } from '../../src/contracts/failover';
-import {
-  assertSurvivorsHold, logFailover, resetLab, resultOf, spawnWorker, startWriter, testConfig, uniqueCluster, waitProgress, type WorkerProcess,
-} from './harness';
+import { assertSurvivorsHold, logFailover, waitProgress } from '../support/harness';
 
 const workers: WorkerProcess[] = [];
 
@@ -20,7 +22,7 @@ async function binlogGtid(cfg: ClusterConfig, server: ServerConfig): Promise<str
   return withConnection(cfg, server, async (c) => String((await queryOne(c, 'SELECT @@gtid_binlog_pos AS g'))!.g));
 }
 let connection: Connection | undefined;
-after(async () => { for (const w of workers) w.kill(); await connection?.close(); });
+after(async () => { await Promise.all(workers.map((w) => w.kill())); await connection?.close(); });
 
 describe('failover durability', () => {
   it('kill -9 of the worker while the new master applies its diff: resumed elsewhere, applied exactly once', async () => {
@@ -34,7 +36,7 @@ describe('failover durability', () => {
     await writer.stop();
 
     const taskQueue = `mhaflow-crash-${process.pid}-${Date.now().toString(36)}`;
-    const first = await spawnWorker(taskQueue);
+    const first = await startWorkerProcess({ taskQueue, sharedBundle: true });
     workers.push(first);
     connection = await Connection.connect({ address: temporalAddress() });
     const client = new Client({ connection, namespace: temporalNamespace() });
@@ -46,10 +48,9 @@ describe('failover durability', () => {
     const targetServer = cfg.servers.find((s) => `apply-${s.name}` === applying)!;
     const gtidAtStart = await binlogGtid(cfg, targetServer);
     await waitFor(`${targetServer.name} to apply its first diff transactions`, async () => (await binlogGtid(cfg, targetServer)) !== gtidAtStart, 30_000, 10);
-    first.kill();
-    await first.exited;
+    await first.kill();
     const killedAt = Date.now() - t0;
-    workers.push(await spawnWorker(taskQueue));
+    workers.push(await startWorkerProcess({ taskQueue, sharedBundle: true }));
     const report = await resultOf<FailoverReport>(handle, 120_000);
     logFailover({ report, ms: Date.now() - t0, workflowId: handle.workflowId });
     process.stderr.write(`  worker killed at ${killedAt} ms during ${applying}\n`);

@@ -5,8 +5,8 @@
 // npx tsx bench/durability-matrix.ts
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LabMode } from '../../src/lab/layout';
-import { caseName, runCase, type DurabilityCase } from './durability';
+import type { LabMode } from '../../lab/layout';
+import { caseName, runCase, type DurabilityCase } from '../../lab/durability';
 
 const CASES: [LabMode, DurabilityCase][] = [
   // The worker dies as the diffs start being generated, with the drains in flight (several activities at once).

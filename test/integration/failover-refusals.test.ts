@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { runFailoverCommand } from '../../src/cli/failover';
 import type { ClusterConfig } from '../../src/config/schema';
@@ -12,12 +13,13 @@ import { RefusedError } from '../../src/errors';
 import { startFailover } from '../../src/failover/start';
 import { temporalNamespace } from '../../src/temporal/config';
 import { TemporalHttp, temporalHttpAddress } from '../../src/temporal/http';
-import { injectFault } from '../../src/lab/faults';
+import { injectFault } from '../../lab/faults';
+import { registerCluster, resultOf, testConfig, uniqueCluster } from '../../lab/harness';
+import { resetLab } from '../../lab/lab';
+import { startWriter } from '../../lab/writer';
 import { withConnection, queryOne } from '../../src/mysql/client';
 import type { FailoverReport } from '../../src/contracts/failover';
-import {
-  assertSurvivorsHold, failoverFailure, registerCluster, logFailover, resetLab, resultOf, runFailover, startTemporal, startWriter, testConfig, uniqueCluster, type TestTemporal,
-} from './harness';
+import { assertSurvivorsHold, failoverFailure, logFailover, runFailover, startTemporal, type TestTemporal } from '../support/harness';
 
 let t: TestTemporal;
 before(async () => { t = await startTemporal(); });
@@ -74,7 +76,7 @@ describe('failover refusals', () => {
     const next = registerCluster({ ...cfg, servers: cfg.servers.filter((s) => s.name !== 'db1') });
     let f = await failoverFailure(t, next);
     for (let i = 0; i < 10 && !/failed over at/.test(f.message); i++) {
-      await new Promise((r) => setTimeout(r, 300)); // visibility is eventually consistent
+      await sleep(300); // visibility is eventually consistent
       f = await failoverFailure(t, next);
     }
     assert.equal(f.type, 'RefusedError');

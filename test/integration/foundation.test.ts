@@ -13,17 +13,17 @@ import { bundleWorkflows, createWorker, runUntilShutdown } from '../../worker/wo
 import { loadClusterConfig } from '../../src/config/load';
 import type { ClusterConfig } from '../../src/config/schema';
 import { SafetyError } from '../../src/errors';
-import { injectFault, restoreHost } from '../../src/lab/faults';
-import { labUp } from '../../src/lab/lab';
-import { labHosts, labPaths } from '../../src/lab/layout';
-import { verifySurvivors } from '../../src/lab/oracle';
-import { labStatus } from '../../src/lab/status';
-import { tcpOpen, waitFor } from '../../src/lab/system';
-import { parseWriterLog, runWriter } from '../../src/lab/writer';
+import { injectFault, restoreHost } from '../../lab/faults';
+import { labUp } from '../../lab/lab';
+import { labHosts, labPaths } from '../../lab/layout';
+import { verifySurvivors } from '../../lab/oracle';
+import { labStatus } from '../../lab/status';
+import { tcpOpen, waitFor } from '../../lab/system';
+import { parseWriterLog, runWriter } from '../../lab/writer';
 import { queryOne, withConnection } from '../../src/mysql/client';
 import { openSsh } from '../../src/ssh/session';
 import { TASK_QUEUE, temporalAddress } from '../../src/temporal/config';
-import { findTemporalCli } from '../../src/temporal/server';
+import { findTemporalCli } from '../../lab/temporal-server';
 
 const root = resolve(__dirname, '..', '..');
 // Async where a workflow runs: a blocked event loop would starve the in-process worker.

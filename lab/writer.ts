@@ -1,0 +1,138 @@
+// The data oracle's writer: inserts sequential ids through whichever server is the writable master,
+// and logs every acknowledged id. After a failover, every logged id must be on every survivor, once.
+import { closeSync, mkdtempSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mysql, { type Connection } from 'mysql2/promise';
+import type { ClusterConfig } from '../src/config/schema';
+import { labPaths, TEST_DB } from './layout';
+import { LabError, waitFor } from './system';
+
+export interface WriterOptions {
+  cfg: ClusterConfig;
+  user: string;
+  password: string;
+  rate: number;
+  logFile: string;
+  /** Stop after this many acknowledged ids (default: run until the signal aborts). */
+  count?: number;
+  startId?: number;
+  name?: string;
+  signal?: AbortSignal;
+  onEvent?: (e: string) => void;
+}
+
+export interface WriterSummary { acknowledged: number; inDoubt: number[]; firstId: number; lastAcked: number; reconnects: number; errors: number }
+
+/** Both tables get each id in one transaction: `writes` has a primary key; `writes_nopk` has none, so a
+ *  transaction applied twice shows up as a duplicated row there instead of failing silently elsewhere. */
+export const WRITER_TABLES_SQL = [
+  `CREATE TABLE IF NOT EXISTS ${TEST_DB}.writes (id BIGINT PRIMARY KEY, writer VARCHAR(64) NOT NULL, payload VARCHAR(255) NOT NULL, created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`,
+  `CREATE TABLE IF NOT EXISTS ${TEST_DB}.writes_nopk (id BIGINT NOT NULL, writer VARCHAR(64) NOT NULL) ENGINE=InnoDB`,
+];
+
+async function findWritableMaster(opts: WriterOptions): Promise<Connection | null> {
+  for (const s of opts.cfg.servers) {
+    let conn: Connection | undefined;
+    try {
+      conn = await mysql.createConnection({ host: s.host, port: s.port, user: opts.user, password: opts.password, connectTimeout: 300 });
+      conn.on('error', () => {});
+      const [rows] = await conn.query('SELECT @@read_only AS ro');
+      if (Number((rows as { ro: number }[])[0]!.ro) === 0) return conn;
+      conn.destroy();
+    } catch {
+      conn?.destroy();
+    }
+  }
+  return null;
+}
+
+export async function runWriter(opts: WriterOptions): Promise<WriterSummary> {
+  const fd = openSync(opts.logFile, 'a');
+  const writer = opts.name ?? `writer-${process.pid}`;
+  const summary: WriterSummary = { acknowledged: 0, inDoubt: [], firstId: opts.startId ?? 1, lastAcked: 0, reconnects: 0, errors: 0 };
+  const interval = 1000 / opts.rate;
+  let next = summary.firstId;
+  let conn: Connection | null = null;
+  let tick = Date.now();
+  const note = (e: string) => opts.onEvent?.(e);
+  try {
+    while (!opts.signal?.aborted && (opts.count === undefined || summary.acknowledged < opts.count)) {
+      if (!conn) {
+        conn = await findWritableMaster(opts);
+        if (!conn) { await sleep(100); continue; }
+        summary.reconnects++;
+        note(`connected to ${conn.config.host}`);
+        for (const sql of WRITER_TABLES_SQL) await conn.query(sql).catch(() => {});
+      }
+      const id = next++;
+      try {
+        await conn.query('BEGIN');
+        await conn.query(`INSERT INTO ${TEST_DB}.writes (id, writer, payload) VALUES (?, ?, ?)`, [id, writer, `row ${id}`]);
+        await conn.query(`INSERT INTO ${TEST_DB}.writes_nopk (id, writer) VALUES (?, ?)`, [id, writer]);
+        await conn.query('COMMIT');
+        writeSync(fd, `${id}\n`);
+        summary.acknowledged++;
+        summary.lastAcked = id;
+      } catch (e) {
+        summary.errors++;
+        const code = (e as { code?: string }).code ?? '';
+        // The commit may or may not have happened: such an id is "in doubt", never "acknowledged".
+        summary.inDoubt.push(id);
+        writeSync(fd, `?${id}\n`);
+        note(`write ${id} failed (${code || (e as Error).message}); reconnecting`);
+        conn.destroy();
+        conn = null;
+      }
+      tick += interval;
+      const wait = tick - Date.now();
+      if (wait > 0) await sleep(wait);
+      else if (wait < -1000) tick = Date.now();
+    }
+  } finally {
+    conn?.destroy();
+    closeSync(fd);
+  }
+  return summary;
+}
+
+/** Parse a writer log: acknowledged ids, and ids whose outcome is unknown. */
+export function parseWriterLog(text: string): { acked: number[]; inDoubt: number[] } {
+  const acked: number[] = [];
+  const inDoubt: number[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    if (line.startsWith('?')) inDoubt.push(Number(line.slice(1)));
+    else acked.push(Number(line));
+  }
+  return { acked, inDoubt };
+}
+
+export interface RunningWriter {
+  logFile: string;
+  /** Stop it; resolves with its summary. */
+  stop(): Promise<WriterSummary>;
+  acked(): number[];
+  /** Resolves once this many ids are acknowledged. */
+  waitAcked(n: number, timeoutMs?: number): Promise<void>;
+}
+
+/** The writer in this process as the lab's app user, logging to a file of its own (tests, durability cases). */
+export function startWriter(cfg: ClusterConfig, opts: { rate?: number } = {}): RunningWriter {
+  const logFile = join(mkdtempSync(join(tmpdir(), 'mhaflow-writer-')), 'writer.log');
+  const ac = new AbortController();
+  const password = readFileSync(join(labPaths().secretsDir, 'app.pw'), 'utf8').trim();
+  let summary: WriterSummary | undefined;
+  const done = runWriter({ cfg, user: 'app', password, rate: opts.rate ?? 200, logFile, signal: ac.signal }).then((s) => (summary = s));
+  const acked = () => parseWriterLog(readFileSync(logFile, 'utf8')).acked;
+  return {
+    logFile,
+    acked,
+    async stop() { ac.abort(); await done; return summary!; },
+    async waitAcked(n, timeoutMs = 20_000) {
+      await waitFor(`the writer to acknowledge ${n} ids`, () => acked().length >= n, timeoutMs, 50)
+        .catch((e: Error) => { throw new LabError(`${e.message}: it acknowledged ${acked().length}`); });
+    },
+  };
+}

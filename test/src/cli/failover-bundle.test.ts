@@ -1,0 +1,66 @@
+// The failover command's prebuilt bundle: built from the TypeScript by scripts/build-cli.mjs, run by
+// bin/mhaflow.js only while no source changed since, and behaving like the tsx path.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { before, describe, it } from 'node:test';
+
+const ROOT = resolve(__dirname, '../../..');
+const BIN = join(ROOT, 'bin', 'mhaflow.js');
+const { freshBundle } = require(join(ROOT, 'bin', 'fresh-bundle.js')) as { freshBundle: (root: string, name: string) => string | null };
+
+describe('failover bundle freshness', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mhaflow-bundle-'));
+  const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+  before(() => {
+    mkdirSync(join(root, 'dist'));
+    mkdirSync(join(root, 'src'));
+    writeFileSync(join(root, 'src', 'a.ts'), '');
+    writeFileSync(join(root, 'src', 'b.ts'), '');
+    writeFileSync(join(root, 'dist', 'x.js'), '');
+    utimesSync(join(root, 'src', 'a.ts'), at(1), at(1));
+    utimesSync(join(root, 'src', 'b.ts'), at(2), at(2));
+    utimesSync(join(root, 'dist', 'x.js'), at(3), at(3));
+    writeFileSync(join(root, 'dist', 'x.json'), JSON.stringify({ builtAt: at(3).getTime(), inputs: ['src/a.ts', 'src/b.ts'] }));
+  });
+
+  it('is used while every source is older than the bundle', () => {
+    assert.equal(freshBundle(root, 'x'), join(root, 'dist', 'x.js'));
+  });
+  it('is not used once a source is newer, vanished, or the manifest is missing', () => {
+    utimesSync(join(root, 'src', 'b.ts'), at(4), at(4));
+    assert.equal(freshBundle(root, 'x'), null, 'a source edited after the build');
+    utimesSync(join(root, 'src', 'b.ts'), at(2), at(2));
+    writeFileSync(join(root, 'dist', 'x.json'), JSON.stringify({ builtAt: at(3).getTime(), inputs: ['src/a.ts', 'src/gone.ts'] }));
+    assert.equal(freshBundle(root, 'x'), null, 'a source that no longer exists');
+    assert.equal(freshBundle(root, 'nothing'), null, 'no bundle at all');
+  });
+});
+
+describe('the built failover bundle', () => {
+  before(() => {
+    // From another directory: the manifest must still name the sources relative to the repository.
+    const b = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: tmpdir(), encoding: 'utf8' });
+    assert.equal(b.status, 0, b.stderr);
+  });
+
+  it('is fresh right after the build and lists the failover command\'s sources', () => {
+    assert.ok(freshBundle(ROOT, 'failover-cli'));
+  });
+
+  it('answers like the tsx path: help, and a clear one-line error with the same exit code', () => {
+    const run = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [BIN, 'failover', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+    for (const args of [['--help'], ['--config', '/nonexistent/cluster.yml']]) {
+      const viaBundle = run({}, ...args);
+      const viaTsx = run({ MHAFLOW_NO_BUNDLE: '1' }, ...args);
+      assert.equal(viaBundle.status, viaTsx.status, args.join(' '));
+      assert.equal(viaBundle.stdout, viaTsx.stdout);
+      assert.equal(viaBundle.stderr, viaTsx.stderr);
+    }
+    const missing = run({}, '--config', '/nonexistent/cluster.yml');
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /^mhaflow: \/nonexistent\/cluster\.yml: cannot read the cluster config \(ENOENT\)/);
+  });
+});

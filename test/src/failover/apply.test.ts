@@ -1,0 +1,290 @@
+// Resuming a diff apply: how many of the diff's transactions the target already has (checked GTID by
+// GTID), the remote pipeline, and which replay errors are retried. applyDiff end to end against a
+// simulated target: the real pipeline script runs here (bash, the real mariadb-binlog, a stand-in
+// client that records what it is fed); the target commits what that text commits.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { ClusterConfig, ServerConfig } from '../../../src/config/schema';
+import { ConnectionError, DiffApplyError, SafetyError } from '../../../src/errors';
+import {
+  alreadyApplied, applyDiff, applyFailure, applyPipeline, diffTransactions, gtidOfEvent, gtidStateExpr, optionFileValue,
+  transactionsSince, type ApplyOptions,
+} from '../../../src/failover/apply';
+import type { BinlogCoordinates, Connection } from '../../../src/mysql/client';
+import type { ExecResult } from '../../../src/ssh/session';
+import { binlogText, localSession, M4, M4_GTIDS, M4_SPLIT, replay, splitDiff, tempDir } from '../../support/local-remote-host';
+
+const diff = [{ startPos: 256, gtid: '0-11-5' }, { startPos: 700, gtid: '0-11-6' }, { startPos: 1200, gtid: '0-11-7' }];
+
+describe('alreadyApplied', () => {
+  const cases: [string, string[], number][] = [
+    ['nothing applied yet', [], 0],
+    ['the first two (crash mid-apply)', ['0-11-5', '0-11-6'], 2],
+    ['all of them (crash after the apply, before the activity completed)', ['0-11-5', '0-11-6', '0-11-7'], 3],
+    ['anonymous transactions are counted (MySQL without GTIDs)', ['', ''], 2],
+  ];
+  for (const [name, since, n] of cases) it(name, () => assert.equal(alreadyApplied(diff, since, 'db2'), n));
+
+  it('refuses when the target wrote something else since the recorded start', () => {
+    assert.throws(() => alreadyApplied(diff, ['0-12-1'], 'db2'), (e: unknown) => e instanceof SafetyError && e.nonRetryable && /0-12-1.*0-11-5/.test(e.message));
+  });
+  it('refuses when the target holds more transactions than the diff', () => {
+    assert.throws(() => alreadyApplied(diff, ['0-11-5', '0-11-6', '0-11-7', '0-11-8'], 'db2'), SafetyError);
+  });
+});
+
+describe('gtidOfEvent', () => {
+  it('reads MariaDB and MySQL SHOW BINLOG EVENTS info', () => {
+    assert.equal(gtidOfEvent('mariadb', 'Gtid', 'BEGIN GTID 0-11-1234'), '0-11-1234');
+    assert.equal(gtidOfEvent('mariadb', 'Gtid', 'GTID 0-11-3 cid=71'), '0-11-3');
+    assert.equal(gtidOfEvent('mysql', 'Gtid', "SET @@SESSION.GTID_NEXT= '3e11fa47-71ca-11e1-9e33-c80aa9429562:23'"), '3e11fa47-71ca-11e1-9e33-c80aa9429562:23');
+    assert.equal(gtidOfEvent('mysql', 'Anonymous_Gtid', "SET @@SESSION.GTID_NEXT= 'ANONYMOUS'"), undefined);
+  });
+});
+
+describe('applyPipeline', () => {
+  it('takes the apply lock first (or fails), then replays from the resume position, binlog on', () => {
+    const cmd = applyPipeline({ binlog: 'mariadb-binlog', client: 'mariadb', diffPath: '/w/run 1/diff-db2.binlog', cnfPath: '/w/run 1/apply.cnf', startPos: 700 });
+    assert.equal(cmd, `{ echo 'SET SESSION sql_log_bin = IF(GET_LOCK('\\''mhaflow_apply'\\'', 10) = 1, 1, NULL);'; mariadb-binlog --start-position=700 '/w/run 1/diff-db2.binlog'; } | mariadb --defaults-extra-file='/w/run 1/apply.cnf' --binary-mode`);
+    assert.doesNotMatch(applyPipeline({ binlog: 'b', client: 'c', diffPath: 'd', cnfPath: 'e', startPos: null }), /start-position/);
+    const fenced = applyPipeline({ binlog: 'b', client: 'c', diffPath: 'd', cnfPath: 'e', startPos: null, expect: { expr: gtidStateExpr('mariadb'), value: '0-11-5,1-12-9' } });
+    assert.match(fenced, /GET_LOCK\('\\''mhaflow_apply'\\'', 10\) = 1 AND REPLACE\(@@GLOBAL.gtid_binlog_pos, CHAR\(10\), '\\'''\\''\) = '\\''0-11-5,1-12-9'\\''/);
+  });
+});
+
+describe('optionFileValue', () => {
+  it('writes any password so that the MySQL client reads it back unchanged (newline, tab, quotes, backslashes)', () => {
+    const dir = tempDir();
+    for (const pw of ['plain', 'new\nline\tand\ttab', 'q"u\'o\\te\\', '#not a comment;', ' spaced ']) {
+      const cnf = join(dir, 'x.cnf');
+      writeFileSync(cnf, `[client]\nuser=${optionFileValue('app user')}\npassword=${optionFileValue(pw)}\n`);
+      const seen = spawnSync('my_print_defaults', [`--defaults-file=${cnf}`, 'client'], { encoding: 'utf8' });
+      assert.equal(seen.status, 0, `my_print_defaults (mariadb-client, installed by scripts/install-deps.sh): ${seen.stderr}`);
+      assert.equal(seen.stdout, `--user=app user\n--password=${pw}\n`, JSON.stringify(pw));
+    }
+  });
+});
+
+describe('applyFailure', () => {
+  it('an SQL error in the replayed events is final; a lost connection is retried', () => {
+    assert.ok(applyFailure('ERROR 1062 (23000) at line 40: Duplicate entry', 'db2') instanceof DiffApplyError);
+    assert.ok(applyFailure('ERROR 2013 (HY000) at line 40: Lost connection to server during query', 'db2') instanceof ConnectionError);
+    assert.ok(applyFailure('ERROR 1927 (70100) at line 12: Connection was killed', 'db2') instanceof ConnectionError);
+    assert.ok(applyFailure('bash: mariadb-binlog: command not found', 'db2') instanceof ConnectionError);
+    // The lock taken elsewhere, or the target's GTID state moved since the count: recount and retry.
+    assert.ok(applyFailure("ERROR 1231 (42000) at line 1: Variable 'sql_log_bin' can't be set to the value of 'NULL'", 'db2') instanceof ConnectionError);
+  });
+});
+
+// Quotes, a shell variable, and backslashes an option file would read as escapes if they were not escaped.
+const PASSWORD = `p@ss "w0rd' $HOME \\n;\\`;
+process.env.MHAFLOW_TEST_APPLY_PASSWORD = PASSWORD;
+
+/**
+ * A MariaDB target as applyDiff sees it: its binlog (GTID events, rotated every 4), the SQL applyDiff asks,
+ * and the apply pipeline, run for real by bash with the real mariadb-binlog and a stand-in client that
+ * records its arguments, its defaults file and its input. The target then commits what that input commits
+ * (replay), unless the session's first statement finds its GTID state moved; with crashAfter, the
+ * connection is lost after that many commits.
+ */
+class FakeTarget {
+  readonly files: { name: string; end: number; events: { pos: number; gtid: string }[] }[] = [
+    { name: 't-bin.000001', end: 300, events: [{ pos: 4, gtid: '0-92-7' }] }, // before the recorded start: not the diff's
+  ];
+  readonly start: BinlogCoordinates = { file: 't-bin.000001', pos: 300 };
+  readonly bin: string;
+  readonly runs: { script: string; args: string[]; cnf: string; cnfMode: string; input: string }[] = [];
+  crashAfter?: number;
+  /** Runs when the pipeline starts, before the target reads its first statement (another writer). */
+  meanwhile?: () => void;
+
+  constructor(dir: string) {
+    this.bin = join(dir, 'bin');
+    mkdirSync(this.bin);
+    symlinkSync(spawnSync('sh', ['-c', 'command -v mariadb-binlog'], { encoding: 'utf8' }).stdout.trim(), join(this.bin, 'mariadb-binlog'));
+    const client = join(this.bin, 'mariadb');
+    writeFileSync(client, `#!/bin/sh
+printf '%s\\n' "$@" > "$0.args"
+cnf="\${1#--defaults-extra-file=}"
+cp "$cnf" "$0.cnf" && stat -c %a "$cnf" > "$0.mode"
+cat > "$0.input"
+`);
+    chmodSync(client, 0o755);
+  }
+
+  gtids(): string[] { return this.files.flatMap((f) => f.events.map((e) => e.gtid)); }
+
+  commit(gtid: string): void {
+    let f = this.files[this.files.length - 1]!;
+    if (f.events.length >= 4) this.files.push(f = { name: `t-bin.${String(this.files.length + 1).padStart(6, '0')}`, end: 4, events: [] });
+    f.events.push({ pos: f.end, gtid });
+    f.end += 100;
+  }
+
+  /** gtid_binlog_pos: the last GTID of each domain. */
+  state(): string {
+    const last = new Map<string, string>();
+    for (const g of this.gtids()) last.set(g.split('-')[0]!, g);
+    return [...last.values()].join(',');
+  }
+
+  private answer(sql: string): Record<string, unknown>[] {
+    if (/IS_USED_LOCK/.test(sql)) return [{ holder: null }];
+    if (/IS_FREE_LOCK/.test(sql)) return [{ free: 1 }];
+    if (sql === `SELECT ${gtidStateExpr('mariadb')} AS g`) return [{ g: this.state() }];
+    if (sql === 'SHOW BINARY LOGS') return this.files.map((f) => ({ Log_name: f.name }));
+    if (sql === 'SHOW BINARY LOG STATUS') { const f = this.files[this.files.length - 1]!; return [{ File: f.name, Position: f.end }]; }
+    const ev = /^SHOW BINLOG EVENTS IN '(.+)' FROM (\d+)$/.exec(sql);
+    if (ev) {
+      return this.files.find((f) => f.name === ev[1])!.events.filter((e) => e.pos >= Number(ev[2]))
+        .flatMap((e) => [{ Event_type: 'Gtid', Info: `BEGIN GTID ${e.gtid}` }, { Event_type: 'Xid', Info: 'COMMIT /* xid=1 */' }]);
+    }
+    throw new Error(`unexpected SQL: ${sql}`);
+  }
+
+  readonly conn = { escape: (v: string) => `'${v}'`, query: async (sql: string) => [this.answer(sql)] } as unknown as Connection;
+
+  exec(argv: string[]): ExecResult {
+    assert.deepEqual(argv.slice(0, 4), ['bash', '-o', 'pipefail', '-c']);
+    const script = argv[4]!;
+    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = (ext: string) => readFileSync(join(this.bin, `mariadb.${ext}`), 'utf8');
+    const run = { script, args: out('args').trim().split('\n'), cnf: out('cnf'), cnfMode: out('mode').trim(), input: out('input') };
+    this.runs.push(run);
+    this.meanwhile?.();
+    const first = run.input.split('\n')[0]!;
+    const lock = /^SET SESSION sql_log_bin = IF\(GET_LOCK\('mhaflow_apply', 10\) = 1 AND REPLACE\(@@GLOBAL\.gtid_binlog_pos, CHAR\(10\), ''\) = '([^']*)', 1, NULL\);$/.exec(first);
+    assert.ok(lock, first);
+    if (lock[1] !== this.state()) return { code: 1, stdout: '', stderr: "ERROR 1231 (42000) at line 1: Variable 'sql_log_bin' can't be set to the value of 'NULL'\n" };
+    const { committed } = replay(run.input, this.crashAfter);
+    committed.forEach((g) => this.commit(g));
+    if (committed.length === this.crashAfter) return { code: 1, stdout: '', stderr: 'ERROR 2013 (HY000) at line 90: Lost connection to server during query\n' };
+    return { code: 0, stdout: '', stderr: '' };
+  }
+}
+
+/** The M4 diff split inside 0-91-88, on a simulated target. */
+async function applySetup(): Promise<{ target: FakeTarget; opts: ApplyOptions; diffPath: string; cnfPath: string }> {
+  const dir = tempDir();
+  const target = new FakeTarget(dir);
+  const diff = await splitDiff(M4, 4, M4_SPLIT);
+  mkdirSync(join(dir, 'run-1'));
+  const diffPath = join(dir, 'run-1', 'diff-db2.binlog');
+  writeFileSync(diffPath, diff);
+  const cfg = { mysql: { user: 'mha', password: 'env:MHAFLOW_TEST_APPLY_PASSWORD' } } as unknown as ClusterConfig;
+  const server = { name: 'db2', host: '127.0.0.1', port: 3306, clientBindir: `${target.bin}/` } as unknown as ServerConfig;
+  const opts: ApplyOptions = {
+    cfg, server, flavor: 'mariadb', session: localSession('db2', (argv) => target.exec(argv)), conn: target.conn, diffPath,
+    sha256: createHash('sha256').update(diff).digest('hex'), start: target.start, heartbeat: () => {},
+  };
+  return { target, opts, diffPath, cnfPath: join(dir, 'run-1', 'apply-db2.cnf') };
+}
+
+describe('applyDiff on a simulated target', () => {
+  it('every transaction start of a joined diff is a resume point: mariadb-binlog from it gives exactly the transactions after it', async () => {
+    const { opts, diffPath } = await applySetup();
+    const txs = await diffTransactions(opts.session, diffPath);
+    assert.deepEqual(txs.map((t) => t.gtid), M4_GTIDS);
+    const { positions } = replay(binlogText(diffPath));
+    assert.deepEqual(txs.map((t) => t.startPos), M4_GTIDS.map((g) => positions.get(g)));
+    txs.forEach((t, k) => assert.deepEqual(replay(binlogText(diffPath, k ? t.startPos : undefined)).committed, M4_GTIDS.slice(k), `resumed at transaction ${k}`));
+  });
+
+  it('an interrupted replay resumes at the next transaction: each one lands once, and the counts say so', async () => {
+    const { target, opts, diffPath } = await applySetup();
+    target.crashAfter = 9; // inside the second part of the diff: 0-91-88 was split between the parts
+    await assert.rejects(applyDiff(opts), (e: unknown) => e instanceof ConnectionError && !e.nonRetryable);
+    assert.doesNotMatch(target.runs[0]!.script, /start-position/);
+    assert.deepEqual(target.gtids().slice(1), M4_GTIDS.slice(0, 9));
+
+    target.crashAfter = undefined;
+    const r = await applyDiff(opts);
+    assert.deepEqual({ total: r.total, alreadyApplied: r.alreadyApplied, appliedNow: r.appliedNow }, { total: 15, alreadyApplied: 9, appliedNow: 6 });
+    const resumedAt = (await diffTransactions(opts.session, diffPath))[9]!.startPos;
+    assert.match(target.runs[1]!.script, new RegExp(`/mariadb-binlog --start-position=${resumedAt} ${diffPath}; `));
+    assert.deepEqual(target.gtids(), ['0-92-7', ...M4_GTIDS], 'every transaction once, after what the target had');
+    assert.ok(target.files.length > 2, 'counted across rotated binlogs');
+    const last = target.files[target.files.length - 1]!;
+    assert.deepEqual(r.end, { file: last.name, pos: last.end });
+
+    // The activity retried after the apply finished: nothing is replayed again.
+    const again = await applyDiff(opts);
+    assert.deepEqual({ alreadyApplied: again.alreadyApplied, appliedNow: again.appliedNow }, { alreadyApplied: 15, appliedNow: 0 });
+    assert.equal(target.runs.length, 2);
+  });
+
+  it('the password is only in a 0600 defaults file, removed afterwards (after a failure too)', async () => {
+    const { target, opts, cnfPath } = await applySetup();
+    target.crashAfter = 2;
+    await assert.rejects(applyDiff(opts), ConnectionError);
+    assert.ok(!existsSync(cnfPath), 'removed after the failure');
+    target.crashAfter = undefined;
+    await applyDiff(opts);
+    assert.ok(!existsSync(cnfPath), 'removed after the apply');
+    assert.equal(target.runs.length, 2);
+    for (const run of target.runs) {
+      assert.ok(!run.script.includes('w0rd') && !run.args.join(' ').includes('w0rd'), 'no password in the command line');
+      assert.deepEqual(run.args, [`--defaults-extra-file=${cnfPath}`, '--binary-mode']);
+      assert.equal(run.cnfMode, '600');
+      const cnfCopy = join(target.bin, 'seen.cnf');
+      writeFileSync(cnfCopy, run.cnf);
+      const seen = spawnSync('my_print_defaults', [`--defaults-file=${cnfCopy}`, 'client'], { encoding: 'utf8' });
+      if (seen.status === 0) assert.deepEqual(seen.stdout.split('\n').filter(Boolean), ['--user=mha', `--password=${PASSWORD}`, '--host=127.0.0.1', '--port=3306']);
+      else assert.match(run.cnf, /^password="p@ss \\"w0rd' \$HOME \\\\n;\\\\"$/m);
+    }
+  });
+
+  it('a diff changed or removed on the target since it was written is refused before anything is replayed', async () => {
+    const { target, opts, diffPath } = await applySetup();
+    const bytes = readFileSync(diffPath);
+    bytes[bytes.length - 10] ^= 0xff; // same size, other bytes
+    writeFileSync(diffPath, bytes);
+    await assert.rejects(applyDiff(opts), (e: unknown) => e instanceof SafetyError && /has sha256 [0-9a-f]{64}, expected/.test(e.message));
+    rmSync(diffPath);
+    await assert.rejects(applyDiff(opts), (e: unknown) => e instanceof SafetyError && /is missing/.test(e.message));
+    assert.equal(target.runs.length, 0);
+    assert.deepEqual(target.gtids(), ['0-92-7']);
+  });
+
+  it('a replay that starts after the target moved (an earlier attempt still running) is refused by the target, then resumed', async () => {
+    const { target, opts } = await applySetup();
+    // Between this attempt's count and its replay, an earlier attempt commits the first 3 transactions.
+    target.meanwhile = () => { M4_GTIDS.slice(0, 3).forEach((g) => target.commit(g)); target.meanwhile = undefined; };
+    await assert.rejects(applyDiff(opts), (e: unknown) => e instanceof ConnectionError && /apply lock is held or the target's binlog moved/.test(e.message));
+    assert.deepEqual(target.gtids().slice(1), M4_GTIDS.slice(0, 3), 'the late replay applied nothing');
+    const r = await applyDiff(opts);
+    assert.deepEqual([r.alreadyApplied, r.appliedNow], [3, 12]);
+    assert.deepEqual(target.gtids(), ['0-92-7', ...M4_GTIDS]);
+    assert.deepEqual(readdirSync(join(opts.diffPath, '..')), ['diff-db2.binlog']);
+  });
+});
+
+describe('transactionsSince', () => {
+  const conn = (files: Record<string, { pos: number; type: string; info: string }[]>): Connection => ({
+    escape: (v: string) => `'${v}'`,
+    query: async (sql: string) => {
+      if (sql === 'SHOW BINARY LOGS') return [Object.keys(files).map((f) => ({ Log_name: f }))];
+      const m = /^SHOW BINLOG EVENTS IN '(.+)' FROM (\d+)$/.exec(sql)!;
+      return [files[m[1]!]!.filter((e) => e.pos >= Number(m[2])).map((e) => ({ Event_type: e.type, Info: e.info }))];
+    },
+  }) as unknown as Connection;
+  const gtid = (pos: number, n: number) => ({ pos, type: 'Gtid', info: `SET @@SESSION.GTID_NEXT= '3e11fa47-71ca-11e1-9e33-c80aa9429562:${n}'` });
+
+  it('MySQL: from the recorded position on, across binlogs; anonymous transactions count as ""', async () => {
+    const c = conn({
+      'b.000007': [gtid(4, 1), gtid(900, 2), { pos: 950, type: 'Xid', info: 'COMMIT' }],
+      'b.000008': [{ pos: 4, type: 'Anonymous_Gtid', info: "SET @@SESSION.GTID_NEXT= 'ANONYMOUS'" }, gtid(400, 3)],
+    });
+    assert.deepEqual(await transactionsSince(c, 'mysql', { file: 'b.000007', pos: 900 }),
+      ['3e11fa47-71ca-11e1-9e33-c80aa9429562:2', '', '3e11fa47-71ca-11e1-9e33-c80aa9429562:3']);
+  });
+
+  it('refuses when the binlog recorded before the apply was purged', async () => {
+    await assert.rejects(transactionsSince(conn({ 'b.000008': [] }), 'mysql', { file: 'b.000007', pos: 4 }), SafetyError);
+  });
+});

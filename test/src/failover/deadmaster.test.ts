@@ -1,0 +1,77 @@
+// The dead master's second check from its own host: a direct-tcpip channel to its mysqld port (no shell),
+// against an in-process ssh2.Server playing the host (the lab covers a real sshd and mariadbd).
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Server } from 'ssh2';
+import { keyPair, startFakeSshServer } from '../../support/fake-ssh';
+import { parseClusterConfig } from '../../../src/config/load';
+import type { ClusterConfig } from '../../../src/config/schema';
+import { pingFromOwnHost } from '../../../src/failover/deadmaster';
+import { openSsh } from '../../../src/ssh/session';
+
+describe('ping from the dead master\'s own host', () => {
+  const hostKey = keyPair();
+  const clientKey = keyPair();
+  const dir = mkdtempSync(join(tmpdir(), 'mhaflow-ping-'));
+  /** What the "host" does with a connection to port N: 3306 greets, 3307 is refused, 3308 accepts and says nothing, 3309 closes. */
+  const servers: Server[] = [];
+  let withForwarding: ClusterConfig;
+  let noForwarding: ClusterConfig;
+
+  const configFor = (port: number, name: string) => {
+    writeFileSync(join(dir, `kh-${name}`), `[127.0.0.1]:${port} ${hostKey.pubLine}\n`);
+    return parseClusterConfig({
+      cluster: 't', mysql: { user: 'u', password: 'env:X' }, replication: { user: 'r', password: 'env:Y' },
+      ssh: { user: 'root', port, key: join(dir, 'id'), knownHosts: join(dir, `kh-${name}`) },
+      servers: [3306, 3307, 3308, 3309].map((p, i) => ({ name: `db${i + 1}`, host: '127.0.0.1', port: p })),
+    });
+  };
+
+  before(async () => {
+    writeFileSync(join(dir, 'id'), clientKey.priv, { mode: 0o600 });
+    const fwd = await startFakeSshServer(hostKey, clientKey, () => {}, (accept, reject, info) => {
+      if (info.destPort === 3307) return reject();
+      const ch = accept();
+      if (info.destPort === 3306) ch.write(Buffer.from([0x4a, 0, 0, 0, 0x0a, 0x31, 0x30, 0x2e]));
+      if (info.destPort === 3309) ch.close();
+    });
+    const none = await startFakeSshServer(hostKey, clientKey, () => {});
+    servers.push(fwd.server, none.server);
+    withForwarding = configFor(fwd.port, 'fwd');
+    noForwarding = configFor(none.port, 'none');
+  });
+  after(() => servers.forEach((s) => s.close()));
+
+  it('a greeting means alive; refused, silent or closed means no mysqld answering', async () => {
+    const s = await openSsh(withForwarding, withForwarding.servers[0]!);
+    try {
+      const [greets, refused, silent, closes] = withForwarding.servers;
+      assert.deepEqual(await pingFromOwnHost(s, greets!, 1000), { answered: true, detail: "from db1's host, 127.0.0.1:3306 answered (a handshake)" });
+      const r = await pingFromOwnHost(s, refused!, 1000);
+      assert.equal(r?.answered, false);
+      assert.match(r!.detail, /refuses connections: no mysqld listening/);
+      const t0 = Date.now();
+      const q = await pingFromOwnHost(s, silent!, 300);
+      assert.equal(q?.answered, false);
+      assert.match(q!.detail, /accepts TCP but sent nothing within 300 ms/);
+      assert.ok(Date.now() - t0 < 2000);
+      const c = await pingFromOwnHost(s, closes!, 1000);
+      assert.equal(c?.answered, false);
+      assert.match(c!.detail, /closed the connection without a word/);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('forwarding forbidden by sshd: null, so the caller runs mysqladmin ping there instead', async () => {
+    const s = await openSsh(noForwarding, noForwarding.servers[0]!);
+    try {
+      assert.equal(await pingFromOwnHost(s, noForwarding.servers[0]!, 1000), null);
+    } finally {
+      s.close();
+    }
+  });
+});

@@ -1,0 +1,171 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import mysql from 'mysql2';
+import {
+  bindPassword, changeMasterTo, dialectOf, escapeId, escapeString, executedGtidQuery, readGtidState, redactSql, resetReplicaAll,
+  setReadOnly, showBinlogStatus, showReplicaStatus, startReplica, startReplicaSql, stopReplica, stopReplicaIo, waitForGtid,
+  waitForPosition, waitOutcome, type SqlTarget,
+} from '../../../src/mysql/sql';
+
+const MY57: SqlTarget = { flavor: 'mysql', version: '5.7.44-log' };
+const MY8021: SqlTarget = { flavor: 'mysql', version: '8.0.21' };
+const MY8022: SqlTarget = { flavor: 'mysql', version: '8.0.22' };
+const MY8023: SqlTarget = { flavor: 'mysql', version: '8.0.23' };
+const MY8026: SqlTarget = { flavor: 'mysql', version: '8.0.26' };
+const MY84: SqlTarget = { flavor: 'mysql', version: '8.4.3' };
+const MARIA: SqlTarget = { flavor: 'mariadb', version: '10.11.6-MariaDB-0+deb12u1-log' };
+
+describe('escaping matches mysql2', () => {
+  const values = [
+    'plain', "it's", 'say "hi"', 'back\\slash', 'trailing\\', 'nul\0byte', 'ctrl-z\x1a', 'tab\there', 'new\nline', 'cr\rlf', 'bs\b',
+    "'; DROP TABLE t; --", 'é ünïcødé 😀 日本語', '', "\\'", '?',
+  ];
+  for (const v of values) {
+    test(`escapeString(${JSON.stringify(v)})`, () => assert.equal(escapeString(v), mysql.escape(v)));
+  }
+  test('exact literals', () => {
+    assert.equal(escapeString("it's"), "'it\\'s'");
+    assert.equal(escapeString('a\\b'), "'a\\\\b'");
+    assert.equal(escapeString('x\0y'), "'x\\0y'");
+    assert.equal(escapeString('日本😀'), "'日本😀'");
+  });
+  for (const id of ['t', 'a`b', 'db.t', '`', 'ünï']) {
+    test(`escapeId(${JSON.stringify(id)})`, () => assert.equal(escapeId(id), mysql.escapeId(id, true)));
+  }
+});
+
+describe('dialects', () => {
+  const table: [string, SqlTarget, Record<string, string>][] = [
+    ['MySQL 5.7', MY57, { io: 'STOP SLAVE IO_THREAD', stop: 'STOP SLAVE', start: 'START SLAVE', sql: 'START SLAVE SQL_THREAD', reset: 'RESET SLAVE ALL', status: 'SHOW SLAVE STATUS', binlog: 'SHOW MASTER STATUS' }],
+    ['MySQL 8.0.21', MY8021, { io: 'STOP SLAVE IO_THREAD', stop: 'STOP SLAVE', start: 'START SLAVE', sql: 'START SLAVE SQL_THREAD', reset: 'RESET SLAVE ALL', status: 'SHOW SLAVE STATUS', binlog: 'SHOW MASTER STATUS' }],
+    ['MySQL 8.0.22', MY8022, { io: 'STOP REPLICA IO_THREAD', stop: 'STOP REPLICA', start: 'START REPLICA', sql: 'START REPLICA SQL_THREAD', reset: 'RESET REPLICA ALL', status: 'SHOW REPLICA STATUS', binlog: 'SHOW MASTER STATUS' }],
+    ['MySQL 8.0.23', MY8023, { io: 'STOP REPLICA IO_THREAD', stop: 'STOP REPLICA', start: 'START REPLICA', sql: 'START REPLICA SQL_THREAD', reset: 'RESET REPLICA ALL', status: 'SHOW REPLICA STATUS', binlog: 'SHOW MASTER STATUS' }],
+    ['MySQL 8.4', MY84, { io: 'STOP REPLICA IO_THREAD', stop: 'STOP REPLICA', start: 'START REPLICA', sql: 'START REPLICA SQL_THREAD', reset: 'RESET REPLICA ALL', status: 'SHOW REPLICA STATUS', binlog: 'SHOW BINARY LOG STATUS' }],
+    ['MariaDB 10.11', MARIA, { io: 'STOP SLAVE IO_THREAD', stop: 'STOP SLAVE', start: 'START SLAVE', sql: 'START SLAVE SQL_THREAD', reset: 'RESET SLAVE ALL', status: 'SHOW SLAVE STATUS', binlog: 'SHOW MASTER STATUS' }],
+  ];
+  for (const [label, t, want] of table) {
+    test(label, () => {
+      assert.deepEqual({
+        io: stopReplicaIo(t), stop: stopReplica(t), start: startReplica(t), sql: startReplicaSql(t), reset: resetReplicaAll(t),
+        status: showReplicaStatus(t), binlog: showBinlogStatus(t),
+      }, want);
+    });
+  }
+  test('SHOW BINARY LOG STATUS from 8.2.0', () => {
+    assert.equal(showBinlogStatus({ flavor: 'mysql', version: '8.1.0' }), 'SHOW MASTER STATUS');
+    assert.equal(showBinlogStatus({ flavor: 'mysql', version: '8.2.0' }), 'SHOW BINARY LOG STATUS');
+  });
+  test('a MariaDB version number is never read as MySQL\'s', () => {
+    assert.equal(dialectOf({ flavor: 'mariadb', version: '11.4.2-MariaDB' }).replicaWord, 'SLAVE');
+  });
+});
+
+describe('changeMasterTo', () => {
+  const base = { host: '10.0.0.2', port: 3306, user: 'repl' };
+  const table: [string, SqlTarget, Parameters<typeof changeMasterTo>[1], string][] = [
+    ['MySQL 5.7 file/position', MY57, { ...base, file: 'mysql-bin.000003', pos: 1234, useGtid: 'no' },
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_AUTO_POSITION=0"],
+    ['MySQL 5.7 GTID', MY57, { ...base, useGtid: 'slave_pos' },
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_AUTO_POSITION=1"],
+    ['MySQL 8.0.22 still CHANGE MASTER', MY8022, { ...base, useGtid: 'current_pos' },
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_AUTO_POSITION=1"],
+    ['MySQL 8.0.23 GTID', MY8023, { ...base, useGtid: 'slave_pos' },
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.2', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=?, SOURCE_AUTO_POSITION=1"],
+    ['MySQL 8.4 file/position, public key', MY84, { ...base, file: 'binlog.000009', pos: 4, useGtid: 'no', getSourcePublicKey: true },
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.2', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=?, SOURCE_LOG_FILE='binlog.000009', SOURCE_LOG_POS=4, SOURCE_AUTO_POSITION=0, GET_SOURCE_PUBLIC_KEY=1"],
+    ['MySQL 8.0.21 public key', MY8021, { ...base, useGtid: 'slave_pos', getSourcePublicKey: true },
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_AUTO_POSITION=1, GET_MASTER_PUBLIC_KEY=1"],
+    ['MariaDB slave_pos (public key ignored)', MARIA, { ...base, useGtid: 'slave_pos', getSourcePublicKey: true },
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_USE_GTID=slave_pos"],
+    ['MariaDB current_pos', MARIA, { ...base, useGtid: 'current_pos' },
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_USE_GTID=current_pos"],
+    ['MariaDB file/position', MARIA, { ...base, file: 'mysql-bin.000003', pos: 1234, useGtid: 'no' },
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_USE_GTID=no"],
+    ['values escaped, custom placeholder', MARIA, { host: "h'x", port: 3307, user: 'r\\u', passwordPlaceholder: ':pw', useGtid: 'slave_pos' },
+      "CHANGE MASTER TO MASTER_HOST='h\\'x', MASTER_PORT=3307, MASTER_USER='r\\\\u', MASTER_PASSWORD=:pw, MASTER_USE_GTID=slave_pos"],
+  ];
+  for (const [label, t, o, want] of table) test(label, () => assert.equal(changeMasterTo(t, o), want));
+
+  test('refuses inconsistent or unsafe input', () => {
+    assert.throws(() => changeMasterTo(MARIA, { ...base, useGtid: 'no' }), /needs both file and pos/);
+    assert.throws(() => changeMasterTo(MARIA, { ...base, useGtid: 'slave_pos', file: 'f', pos: 4 }), /takes no file\/pos/);
+    assert.throws(() => changeMasterTo(MY84, { ...base, port: Number.NaN, useGtid: 'slave_pos' }), /port must be a non-negative integer/);
+    assert.throws(() => changeMasterTo(MY84, { ...base, file: 'f', pos: -1, useGtid: 'no' }), /pos must be a non-negative integer/);
+  });
+
+  test('bindPassword puts the escaped password only in the password clause', () => {
+    const sql = changeMasterTo(MARIA, { host: 'h?', port: 3306, user: 'repl', useGtid: 'slave_pos' });
+    assert.equal(bindPassword(sql, "p'w?\\"), "CHANGE MASTER TO MASTER_HOST='h?', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='p\\'w?\\\\', MASTER_USE_GTID=slave_pos");
+    const custom = changeMasterTo(MY84, { ...base, passwordPlaceholder: ':pw', useGtid: 'slave_pos' });
+    assert.equal(bindPassword(custom, 'x', ':pw'), "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.2', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD='x', SOURCE_AUTO_POSITION=1");
+    assert.throws(() => bindPassword('STOP SLAVE', 'x'), /no password placeholder/);
+  });
+
+  test('a mysql2 query parameter fills the placeholder the same way', () => {
+    const sql = changeMasterTo(MY84, { ...base, useGtid: 'slave_pos' });
+    assert.equal(mysql.format(sql, ["s3cr'et"]), bindPassword(sql, "s3cr'et"));
+  });
+});
+
+describe('redactSql', () => {
+  const table: [string, string][] = [
+    ["CHANGE MASTER TO MASTER_HOST='h', MASTER_PASSWORD='s3cr\\'et', MASTER_USE_GTID=slave_pos",
+      "CHANGE MASTER TO MASTER_HOST='h', MASTER_PASSWORD='***', MASTER_USE_GTID=slave_pos"],
+    ["CHANGE REPLICATION SOURCE TO SOURCE_USER='repl', source_password = \"p''w\", SOURCE_AUTO_POSITION=1",
+      "CHANGE REPLICATION SOURCE TO SOURCE_USER='repl', source_password = '***', SOURCE_AUTO_POSITION=1"],
+    ["CREATE USER 'a'@'%' IDENTIFIED BY 'pw'", "CREATE USER 'a'@'%' IDENTIFIED BY '***'"],
+    ["ALTER USER 'a'@'%' IDENTIFIED WITH caching_sha2_password BY 'p\\\\w'", "ALTER USER 'a'@'%' IDENTIFIED WITH caching_sha2_password BY '***'"],
+    ["SET PASSWORD FOR 'a'@'%' = PASSWORD('x')", "SET PASSWORD FOR 'a'@'%' = PASSWORD('***')"],
+    ['CHANGE MASTER TO MASTER_PASSWORD=?', 'CHANGE MASTER TO MASTER_PASSWORD=?'],
+    ['STOP SLAVE IO_THREAD', 'STOP SLAVE IO_THREAD'],
+  ];
+  for (const [sql, want] of table) test(sql, () => assert.equal(redactSql(sql), want));
+  test('a bound statement never leaks its password', () => {
+    const bound = bindPassword(changeMasterTo(MY84, { host: 'h', port: 1, user: 'u', useGtid: 'slave_pos' }), "ev'il\\', SOURCE_HOST='x");
+    assert.equal(redactSql(bound), "CHANGE REPLICATION SOURCE TO SOURCE_HOST='h', SOURCE_PORT=1, SOURCE_USER='u', SOURCE_PASSWORD='***', SOURCE_AUTO_POSITION=1");
+  });
+});
+
+describe('waits', () => {
+  test('waitForPosition per version', () => {
+    const pos = { file: 'mysql-bin.000003', pos: 2000 };
+    assert.equal(waitForPosition(MY57, pos, 30), "SELECT MASTER_POS_WAIT('mysql-bin.000003', 2000, 30) AS result");
+    assert.equal(waitForPosition(MY8023, pos, 30), "SELECT MASTER_POS_WAIT('mysql-bin.000003', 2000, 30) AS result");
+    assert.equal(waitForPosition(MY8026, pos, 30), "SELECT SOURCE_POS_WAIT('mysql-bin.000003', 2000, 30) AS result");
+    assert.equal(waitForPosition(MY84, pos, 30), "SELECT SOURCE_POS_WAIT('mysql-bin.000003', 2000, 30) AS result");
+    assert.equal(waitForPosition(MARIA, pos, 30), "SELECT MASTER_POS_WAIT('mysql-bin.000003', 2000, 30) AS result");
+    assert.throws(() => waitForPosition(MARIA, pos, 0), /positive timeout/);
+  });
+  test('waitForGtid per flavor', () => {
+    assert.equal(waitForGtid(MARIA, '0-1-100,1-2-5', 60), "SELECT MASTER_GTID_WAIT('0-1-100,1-2-5', 60) AS result");
+    assert.equal(waitForGtid(MY84, '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,\nabc:1', 60),
+      "SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,abc:1', 60) AS result");
+    assert.throws(() => waitForGtid(MY84, 'x', 1.5), /timeout must be a non-negative integer/);
+  });
+  test('waitOutcome', () => {
+    const table: [Parameters<typeof waitOutcome>[0], unknown, string][] = [
+      ['position', 0, 'reached'], ['position', 17, 'reached'], ['position', '3', 'reached'], ['position', -1, 'timeout'],
+      ['position', null, 'not-replicating'], ['gtid', 0, 'reached'], ['gtid', -1, 'timeout'], ['gtid', 1, 'timeout'],
+      ['gtid', null, 'not-replicating'],
+    ];
+    for (const [kind, value, want] of table) assert.equal(waitOutcome(kind, value), want, `${kind} ${String(value)}`);
+  });
+});
+
+describe('read_only and GTID state', () => {
+  test('setReadOnly', () => {
+    assert.deepEqual(setReadOnly(MY57, true), ['SET GLOBAL read_only = ON', 'SET GLOBAL super_read_only = ON']);
+    assert.deepEqual(setReadOnly(MY84, false), ['SET GLOBAL super_read_only = OFF', 'SET GLOBAL read_only = OFF']);
+    assert.deepEqual(setReadOnly({ flavor: 'mysql', version: '5.6.40' }, false), ['SET GLOBAL read_only = OFF']);
+    assert.deepEqual(setReadOnly(MARIA, true), ['SET GLOBAL read_only = ON']);
+    assert.deepEqual(setReadOnly(MARIA, false), ['SET GLOBAL read_only = OFF']);
+  });
+  test('GTID state queries', () => {
+    assert.equal(readGtidState(MARIA), 'SELECT @@GLOBAL.gtid_binlog_pos AS binlogPos, @@GLOBAL.gtid_current_pos AS currentPos, '
+      + '@@GLOBAL.gtid_slave_pos AS slavePos, @@GLOBAL.gtid_strict_mode AS strictMode, @@GLOBAL.gtid_domain_id AS domainId');
+    assert.equal(readGtidState(MY8023), 'SELECT @@GLOBAL.gtid_mode AS mode, @@GLOBAL.gtid_executed AS executed, '
+      + '@@GLOBAL.gtid_purged AS purged, @@GLOBAL.server_uuid AS serverUuid');
+    assert.equal(executedGtidQuery(MARIA), 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid');
+    assert.equal(executedGtidQuery(MY57), 'SELECT @@GLOBAL.gtid_executed AS gtid');
+  });
+});

@@ -1,0 +1,114 @@
+// The worker-wide SSH connection cache against an in-process ssh2.Server: one connection per host shared by
+// the steps, closed when idle, replaced when it stops answering or closes.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Server } from 'ssh2';
+import { keyPair, startFakeSshServer } from '../../support/fake-ssh';
+import { parseClusterConfig } from '../../../src/config/load';
+import type { ClusterConfig } from '../../../src/config/schema';
+import { SshConnectionCache } from '../../../src/ssh/cache';
+
+
+describe('SSH connection cache', () => {
+  const hostKey = keyPair();
+  const clientKey = keyPair();
+  const dir = mkdtempSync(join(tmpdir(), 'mhaflow-sshcache-'));
+  let server: Server;
+  let port = 0;
+  let cfg: ClusterConfig;
+  /** Server side: one record per accepted connection. */
+  const conns: { closed: boolean; mute: boolean; end: () => void }[] = [];
+
+  before(async () => {
+    // Answer SFTP realpath (the cache's probe) unless the connection is muted; exec exits 0.
+    ({ server, port } = await startFakeSshServer(hostKey, clientKey, (session) => {
+      const rec = conns[conns.length - 1]!;
+      session.on('sftp', (acc) => {
+        const sftp = acc();
+        sftp.on('REALPATH', (reqid) => { if (!rec.mute) sftp.name(reqid, [{ filename: '/', longname: '/', attrs: {} as never }]); });
+      });
+      session.on('exec', (acc) => { const st = acc(); st.exit(0); st.end(); });
+    }));
+    // One record per accepted connection (sessions belong to the newest: the tests open them one at a time).
+    server.on('connection', (client) => {
+      const rec = { closed: false, mute: false, end: () => client.end() };
+      conns.push(rec);
+      client.on('close', () => { rec.closed = true; });
+    });
+    writeFileSync(join(dir, 'id'), clientKey.priv, { mode: 0o600 });
+    writeFileSync(join(dir, 'kh'), `[127.0.0.1]:${port} ${hostKey.pubLine}\n`);
+    cfg = parseClusterConfig({
+      cluster: 't', mysql: { user: 'u', password: 'env:X' }, replication: { user: 'r', password: 'env:Y' },
+      ssh: { user: 'root', port, key: join(dir, 'id'), knownHosts: join(dir, 'kh') },
+      servers: [{ name: 'a', host: '127.0.0.1' }, { name: 'b', host: '127.0.0.2' }],
+    });
+  });
+  after(() => server.close());
+
+  it('shares one connection between leases and closes it once idle', async () => {
+    const cache = new SshConnectionCache(150, 500);
+    const before = conns.length;
+    const one = cache.acquire(cfg, cfg.servers[0]!);
+    const two = cache.acquire(cfg, cfg.servers[0]!);
+    assert.equal(await one.session, await two.session);
+    one.release();
+    two.release();
+    const three = cache.acquire(cfg, cfg.servers[0]!);
+    assert.equal((await three.session).target.name, 'a');
+    three.release();
+    assert.equal(conns.length - before, 1, 'one connection for three leases');
+    await sleep(400);
+    assert.equal(conns[conns.length - 1]!.closed, true, 'closed after the idle time');
+    const four = cache.acquire(cfg, cfg.servers[0]!);
+    await four.session;
+    four.release();
+    assert.equal(conns.length - before, 2, 'a new connection after the idle close');
+    await cache.closeAll();
+  });
+
+  it('replaces an idle connection that stops answering, and drops one the host closed', async () => {
+    const cache = new SshConnectionCache(60_000, 200);
+    const first = cache.acquire(cfg, cfg.servers[0]!);
+    const s1 = await first.session;
+    first.release();
+    conns[conns.length - 1]!.mute = true; // alive at the TCP level, answers nothing: a vanished host
+    const n = conns.length;
+    const second = cache.acquire(cfg, cfg.servers[0]!);
+    const s2 = await second.session;
+    assert.notEqual(s2, s1, 'a fresh session after the probe timed out');
+    assert.equal(conns.length, n + 1);
+    const r = await s2.exec(['true']);
+    assert.equal(r.code, 0);
+    second.release();
+    conns[conns.length - 1]!.end(); // the host closes it
+    await sleep(100);
+    const third = cache.acquire(cfg, cfg.servers[0]!);
+    assert.notEqual(await third.session, s2);
+    assert.equal(conns.length, n + 2);
+    third.release();
+    await cache.closeAll();
+    await sleep(50);
+    assert.ok(conns.every((c) => c.closed), 'closeAll closed every connection');
+  });
+
+  it('warms connections in the background only when enabled', async () => {
+    const cache = new SshConnectionCache(60_000, 500);
+    const n = conns.length;
+    cache.warm(cfg, [cfg.servers[0]!]);
+    await sleep(200);
+    assert.equal(conns.length, n, 'disabled: nothing opened');
+    cache.enable();
+    cache.warm(cfg, [cfg.servers[0]!]);
+    await sleep(300);
+    assert.equal(conns.length, n + 1, 'enabled: opened ahead of use');
+    const lease = cache.acquire(cfg, cfg.servers[0]!);
+    await lease.session;
+    lease.release();
+    assert.equal(conns.length, n + 1, 'the warmed connection was reused');
+    await cache.closeAll();
+  });
+});

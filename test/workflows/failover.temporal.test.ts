@@ -1,0 +1,210 @@
+// The failover workflow's story with its activities mocked: each decision path and refusal, and the order
+// and concurrency of the steps, on a real Temporal server without a lab (the dev server `temporal up` runs).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type * as activities from '../../activities';
+import type { FailoverInput, FailoverReport } from '../../src/contracts/failover';
+import type { ClusterFacts, FailoverCheckFacts } from '../../src/failover/decisions';
+import type { BinlogCoordinates } from '../../src/mysql/client';
+import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
+import { decideRoles } from '../../src/topology/roles';
+import type { ServerSnapshot } from '../../src/topology/types';
+import { bundleWorkflows } from '../../worker/worker';
+import { at, deadMaster } from '../support/topology-fixtures';
+
+type Acts = typeof activities;
+type Call = { name: string; input: Record<string, unknown>; start: number; end?: number };
+
+const CLUSTER: ClusterFacts = {
+  name: 'mock', digest: 'd1',
+  servers: [1, 2, 3, 4].map((n) => ({ name: `db${n}`, host: `10.0.0.${n}`, port: 3306, aliases: [], skipResetReplica: false })),
+  hooks: { masterIpFailover: false, shutdown: false, report: false, secondaryCheck: false },
+  failover: { maxDelayBytes: 100_000_000, lastFailoverWindowMs: 8 * 3600_000 },
+  useGtidAutoPosition: undefined,
+};
+const F = 'mysql-bin.000001';
+const pos = (p: number): BinlogCoordinates => ({ file: F, pos: p });
+
+/** db1 dead; db2 received up to 900, db3 and db4 up to 1000 (the latest). */
+function servers(extra: { gtid?: boolean } = {}): ServerSnapshot[] {
+  const g = extra.gtid ? { autoPosition: true } : {};
+  return [deadMaster(), at('db2', [F, 900], undefined, g), at('db3', [F, 1000], undefined, g), at('db4', [F, 1000], undefined, g)];
+}
+
+function checkFacts(p: Partial<FailoverCheckFacts> = {}): FailoverCheckFacts {
+  const ss = p.servers ?? servers();
+  return {
+    cluster: CLUSTER, servers: ss, roles: decideRoles(ss.map((s) => ({ name: s.name, host: s.host, port: s.port, state: s.state }))),
+    examined: 'db1', deadCheck: { alive: false, sshReachable: true, evidence: ['refused'] }, secondaryCheck: null,
+    lastFailover: { last: null, windowMs: 1 }, timings: { probesMs: 1, deadCheckMs: 1, lastFailoverMs: 1 }, ...p,
+  };
+}
+
+/** Mocked activities that answer like the real ones on the scenario above, and log when each runs. */
+function mocks(o: { facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code: number }[]; hooks?: Partial<ClusterFacts['hooks']> } = {}) {
+  const calls: Call[] = [];
+  let clock = 0;
+  const facts = o.facts ?? checkFacts();
+  if (o.hooks) facts.cluster = { ...facts.cluster, hooks: { ...facts.cluster.hooks, ...o.hooks } };
+  const snap = facts.servers;
+  const log = <I extends object, R>(name: string, fn: (i: I) => R | Promise<R>) => async (i: I): Promise<R> => {
+    const c: Call = { name, input: i as Record<string, unknown>, start: ++clock };
+    calls.push(c);
+    await new Promise((r) => setTimeout(r, 5));
+    const r = await fn(i);
+    c.end = ++clock;
+    return r;
+  };
+  const own = (server: string) => ({ binlog: { file: `${server}-bin.000001`, pos: 4 }, gtidExecuted: `0-1-${server.length}` });
+  const acts: Partial<Acts> = {
+    failoverCheck: log('check', () => facts),
+    failoverStartSqlThreads: log('start-sql', (i: { servers: string[] }) => ({ started: i.servers })),
+    failoverReadServers: log('read-replicas', () => snap),
+    failoverStopIoThreads: log('stop-io', (i: { replicas: string[] }) => ({ servers: i.replicas.map((name) => ({ name, wasRunning: true, settled: 'disconnected' as const })), snapshots: snap })),
+    failoverFenceDeadMaster: log('fence', () => ({ runs: (o.fenceRuns ?? []).map((r) => ({ ...r, command: r.hook, signal: null, stdout: 'out', stderr: '', ms: 1, timedOut: false })) })),
+    failoverSaveDeadMasterBinlog: log('save-binlog', (i: { from: BinlogCoordinates; targets: string[]; dryRun: boolean }) => ({
+      status: 'saved' as const, from: i.from, fileName: 't', sha256: 's', bytes: 100, transactions: 3, endsAt: pos(1300), cutBytes: 0, startsMidTransaction: false,
+      copies: i.dryRun ? [] : i.targets.map((server) => ({ server, path: `/w/${server}/t` })),
+    })),
+    failoverFindRelayPositions: log('find-relay', (i: { checks: { replica: string; from: BinlogCoordinates }[] }) =>
+      i.checks.map((c) => ({ replica: c.replica, from: c.from, found: true, relayFile: 'relay-bin.000002', relayPos: 400 }))),
+    failoverDrainRelayLog: log('drain', (i: { server: string; delayWas: number }) => {
+      const s = snap.find((x) => x.name === i.server)!.state!.replica!;
+      return {
+        server: i.server, exec: pos(s.execSourceLogPos), read: pos(s.readSourceLogPos), relay: { file: 'relay-bin.000002', pos: 400 }, caughtUp: true,
+        delayWas: i.delayWas, waitedMs: 1, gtidBinlogPos: '0-1-100', ...own(i.server),
+      };
+    }),
+    failoverCatchUp: log('catch-up', (i: { target: string; source: string; gtid: string }) => ({ target: i.target, source: i.source, gtid: i.gtid, ms: 1, ...own(i.target) })),
+    failoverBuildDiff: log('diff', (i: { target: string; parts: { purpose: 'exec_diff' | 'read_diff' | 'binlog_diff' }[] }) => ({
+      target: i.target, path: `/w/${i.target}/diff`, sha256: 'x', bytes: 10, transactions: i.parts.length * 2,
+      parts: i.parts.map((p) => ({ purpose: p.purpose, source: 's', from: 4, bytes: 5, transactions: 2, startsMidTransaction: false, cutBytes: 0 })),
+    })),
+    failoverApplyDiff: log('apply', (i: { server: string }) => ({ total: 2, alreadyApplied: 0, appliedNow: 2, end: { file: `${i.server}-bin.000001`, pos: 999 }, server: i.server, gtidExecuted: '0-1-200', ms: 1 })),
+    failoverPromote: log('promote', (i: { newMaster: string }) => ({ newMaster: i.newMaster, hook: null, readOnlyWasOn: true, binlog: pos(999), gtidExecuted: '', writableAt: '' })),
+    failoverRepointReplica: log('repoint', (i: { server: string }) => ({ server: i.server, changed: true, started: true, ioRunning: 'Yes', sqlRunning: true, ms: 1 })),
+    failoverCleanup: log('cleanup', () => ({ reset: true })),
+    failoverReport: log('report', () => ({ hook: null })),
+  };
+  return { acts, calls };
+}
+
+const server = (c: Call) => (c.input.server ?? c.input.target ?? '') as string;
+const named = (calls: Call[], name: string) => calls.filter((c) => c.name === name);
+const one = (calls: Call[], name: string, srv?: string) => {
+  const found = calls.filter((c) => c.name === name && (srv === undefined || server(c) === srv));
+  assert.equal(found.length, 1, `${name}${srv ? ` ${srv}` : ''} ran once: ${calls.map((c) => `${c.name}:${server(c)}`).join(' ')}`);
+  return found[0]!;
+};
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+let n = 0;
+
+before(async () => {
+  try { Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }); } catch { /* installed */ }
+  env = await TestWorkflowEnvironment.createFromExistingServer({ address: temporalAddress(), namespace: temporalNamespace() });
+  bundle = await bundleWorkflows();
+});
+after(async () => { await env?.teardown(); });
+
+/** Run one failover against mocked activities; its report, or its failure. */
+async function run(m: ReturnType<typeof mocks>, input: Partial<FailoverInput> = {}): Promise<{ report?: FailoverReport; failure?: { type: string | null; message: string } }> {
+  const taskQueue = `wf-test-${process.pid}-${++n}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace, taskQueue, workflowBundle: bundle, activities: m.acts });
+  return worker.runUntil(async () => {
+    try {
+      const report = await env.client.workflow.execute('failover', { taskQueue, workflowId: `mock-failover-${process.pid}-${n}`, args: [{ cluster: 'mock', ...input }] }) as FailoverReport;
+      return { report };
+    } catch (e) {
+      if (!(e instanceof WorkflowFailedError)) throw e;
+      let cause: unknown = e.cause;
+      while (cause instanceof Error && cause.cause && cause.name !== 'ApplicationFailure') cause = cause.cause;
+      return { failure: { type: (cause as { type?: string }).type ?? null, message: (cause as Error).message } };
+    }
+  });
+}
+
+describe('failover workflow, activities mocked', () => {
+  it('file/position: the story in order, side-by-side steps joined before what depends on them', async () => {
+    const m = mocks();
+    const { report } = await run(m);
+    assert.ok(report, 'completed');
+    const { calls } = m;
+    assert.equal(report.newMaster, 'db3', 'the first latest replica');
+    assert.equal(report.deadMaster, 'db1');
+    assert.deepEqual(calls.slice(0, 2).map((c) => c.name), ['check', 'stop-io']);
+    assert.deepEqual(named(calls, 'drain').map(server).sort(), ['db2', 'db3', 'db4']);
+    const stopIo = one(calls, 'stop-io');
+    for (const c of [one(calls, 'save-binlog'), one(calls, 'find-relay'), ...named(calls, 'drain')]) assert.ok(c.start > stopIo.end!, `${c.name} after the IO threads stopped`);
+    // The new master's diff: after every drain, the tail and the relay search; applied alone, then promoted.
+    const nmDiff = one(calls, 'diff', 'db3');
+    for (const c of [one(calls, 'save-binlog'), one(calls, 'find-relay'), ...named(calls, 'drain')]) assert.ok(nmDiff.start > c.end!, `db3's diff after ${c.name}`);
+    const nmApply = one(calls, 'apply', 'db3');
+    const promote = one(calls, 'promote');
+    assert.ok(promote.start > nmApply.end!, 'promoted once its diff is applied');
+    for (const r of ['db2', 'db4']) {
+      assert.ok(one(calls, 'diff', r).start > nmApply.end!, `${r}'s diff after the new master's apply`);
+      const repoint = one(calls, 'repoint', r);
+      for (const a of named(calls, 'apply')) assert.ok(repoint.start > a.end!, `${r} repointed after every apply`);
+      assert.deepEqual(repoint.input.coords, { file: 'db3-bin.000001', pos: 999 }, 'at the new master\'s position after its diff');
+    }
+    const cleanup = one(calls, 'cleanup');
+    for (const a of named(calls, 'apply')) assert.ok(cleanup.start > a.end!, 'RESET SLAVE ALL after every diff (it deletes the relay logs read_diffs come from)');
+    assert.equal(named(calls, 'fence').length, 0, 'no fencing hook: no activity');
+    assert.equal(named(calls, 'report').length, 0, 'no report hook: no activity');
+    // db2 is behind: its diff has a read_diff from the latest base's relay log.
+    assert.deepEqual((one(calls, 'diff', 'db2').input.parts as { purpose: string }[]).map((p) => p.purpose), ['read_diff', 'binlog_diff']);
+    assert.deepEqual(report.steps.map((s) => s.status).filter((s) => s !== 'done'), []);
+    assert.ok(report.steps.some((s) => s.id === 'fence' && /no master_ip_failover hook/.test(s.detail ?? '')));
+    assert.ok(report.timings.newMasterWritableMs !== null && report.timings.allReplicasRepointedMs !== null);
+    // Every activity was given the cluster's name and the digest the check read, never a config.
+    for (const c of calls.slice(1)) assert.deepEqual(c.input.cluster, { name: 'mock', digest: 'd1' }, c.name);
+  });
+
+  it('a dry run reads and plans: nothing stopped, drained, applied or promoted', async () => {
+    const m = mocks();
+    const { report } = await run(m, { dryRun: true });
+    assert.ok(report?.dryRun && report.newMaster === 'db3');
+    assert.deepEqual(m.calls.map((c) => c.name).sort(), ['check', 'find-relay', 'read-replicas', 'save-binlog']);
+    assert.equal(one(m.calls, 'save-binlog').input.dryRun, true);
+    assert.equal(one(m.calls, 'check').input.lookupLastFailover, false);
+  });
+
+  it('GTID mode: a candidate that is not a latest replica catches up from one, the others just repoint', async () => {
+    const ss = servers({ gtid: true });
+    ss[1] = at('db2', [F, 900], undefined, { autoPosition: true }, { candidateMaster: true });
+    const m = mocks({ facts: checkFacts({ servers: ss }) });
+    const { report } = await run(m);
+    assert.ok(report);
+    assert.equal(report.mode, 'gtid');
+    assert.equal(report.newMaster, 'db2');
+    const catchUp = one(m.calls, 'catch-up');
+    assert.equal(catchUp.input.target, 'db2');
+    assert.deepEqual(named(m.calls, 'drain').map(server).sort(), ['db2', catchUp.input.source as string].sort(), 'only the new master and its source drain');
+    assert.deepEqual(named(m.calls, 'apply').map(server), ['db2']);
+    assert.deepEqual(named(m.calls, 'repoint').map((c) => [server(c), c.input.gtid]), [['db3', '0-1-200'], ['db4', '0-1-200']]);
+  });
+
+  const refusals: [string, Parameters<typeof mocks>[0], Partial<FailoverInput>, RegExp, string[]][] = [
+    ['a live master', { facts: checkFacts({ servers: [at('db1', [F, 4], undefined, {}, {}), ...servers().slice(1)], deadCheck: null }) }, {}, /db1 answers SQL/, ['check']],
+    ['a recent failover', { facts: checkFacts({ lastFailover: { last: { workflowId: 'failover:mock', runId: 'r', closeTime: 'T' }, windowMs: 60_000 } }) }, {}, /failed over at T/, ['check']],
+    ['a config the worker does not have', {}, { configDigest: 'elsewhere' }, /not the worker's \(digest d1\)/, ['check']],
+    ['a failing fencing hook, after the IO threads stopped (said so)', { hooks: { masterIpFailover: true }, fenceRuns: [{ hook: 'master_ip_failover', code: 1 }] }, {},
+      /master_ip_failover failed \(exit 1\): out.*already done: IO threads stopped on db2, db3, db4/, ['check', 'stop-io', 'fence']],
+    ['an ineligible --new-master', {}, { newMaster: 'db9' }, /--new-master db9 is not a server of this cluster/, ['check', 'drain', 'drain', 'drain', 'find-relay', 'save-binlog', 'stop-io']],
+  ];
+  for (const [name, o, input, want, ran] of refusals) {
+    it(`refuses: ${name}`, async () => {
+      const m = mocks(o);
+      const { failure } = await run(m, input);
+      assert.equal(failure?.type, 'RefusedError');
+      assert.match(failure!.message, want);
+      assert.deepEqual(m.calls.map((c) => c.name).sort(), [...ran].sort());
+      assert.ok(!m.calls.some((c) => ['apply', 'promote', 'repoint'].includes(c.name)), 'nothing applied, promoted or repointed');
+    });
+  }
+});
