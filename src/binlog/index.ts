@@ -8,6 +8,7 @@ export * from './events';
 export { BinlogReader, withReader, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_EVENT_SIZE } from './reader';
 export type { BinlogEvent, Layout, DecodeMode, ReaderOptions, EventsOptions } from './reader';
 export * from './describe';
+export * from './coordinates';
 export * from './gtid';
 export * from './transactions';
 export * from './tail';

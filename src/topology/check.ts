@@ -8,7 +8,8 @@ import type { DiscoveredServer, FilterSet } from '../mysql/discover';
 import { parseVersion, type ReplicaStatus } from '../mysql/status';
 import type { SshCheckTarget, SshHostCheck } from '../ssh/check';
 import { assessCandidates, chooseNewMaster, filtersOf } from './candidates';
-import { classifyServers, formatCoordinates, identifyLatestAndOldest, recoveryReplicas } from './replicas';
+import { formatCoordinates } from '../binlog/coordinates';
+import { classifyServers, identifyLatestAndOldest, recoveryReplicas } from './replicas';
 import { decideRoles, type ServerProbe } from './roles';
 import type { DeadMasterRef, ServerSnapshot } from './types';
 
