@@ -5,7 +5,7 @@
 import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/config/schema';
 import { MhaflowError } from '../src/errors';
-import { serverByName } from '../src/failover/remote';
+import { serverByName } from '../src/config/servers';
 import { stopIoThread } from '../src/failover/replication';
 import { NO_MASTER_IP_FAILOVER_HOOK, NO_SHUTDOWN_HOOK } from '../src/hooks/missing';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
