@@ -90,14 +90,12 @@ export async function* layoutChunks(layout: FilteredLayout, parts: DiffSource[])
   }
 }
 
-/** Complete transactions across parts (a transaction split between parts is counted once, in the part that ends it). */
-export function countTransactions(plans: TailPlan[]): number {
-  return plans.reduce((n, p) => n + p.transactions, 0);
-}
-
-/** The first and last GTID of the transactions across parts (keys only when known). */
-export function gtidSpan(plans: TailPlan[]): { firstGtid?: string; lastGtid?: string } {
+/**
+ * What the joined parts hold: complete transactions (a transaction split between parts is counted once, in
+ * the part that ends it), and the first and last GTID (keys only when known).
+ */
+export function summarizeTails(plans: TailPlan[]): { transactions: number; firstGtid?: string; lastGtid?: string } {
   const firstGtid = plans.find((x) => x.firstGtid)?.firstGtid;
   const lastGtid = [...plans].reverse().find((x) => x.lastGtid)?.lastGtid;
-  return { ...(firstGtid ? { firstGtid } : {}), ...(lastGtid ? { lastGtid } : {}) };
+  return { transactions: plans.reduce((n, p) => n + p.transactions, 0), ...(firstGtid ? { firstGtid } : {}), ...(lastGtid ? { lastGtid } : {}) };
 }

@@ -3,7 +3,7 @@
 import { posix } from 'node:path';
 import mysql from 'mysql2/promise';
 import { parseIndexFile } from '../binlog/index-file';
-import { countTransactions, filteredLayout, gtidSpan, layoutChunks, type DiffSource } from '../binlog/rewrite';
+import { filteredLayout, layoutChunks, summarizeTails, type DiffSource } from '../binlog/rewrite';
 import { binlogTail, type TailPlan } from '../binlog/tail';
 import type { ByteSource } from '../binlog/source';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
@@ -161,7 +161,7 @@ export async function saveDeadMasterTail(pool: SshPool, cfg: ClusterConfig, o: {
     const { files, plans } = planned;
     const parts: DiffSource[] = plans.map((plan, i) => ({ source: sources[i]!, plan, layout: plan.layout }));
     const layout = await filteredLayout(parts);
-    const transactions = countTransactions(plans);
+    const { transactions, ...gtids } = summarizeTails(plans);
     const last = plans[plans.length - 1]!;
     const endsAt = { file: posix.basename(files[files.length - 1]!), pos: last.lastCompleteEndPos };
     if (transactions === 0) return { status: 'nothing-new', from: o.from, ...(last.cutReason ? { note: `cut: ${last.cutReason} (${last.cutBytes} bytes)` } : {}) };
@@ -175,7 +175,7 @@ export async function saveDeadMasterTail(pool: SshPool, cfg: ClusterConfig, o: {
       status: 'saved', from: o.from, fileName: TAIL_FILE, sha256, bytes: layout.size, transactions, endsAt,
       cutBytes: last.cutBytes, ...(last.cutReason ? { cutReason: `${last.cutReason}: ${last.cutDetail ?? ''}` } : {}),
       startsMidTransaction: plans[0]!.startsMidTransaction, copies: o.dryRun ? [] : copies,
-      ...gtidSpan(plans),
+      ...gtids,
     };
   } finally {
     await Promise.all(sources.map((s) => s.close().catch(() => {})));

@@ -6,7 +6,7 @@
 // Deterministic: the same sources give the same bytes, so a retry rewrites an identical file.
 import { posix } from 'node:path';
 import { parseIndexFile } from '../binlog/index-file';
-import { countTransactions, filteredLayout, gtidSpan, layoutChunks, type DiffSource } from '../binlog/rewrite';
+import { filteredLayout, layoutChunks, summarizeTails, type DiffSource } from '../binlog/rewrite';
 import type { ByteSource } from '../binlog/source';
 import { binlogTail, type TailPlan } from '../binlog/tail';
 import { runDir, serverByName } from '../config/servers';
@@ -103,7 +103,7 @@ export async function buildDiff(pool: SshPool, cfg: ClusterConfig, target: strin
     const path = posix.join(runDir(cfg, targetServer, runKey), `diff-${target}.binlog`);
     const [written] = await writeRemoteFiles([{ session, path }], layoutChunks(layout, sources));
     return {
-      target, path, sha256: written!.sha256, bytes: written!.bytes, transactions: countTransactions(plans), ...gtidSpan(plans),
+      target, path, sha256: written!.sha256, bytes: written!.bytes, ...summarizeTails(plans),
       parts: planned.map((p, i) => partReport(p, plans[i]!)),
     };
   } finally {

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BinlogReader } from '../../src/binlog/reader';
-import { countTransactions, filteredLayout } from '../../src/binlog/rewrite';
+import { filteredLayout, summarizeTails } from '../../src/binlog/rewrite';
 import { BufferSource, LocalFileSource } from '../../src/binlog/source';
 import { binlogTail } from '../../src/binlog/tail';
 import { iterateTransactions } from '../../src/binlog/transactions';
@@ -34,7 +34,7 @@ describe('diff files', () => {
       const head = await binlogTail(a, 343, { to: 728, keepIncompleteTail: true });
       const rest = await binlogTail(b, 728);
       assert.ok(head.incompleteTail && rest.startsMidTransaction);
-      assert.equal(countTransactions([head, rest]), wholePlan.transactions);
+      assert.equal(summarizeTails([head, rest]).transactions, wholePlan.transactions);
       const joined = await build([{ source: a, plan: head, layout: 'binlog' }, { source: b, plan: rest, layout: 'binlog' }]);
       const single = await build([{ source: whole, plan: wholePlan, layout: 'binlog' }]);
       assert.ok(joined.equals(single), 'same bytes');
