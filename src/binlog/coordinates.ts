@@ -9,14 +9,22 @@ export interface BinlogCoordinates { file: string; pos: number }
 
 const BINLOG_NAME = /^(.*)\.(\d+)$/;
 
+type NameParts = Readonly<{ base: string; seq: number }>;
+
+/** The last name split: a relay-log scan compares the same two names for every event. */
+let lastSplit: { file: string; parts: NameParts | undefined } = { file: '', parts: undefined };
+
 /** "mysql-bin.000123" -> { base: "mysql-bin", seq: 123 }; undefined when the name has no numeric extension. */
-function binlogNameParts(file: string): { base: string; seq: number } | undefined {
+function binlogNameParts(file: string): NameParts | undefined {
+  if (lastSplit.file === file) return lastSplit.parts;
   const m = BINLOG_NAME.exec(file);
-  return m ? { base: m[1]!, seq: Number(m[2]) } : undefined;
+  const parts = m ? Object.freeze({ base: m[1]!, seq: Number(m[2]) }) : undefined;
+  lastSplit = { file, parts };
+  return parts;
 }
 
 /** "mysql-bin.000123" -> { base: "mysql-bin", seq: 123 }; any other name is an error. */
-export function splitBinlogName(file: string): { base: string; seq: number } {
+export function splitBinlogName(file: string): NameParts {
   const parts = binlogNameParts(file);
   if (!parts) throw new BinlogError(`"${file}" is not a binlog file name (base.NNNNNN)`, { hint: 'binlog names end in a dot and a sequence number' });
   return parts;
