@@ -28,13 +28,13 @@ import { filteredLayout, layoutChunks } from '../src/binlog/rewrite';
 import { LocalFileSource, type ByteSource } from '../src/binlog/source';
 import { binlogTail } from '../src/binlog/tail';
 import { loadClusterConfig, parseClusterConfig } from '../src/config/load';
-import type { ClusterConfig } from '../src/config/schema';
-import { runDir, serverByName } from '../src/config/servers';
+import type { ClusterConfig, ServerConfig } from '../src/config/schema';
+import { runDir } from '../src/config/servers';
 import { saveDeadMasterTail } from '../src/failover/deadmaster';
 import { buildDiff, relayLogFiles } from '../src/failover/diff';
-import { labState } from '../src/lab/lab';
 import { labPaths } from '../src/lab/layout';
-import { showMasterStatus, showReplicaStatus, withConnection } from '../src/mysql/client';
+import { showMasterStatus, showReplicaStatus, withConnection, type BinlogCoordinates } from '../src/mysql/client';
+import type { ReplicaStatus } from '../src/mysql/status';
 import { knownHostName } from '../src/ssh/known-hosts';
 import { withPool, type SshPool } from '../src/ssh/pool';
 import { remoteSource } from '../src/ssh/sftp';
@@ -301,16 +301,23 @@ async function overSsh(relays: string[], pos: number): Promise<void> {
   }
 }
 
+/** The lab's servers as they are now (a test's failover may have moved the master): alive, with their binlog and replica status. */
+async function labServers(cfg: ClusterConfig): Promise<{ server: ServerConfig; binlog: BinlogCoordinates | null; replica: ReplicaStatus | null }[]> {
+  const all = await Promise.all(cfg.servers.map((server) => withConnection(cfg, server, async (c) => ({
+    server, binlog: await showMasterStatus(c), replica: await showReplicaStatus(c),
+  })).catch(() => undefined)));
+  return all.filter((s) => s !== undefined);
+}
+
 async function onTheLab(): Promise<void> {
   const cfgPath = labPaths().clusterConfig;
   if (!existsSync(cfgPath)) { console.log(`  on the lab: skipped (${cfgPath} does not exist; run "mhaflow lab up" first)`); return; }
   const cfg = loadClusterConfig(cfgPath);
-  const master = serverByName(cfg, labState()?.master ?? cfg.servers[0]!.name);
-  const [latest, target] = cfg.servers.filter((s) => s.name !== master.name);
-  if (!master.binlogDir || !latest || !target) { console.log('  on the lab: skipped (no binlogDir for the master, or fewer than two replicas)'); return; }
-  const binlog = await withConnection(cfg, master, showMasterStatus);
-  const replica = await withConnection(cfg, latest, showReplicaStatus);
-  if (!binlog || !replica) { console.log(`  on the lab: skipped (${master.name} has no binlog or ${latest.name} is not a replica)`); return; }
+  const alive = await labServers(cfg);
+  const m = alive.find((s) => !s.replica && s.binlog && s.server.binlogDir);
+  const [r, t] = alive.filter((s) => s.replica);
+  if (!m || !r || !t) { console.log('  on the lab: skipped (no master with a binlogDir and two replicas answer)'); return; }
+  const [master, binlog, latest, replica, target] = [m.server, m.binlog!, r.server, r.replica!, t.server];
   const runKey = `bench-${process.pid}`;
   await withPool(cfg, async (pool) => {
     try {
