@@ -48,8 +48,8 @@ function gtidError(text: string, why: string): BinlogError {
 }
 
 /**
- * Parse gtid_executed text (whitespace and newlines allowed, as SHOW REPLICA STATUS prints it). Lenient:
- * an element with a bad uuid, a bad interval, or the intervals after a bad tag are left out.
+ * Parse gtid_executed text (whitespace and newlines allowed, as SHOW REPLICA STATUS prints it). With
+ * { lenient }, an element with a bad uuid, a bad interval, or the intervals after a bad tag are left out.
  */
 export function parseMysqlGtidSet(text: string, opts: GtidParseOptions = {}): MysqlGtidSet {
   const set: MysqlGtidSet = new Map();
@@ -240,7 +240,7 @@ export function formatMariaGtid(g: MariaGtid): string {
 
 /**
  * A comma-separated list as the server prints it (gtid_binlog_pos, gtid_binlog_state, Gtid_IO_Pos).
- * Lenient: a malformed GTID is left out.
+ * With { lenient }, a malformed GTID is left out.
  */
 export function parseMariaGtidList(text: string, opts: GtidParseOptions = {}): MariaGtid[] {
   const out: MariaGtid[] = [];
