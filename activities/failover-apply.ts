@@ -4,7 +4,8 @@ import { heartbeat } from '@temporalio/activity';
 import { durationMs } from '../src/config/schema';
 import { applyDiff, type ApplyOutcome } from '../src/failover/apply';
 import { binlogErrorsFinal } from '../src/failover/errors';
-import { serverByName, withPool } from '../src/failover/remote';
+import { serverByName } from '../src/config/servers';
+import { withPool } from '../src/ssh/pool';
 import {
   drainRelayLog, executedGtid, repoint, sqlTargetOf, stopAll, waitGtid, type DrainResult,
 } from '../src/failover/replication';

@@ -1,17 +1,14 @@
 // Failover phases 3.2-3.4: save the dead master's binlog tail onto the hosts that will need it, find
 // read positions in the latest replica's relay logs, and generate each target's diff file on its host.
 // Bytes go host to host through the worker; only coordinates, counts and sha256 come back.
-import { heartbeat } from '@temporalio/activity';
-import { binlogErrorsFinal } from '../src/failover/errors';
-import { posix } from 'node:path';
-import { findRelayPosition } from '../src/binlog/relay';
-import type { ClusterConfig } from '../src/config/schema';
-import { buildDiff, relayLogIndexPath, type DiffFile, type DiffPartSpec } from '../src/failover/diff';
-import { saveDeadMasterTail, type SavedTail } from '../src/failover/deadmaster';
-import { parseIndexFile, readRemoteText, remoteSource, withPool, type SshPool } from '../src/failover/remote';
-import { errorMessage } from '../src/errors';
-import type { BinlogCoordinates } from '../src/mysql/client';
+import type { SavedTail } from '../src/failover/deadmaster';
+import { saveDeadMasterTail } from '../src/failover/deadmaster';
 import type { RelayPositionFact } from '../src/failover/decisions';
+import { buildDiff, type DiffFile, type DiffPartSpec } from '../src/failover/diff';
+import { binlogErrorsFinal } from '../src/failover/errors';
+import { findRelayPositions } from '../src/failover/relay-positions';
+import type { BinlogCoordinates } from '../src/mysql/client';
+import { withPool } from '../src/ssh/pool';
 import type { RelayLogCheck } from '../src/topology/types';
 import { clusterOf, guarded, type ClusterInput } from './failure';
 
@@ -29,48 +26,19 @@ export interface SaveBinlogInput extends ClusterInput {
 export async function failoverSaveDeadMasterBinlog(input: SaveBinlogInput): Promise<SavedTail> {
   return guarded(async () => {
     if (!input.sshReachable) return { status: 'unavailable', from: input.from, reason: `${input.deadMaster} is not reachable over SSH` };
-    const beat = setInterval(() => heartbeat(), 2000);
-    try {
-      const cfg = clusterOf(input);
-      return await withPool(cfg, (pool) => saveDeadMasterTail(pool, cfg, {
-        dead: input.deadMaster, from: input.from, targets: input.targets, runKey: input.runKey, dryRun: input.dryRun,
-      }));
-    } finally {
-      clearInterval(beat);
-    }
+    const cfg = clusterOf(input);
+    return withPool(cfg, (pool) => saveDeadMasterTail(pool, cfg, {
+      dead: input.deadMaster, from: input.from, targets: input.targets, runKey: input.runKey, dryRun: input.dryRun,
+    }));
   });
 }
 
-
-async function relayFiles(pool: SshPool, cfg: ClusterConfig, replica: string): Promise<string[]> {
-  const index = await relayLogIndexPath(cfg, replica);
-  return parseIndexFile(await readRemoteText(await pool.get(replica), index), index);
-}
-
-async function findOne(pool: SshPool, cfg: ClusterConfig, check: RelayLogCheck, files: string[]): Promise<RelayPositionFact> {
-  const session = await pool.get(check.replica);
-  const relayLogs = await Promise.all(files.map((f) => remoteSource(session, f)));
-  try {
-    const pos = await findRelayPosition({ relayLogs, masterFile: check.from.file, masterPos: check.from.pos });
-    return { replica: check.replica, from: check.from, found: true, relayFile: posix.basename(files[pos.relayIndex]!), relayPos: pos.relayPos };
-  } catch (e) {
-    return { replica: check.replica, from: check.from, found: false, detail: errorMessage(e) };
-  } finally {
-    await Promise.all(relayLogs.map((s) => s.close().catch(() => {})));
-  }
-}
 
 /** Look for each read position in the latest replicas' relay logs (MHA apply_diff_relay_logs --command=find). */
 export async function failoverFindRelayPositions(input: ClusterInput & { checks: RelayLogCheck[] }): Promise<RelayPositionFact[]> {
   return guarded(() => {
     const cfg = clusterOf(input);
-    return withPool(cfg, async (pool) => {
-      const files = new Map<string, Promise<string[]>>();
-      return Promise.all(input.checks.map(async (check) => {
-        if (!files.has(check.replica)) files.set(check.replica, relayFiles(pool, cfg, check.replica));
-        return findOne(pool, cfg, check, await files.get(check.replica)!);
-      }));
-    });
+    return withPool(cfg, (pool) => findRelayPositions(pool, cfg, input.checks));
   });
 }
 
@@ -79,12 +47,7 @@ export interface BuildDiffInput extends ClusterInput { target: string; runKey: s
 /** Generate `target`'s diff file on its host (exec_diff + read_diff + binlog_diff, in that order). */
 export async function failoverBuildDiff(input: BuildDiffInput): Promise<DiffFile> {
   return guarded(async () => {
-    const beat = setInterval(() => heartbeat(), 2000);
-    try {
-      const cfg = clusterOf(input);
-      return await binlogErrorsFinal(() => withPool(cfg, (pool) => buildDiff(pool, cfg, input.target, input.runKey, input.parts)));
-    } finally {
-      clearInterval(beat);
-    }
+    const cfg = clusterOf(input);
+    return binlogErrorsFinal(() => withPool(cfg, (pool) => buildDiff(pool, cfg, input.target, input.runKey, input.parts)));
   });
 }

@@ -3,7 +3,7 @@
 // shutdown). The hooks' exits are facts: src/failover/decisions.ts decideFence reads them as MHA does.
 import { heartbeat } from '@temporalio/activity';
 import { durationMs } from '../src/config/schema';
-import { serverByName } from '../src/failover/remote';
+import { serverByName } from '../src/config/servers';
 import { stopIoThread, waitIoSettled, type IoSettled } from '../src/failover/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import { withConnection } from '../src/mysql/client';

@@ -3,7 +3,7 @@
 // executed the new master's GTID state), RESET SLAVE ALL on the new master, report.
 import { heartbeat } from '@temporalio/activity';
 import { durationMs } from '../src/config/schema';
-import { serverByName } from '../src/failover/remote';
+import { serverByName } from '../src/config/servers';
 import { forgetSource, repoint, repointGtidReplica, waitReplicating } from '../src/failover/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import { withConnection, type BinlogCoordinates } from '../src/mysql/client';

@@ -1,26 +1,51 @@
-// Benchmark (not a test): finding a position near the end of a >= 1 GB binlog with mhaflow's header-only
-// scanner versus mariadb-binlog on the same file in the same run, and extracting a tail over SSH.
+// Benchmark (not a test): the failover's binlog code on a >= 1 GB binlog and on the relay log a replica wrote
+// from it, against mariadb-binlog on the same files in the same run.
 //
-//   sudo node --import tsx bench/binlog-scan.ts            # generates the binlog on first run (~1-2 min)
+//   sudo node --import tsx bench/binlog-scan.ts            # generates the files on first run (a few minutes)
 //   MHAFLOW_BENCH_DIR=/somewhere node --import tsx bench/binlog-scan.ts
 //
-// The binlog is made by a throwaway mariadbd (127.0.0.94:3394, unix socket in a temp dir) and cached as
-// /var/tmp/mhaflow-bench/bench-bin.000001; it never goes into the repository.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Measured, with the functions a failover calls:
+//  1. findRelayPosition (src/binlog/relay.ts): where the latest replica's relay logs hold a master position
+//     near the end (another replica's read position): the relay logs are scanned up to it;
+//  2. binlogTail (src/binlog/tail.ts): the read_diff from that relay position, the binlog_diff from the
+//     master's binlog at the same position;
+//  3. the diff file (src/binlog/rewrite.ts): one header, only the transactions' events, streamed;
+//  4. over SSH, a throwaway loopback sshd serving the 1 GB files (SFTP ranged reads, src/ssh/pool + sftp):
+//     the lookup, saveDeadMasterTail and buildDiff (src/failover) as the failover runs them;
+//  5. on the lab when one is up: saveDeadMasterTail, a relay-log lookup and a read_diff between real hosts.
+//
+// The files are made by a throwaway mariadbd master and a replica whose IO thread copies the binlog into its
+// relay logs (127.0.0.94, unix sockets in a temp dir), cached in /var/tmp/mhaflow-bench; never in the repository.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { BinlogReader, LocalFileSource, binlogTail, remoteFileSource, shipDiff } from '../src/binlog';
-import { loadClusterConfig } from '../src/config/load';
-import { openSsh } from '../src/ssh/session';
-import { startThrowawayHost, throwawayUnavailable } from '../lab/throwaway-host';
+import { pipeline } from 'node:stream/promises';
+import { parseIndexFile } from '../src/binlog/index-file';
+import { BinlogReader } from '../src/binlog/reader';
+import { findRelayPosition, type RelayPosition } from '../src/binlog/relay';
+import { filteredLayout, layoutChunks } from '../src/binlog/rewrite';
+import { LocalFileSource, type ByteSource } from '../src/binlog/source';
+import { binlogTail } from '../src/binlog/tail';
+import { loadClusterConfig, parseClusterConfig } from '../src/config/load';
+import type { ClusterConfig, ServerConfig } from '../src/config/schema';
+import { runDir } from '../src/config/servers';
+import { saveDeadMasterTail } from '../src/failover/deadmaster';
+import { buildDiff, relayLogFiles } from '../src/failover/diff';
+import { labPaths } from '../lab/layout';
+import { showMasterStatus, showReplicaStatus, withConnection, type BinlogCoordinates } from '../src/mysql/client';
+import type { ReplicaStatus } from '../src/mysql/status';
+import { knownHostName } from '../src/ssh/known-hosts';
+import { withPool, type SshPool } from '../src/ssh/pool';
+import { remoteSource } from '../src/ssh/sftp';
+import { freePort, startThrowawayHost, throwawayUnavailable, type ThrowawayHost } from '../lab/throwaway-host';
 
 const BENCH_DIR = process.env.MHAFLOW_BENCH_DIR ?? '/var/tmp/mhaflow-bench';
 const BINLOG = join(BENCH_DIR, 'bench-bin.000001');
+/** The replica's relay logs, listed like relay_log_index (written last: its presence means the cache is whole). */
+const RELAY_INDEX = join(BENCH_DIR, 'bench-relay.index');
 const MIN_SIZE = 1_000_000_000;
 const GEN_IP = '127.0.0.94';
-const GEN_PORT = 3394;
 
 function mb(bytes: number): string { return `${(bytes / 1e6).toFixed(1)} MB`; }
 function rate(bytes: number, ms: number): string { return `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`; }
@@ -32,7 +57,7 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: 
   return { ms: performance.now() - t0, value };
 }
 
-/** Best of n runs (the file is in the page cache after the first read; we measure CPU + memory speed). */
+/** Best of n runs (the files are in the page cache after the first read; we measure CPU + memory speed). */
 async function best<T>(n: number, fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
   let b: { ms: number; value: T } | undefined;
   for (let i = 0; i < n; i++) {
@@ -42,50 +67,102 @@ async function best<T>(n: number, fn: () => Promise<T> | T): Promise<{ ms: numbe
   return b!;
 }
 
-// ---- the binlog ------------------------------------------------------------------------------------
-
-async function ensureBinlog(): Promise<void> {
-  if (existsSync(BINLOG) && statSync(BINLOG).size >= MIN_SIZE) {
-    console.log(`using cached ${BINLOG} (${mb(statSync(BINLOG).size)})`);
-    return;
+async function withSources<T>(open: () => Promise<ByteSource[]> | ByteSource[], fn: (s: ByteSource[]) => Promise<T>): Promise<T> {
+  const sources = await open();
+  try {
+    return await fn(sources);
+  } finally {
+    await Promise.all(sources.map((s) => s.close().catch(() => {})));
   }
-  if (process.getuid?.() !== 0) throw new Error('generating the benchmark binlog needs root (mariadbd --user=root)');
+}
+
+// ---- the files -------------------------------------------------------------------------------------
+
+interface Mariadbd { sql(q: string, delimiter?: string): string; status(q: string): Record<string, string>; port: number; stop(): Promise<void> }
+
+async function startMariadbd(dir: string, name: string, serverId: number, args: string[]): Promise<Mariadbd> {
+  const data = join(dir, `${name}-data`);
+  const socket = join(dir, `${name}.sock`);
+  const port = await freePort(GEN_IP);
+  execFileSync('mariadb-install-db', ['--no-defaults', '--user=root', `--datadir=${data}`, '--skip-test-db', '--auth-root-authentication-method=socket'], { stdio: 'ignore' });
+  const mysqld: ChildProcess = spawn('/usr/sbin/mariadbd', ['--no-defaults', '--user=root', `--datadir=${data}`, `--socket=${socket}`,
+    `--bind-address=${GEN_IP}`, `--port=${port}`, `--log-error=${join(dir, `${name}-error.log`)}`, `--server-id=${serverId}`,
+    '--skip-name-resolve', ...args], { stdio: 'ignore' });
+  const client = (extra: string[], q: string): string => execFileSync('mariadb',
+    ['--no-defaults', `--socket=${socket}`, '-uroot', '--batch', '--skip-column-names', ...extra, '-e', q], { encoding: 'utf8' });
+  for (let i = 0; spawnSync('mariadb-admin', ['--no-defaults', `--socket=${socket}`, '-uroot', 'ping'], { stdio: 'ignore' }).status !== 0; i++) {
+    if (i > 100 || mysqld.exitCode !== null) throw new Error(`throwaway mariadbd ${name} did not start (see ${dir})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    port,
+    sql: (q, delimiter = ';') => client([`--delimiter=${delimiter}`], q),
+    /** One row of a SHOW statement, by column name (vertical output). */
+    status: (q) => Object.fromEntries(client(['--vertical'], q).split('\n')
+      .map((l) => /^\s*(\w+): ?(.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => [m[1]!, m[2]!])),
+    stop: async () => {
+      if (mysqld.exitCode !== null) return;
+      spawnSync('mariadb-admin', ['--no-defaults', `--socket=${socket}`, '-uroot', 'shutdown'], { stdio: 'ignore' });
+      await new Promise((r) => (mysqld.exitCode !== null ? r(null) : mysqld.once('exit', r)));
+    },
+  };
+}
+
+/** Fill a master's binlog to >= MIN_SIZE while a replica's IO thread copies it into relay logs. */
+async function generateFiles(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('generating the benchmark files needs root (mariadbd --user=root)');
   mkdirSync(BENCH_DIR, { recursive: true });
   const dir = mkdtempSync(join(BENCH_DIR, 'gen-'));
-  const socket = join(dir, 'sock');
-  const sql = (q: string, delimiter = ';'): string => execFileSync('mariadb',
-    ['--no-defaults', `--socket=${socket}`, '-uroot', '--batch', '--skip-column-names', `--delimiter=${delimiter}`, '-e', q], { encoding: 'utf8' });
-  console.log(`generating a >= ${mb(MIN_SIZE)} binlog with a throwaway mariadbd in ${dir} ...`);
-  execFileSync('mariadb-install-db', ['--no-defaults', '--user=root', `--datadir=${join(dir, 'data')}`, '--skip-test-db', '--auth-root-authentication-method=socket'], { stdio: 'ignore' });
-  const mysqld = spawn('/usr/sbin/mariadbd', ['--no-defaults', '--user=root', `--datadir=${join(dir, 'data')}`, `--socket=${socket}`,
-    `--bind-address=${GEN_IP}`, `--port=${GEN_PORT}`, `--log-error=${join(dir, 'error.log')}`, '--server-id=94',
-    `--log-bin=${join(dir, 'bench-bin')}`, '--binlog-format=ROW', '--max-binlog-size=1073741824', '--sync-binlog=0',
-    '--innodb-flush-log-at-trx-commit=0', '--innodb-buffer-pool-size=256M', '--skip-name-resolve'], { stdio: 'ignore' });
+  console.log(`generating a >= ${mb(MIN_SIZE)} binlog and its relay logs with two throwaway mariadbd in ${dir} ...`);
+  const started: Mariadbd[] = [];
   try {
-    for (let i = 0; spawnSync('mariadb-admin', ['--no-defaults', `--socket=${socket}`, '-uroot', 'ping'], { stdio: 'ignore' }).status !== 0; i++) {
-      if (i > 100 || mysqld.exitCode !== null) throw new Error('throwaway mariadbd did not start');
-      await sleep(200);
-    }
-    sql('CREATE DATABASE b; CREATE TABLE b.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, k INT, v VARCHAR(2000)) ENGINE=InnoDB;');
+    const master = await startMariadbd(dir, 'master', 94, [`--log-bin=${join(dir, 'bench-bin')}`, '--binlog-format=ROW',
+      '--max-binlog-size=1073741824', '--sync-binlog=0', '--innodb-flush-log-at-trx-commit=0', '--innodb-buffer-pool-size=256M']);
+    started.push(master);
+    const replica = await startMariadbd(dir, 'replica', 95, [`--relay-log=${join(dir, 'bench-relay')}`, '--skip-slave-start',
+      '--relay-log-purge=0', '--innodb-buffer-pool-size=32M']);
+    started.push(replica);
+    master.sql("CREATE USER repl@'%' IDENTIFIED BY 'bench'; GRANT REPLICATION SLAVE ON *.* TO repl@'%';");
+    replica.sql(`CHANGE MASTER TO MASTER_HOST='${GEN_IP}', MASTER_PORT=${master.port}, MASTER_USER='repl', MASTER_PASSWORD='bench',
+      MASTER_LOG_FILE='bench-bin.000001', MASTER_LOG_POS=4, MASTER_USE_GTID=no; START SLAVE IO_THREAD;`);
+    master.sql('CREATE DATABASE b; CREATE TABLE b.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, k INT, v VARCHAR(2000)) ENGINE=InnoDB;');
     // Small autocommit transactions of varied size (one per INSERT), then one of 200 rows, per call.
-    sql(`CREATE PROCEDURE b.gen(n INT) BEGIN DECLARE i INT DEFAULT 0;
+    master.sql(`CREATE PROCEDURE b.gen(n INT) BEGIN DECLARE i INT DEFAULT 0;
         WHILE i < n DO INSERT INTO b.t (k, v) VALUES (i, REPEAT(CHAR(65 + i % 26), 50 + (i * 7919) % 1500)); SET i = i + 1; END WHILE;
         START TRANSACTION; INSERT INTO b.t (k, v) SELECT seq, REPEAT('m', 700) FROM b.seq_1_to_200; COMMIT; END//`, '//');
     const file = join(dir, 'bench-bin.000001');
     while (statSync(file).size < MIN_SIZE + 20_000_000) {
-      sql('CALL b.gen(50000); TRUNCATE TABLE b.t;');
+      master.sql('CALL b.gen(50000); TRUNCATE TABLE b.t;');
       process.stdout.write(`\r  ${mb(statSync(file).size)}   `);
       if (existsSync(join(dir, 'bench-bin.000002'))) break; // rotated at 1 GiB
     }
-    process.stdout.write('\n');
-    execFileSync('mariadb-admin', ['--no-defaults', `--socket=${socket}`, '-uroot', 'shutdown']);
-    await new Promise((r) => (mysqld.exitCode !== null ? r(null) : mysqld.once('exit', r)));
+    process.stdout.write('\n  waiting for the replica\'s IO thread ...');
+    const end = master.status('SHOW MASTER STATUS');
+    for (;;) {
+      const s = replica.status('SHOW SLAVE STATUS');
+      if (s.Slave_IO_Running === 'No') throw new Error(`replica IO thread: ${s.Last_IO_Error}`);
+      if (s.Master_Log_File === end.File && s.Read_Master_Log_Pos === end.Position) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    replica.sql('STOP SLAVE IO_THREAD;');
+    const relayIndex = replica.sql('SELECT @@GLOBAL.relay_log_index').trim();
+    for (const m of started) await m.stop();
+    const relays = parseIndexFile(readFileSync(relayIndex, 'utf8'), relayIndex);
     renameSync(file, BINLOG);
+    for (const r of relays) renameSync(r, join(BENCH_DIR, basename(r)));
+    writeFileSync(RELAY_INDEX, relays.map((r) => `./${basename(r)}\n`).join(''));
+    process.stdout.write(' done\n');
   } finally {
-    if (mysqld.exitCode === null) mysqld.kill('SIGKILL');
+    for (const m of started) await m.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`cached ${BINLOG} (${mb(statSync(BINLOG).size)})`);
+}
+
+async function ensureFiles(): Promise<string[]> {
+  if (!(existsSync(BINLOG) && statSync(BINLOG).size >= MIN_SIZE && existsSync(RELAY_INDEX))) await generateFiles();
+  const relays = parseIndexFile(readFileSync(RELAY_INDEX, 'utf8'), RELAY_INDEX);
+  console.log(`binlog ${BINLOG} (${mb(statSync(BINLOG).size)}); relay logs ${relays.map((r) => `${basename(r)} (${mb(statSync(r).size)})`).join(', ')}`);
+  return relays;
 }
 
 // ---- measurements ----------------------------------------------------------------------------------
@@ -96,34 +173,19 @@ async function readWholeFile(path: string): Promise<number> {
   return n;
 }
 
-/** The end of the event nearest to `fraction` of the file, and the event's start. */
-async function pickTarget(path: string, fraction: number): Promise<{ endLogPos: number; eventPos: number; events: number }> {
-  const src = new LocalFileSource(path);
-  const r = await BinlogReader.open(src, { decode: 'none', verify: 'none' });
-  const want = r.fileSize * fraction;
-  let target = { endLogPos: 0, eventPos: 0, events: 0 };
-  let n = 0;
-  await r.scan({}, (ev) => {
-    n++;
-    if (ev.nextPos <= want && ev.typeCode === 16 /* Xid: a transaction end, like a replica's read position */) target = { endLogPos: ev.endLogPos, eventPos: ev.pos, events: 0 };
-  });
-  await src.close();
-  return { ...target, events: n };
-}
-
-/** mhaflow: scan headers from the start until the event ending at endLogPos (what a relay-log find does). */
-async function mhaflowFind(path: string, endLogPos: number, verify: 'none' | 'all'): Promise<number> {
+/** The end of the transaction (Xid event) nearest below `fraction` of the binlog: a replica's read position. */
+async function pickTarget(path: string, fraction: number): Promise<{ endLogPos: number; events: number }> {
   const src = new LocalFileSource(path);
   try {
-    const r = await BinlogReader.open(src, { decode: 'none', verify, chunkSize: 4 << 20 });
-    let found = -1;
+    const r = await BinlogReader.open(src, { decode: 'none', verify: 'none' });
+    const want = r.fileSize * fraction;
+    let endLogPos = 0;
+    let events = 0;
     await r.scan({}, (ev) => {
-      if (ev.endLogPos !== endLogPos) return true;
-      found = ev.nextPos;
-      return false;
+      events++;
+      if (ev.nextPos <= want && ev.typeCode === 16 /* Xid */) endLogPos = ev.endLogPos;
     });
-    if (found < 0) throw new Error('target not found');
-    return found;
+    return { endLogPos, events };
   } finally {
     await src.close();
   }
@@ -136,84 +198,154 @@ function mariadbBinlog(args: string[]): number {
   return performance.now() - t0;
 }
 
-async function sshTailThrowaway(fromPos: number, size: number): Promise<void> {
+const bestOf2 = (args: string[]): number => Math.min(mariadbBinlog(args), mariadbBinlog(args));
+
+/** The relay position the failover's lookup finds for (BINLOG, pos), over local files. */
+function findLocal(relays: string[], masterPos: number): Promise<RelayPosition> {
+  return withSources(() => relays.map((r) => new LocalFileSource(r)), (relayLogs) =>
+    findRelayPosition({ relayLogs, masterFile: basename(BINLOG), masterPos }));
+}
+
+/** The binlog_diff from `from` written as the failover writes a diff (one header, transactions only), into `out`. */
+async function writeDiffLocally(from: number, out: string): Promise<{ bytes: number; transactions: number }> {
+  return withSources(() => [new LocalFileSource(BINLOG)], async ([source]) => {
+    const plan = await binlogTail(source!, from);
+    const parts = [{ source: source!, plan, layout: plan.layout }];
+    const layout = await filteredLayout(parts);
+    await pipeline(layoutChunks(layout, parts), createWriteStream(out));
+    return { bytes: layout.size, transactions: plan.transactions };
+  });
+}
+
+async function local(relays: string[], pos: number): Promise<RelayPosition> {
+  const size = statSync(BINLOG).size;
+  const relayBytes = relays.reduce((n, r) => n + statSync(r).size, 0);
+  console.log(`target: ${basename(BINLOG)}:${pos}, the end of a transaction at ${((pos / size) * 100).toFixed(1)}% of the binlog`);
+
+  console.log('\n1) find that master position in the relay logs (the read_diff lookup: the relay logs are scanned up to it)');
+  const find = await best(3, () => findLocal(relays, pos));
+  const found = find.value;
+  const upTo = relays.slice(0, found.relayIndex).reduce((n, r) => n + statSync(r).size, 0) + found.relayPos;
+  const mbl = bestOf2(relays);
+  console.log(`  mhaflow findRelayPosition: ${secs(find.ms)} (${rate(upTo, find.ms)}), found at ${basename(found.relayFile)}:${found.relayPos}`);
+  const cat = await best(2, async () => { let n = 0; for (const r of relays) n += await readWholeFile(r); return n; });
+  console.log(`  mariadb-binlog RELAY_LOGS > /dev/null (${mb(relayBytes)}): ${secs(mbl)}`);
+  console.log(`  plain sequential read of the relay logs (page cache): ${secs(cat.ms)} (${rate(relayBytes, cat.ms)})`);
+  console.log(`  ratio mariadb-binlog / mhaflow: ${(mbl / find.ms).toFixed(1)}x; mhaflow vs the plain read: ${((find.ms / cat.ms) * (relayBytes / upTo)).toFixed(1)}x the time per byte`);
+
+  console.log('\n2) plan the tails from there (mariadb-binlog seeks straight to a position)');
+  const relayTail = await best(3, () => withSources(() => [new LocalFileSource(relays[found.relayIndex]!)], ([s]) => binlogTail(s!, found.relayPos)));
+  const binlogDiff = await best(3, () => withSources(() => [new LocalFileSource(BINLOG)], ([s]) => binlogTail(s!, pos)));
+  const mblTail = bestOf2([`--start-position=${pos}`, BINLOG]);
+  console.log(`  mhaflow binlogTail, read_diff from the relay log (verify + cut ${mb(relayTail.value.diffSize)}, ${relayTail.value.transactions} transactions): ${secs(relayTail.ms)}`);
+  console.log(`  mhaflow binlogTail, binlog_diff from the binlog (verify + cut ${mb(binlogDiff.value.diffSize)}, ${binlogDiff.value.transactions} transactions): ${secs(binlogDiff.ms)}`);
+  console.log(`  mariadb-binlog --start-position=${pos} BINLOG > /dev/null: ${secs(mblTail)}`);
+
+  console.log('\n3) the binlog_diff as a diff file (plan + one header + the transactions\' events, streamed to a local file)');
+  const out = join(BENCH_DIR, `diff-${process.pid}.binlog`);
+  try {
+    const diff = await best(3, () => writeDiffLocally(pos, out));
+    console.log(`  mhaflow: ${secs(diff.ms)} (${mb(diff.value.bytes)}, ${diff.value.transactions} transactions, ${rate(diff.value.bytes, diff.ms)})`);
+  } finally {
+    rmSync(out, { force: true });
+  }
+  return found;
+}
+
+// ---- over SSH ------------------------------------------------------------------------------------------
+
+const SOURCE = 'bench-source';
+const TARGET = 'bench-target';
+
+/** A cluster config naming the throwaway host twice: the dead master / latest replica, and a target. */
+function throwawayCluster(host: ThrowawayHost): ClusterConfig {
+  const knownHosts = join(host.dir, 'known_hosts');
+  const [type, key] = readFileSync(join(host.dir, 'host_key.pub'), 'utf8').trim().split(/\s+/);
+  writeFileSync(knownHosts, `${knownHostName(host.ip, host.sshPort)} ${type} ${key}\n`);
+  const server = (name: string, port: number) => ({ name, host: host.ip, port, ssh: { port: host.sshPort }, remoteWorkdir: join(host.dir, 'work') });
+  return parseClusterConfig({
+    cluster: 'bench',
+    mysql: { user: 'unused', password: 'env:MHAFLOW_BENCH_NO_SQL' },
+    replication: { user: 'unused', password: 'env:MHAFLOW_BENCH_NO_SQL' },
+    ssh: { user: 'root', key: join(host.dir, 'client_key'), knownHosts },
+    servers: [{ ...server(SOURCE, 3394), binlogDir: BENCH_DIR }, server(TARGET, 3395)],
+  }, 'the benchmark\'s throwaway host');
+}
+
+async function findRemote(pool: SshPool, server: string, files: string[], masterFile: string, masterPos: number): Promise<RelayPosition> {
+  const session = await pool.get(server);
+  return withSources(() => Promise.all(files.map((f) => remoteSource(session, f))), (relayLogs) => findRelayPosition({ relayLogs, masterFile, masterPos }));
+}
+
+async function overSsh(relays: string[], pos: number): Promise<void> {
   const why = throwawayUnavailable();
   if (why) { console.log(`  over a throwaway loopback sshd: skipped (${why})`); return; }
-  const host = await startThrowawayHost({ ip: '127.0.0.94', sshPort: 2294, mysql: false });
+  const host = await startThrowawayHost({ ip: GEN_IP });
   try {
-    const remote = await remoteFileSource(host.session, BINLOG);
-    const plan = await timed(() => binlogTail(remote, fromPos));
-    const ship = await timed(() => shipDiff(host.session, [{ plan: plan.value, source: remote }], { remotePath: join(host.dir, 'work', 'tail.diff') }));
-    await remote.close();
-    const p = plan.value;
-    console.log(`  over a throwaway loopback sshd (127.0.0.94:2294), SFTP ranged reads of the ${mb(size)} binlog:`);
-    console.log(`    plan (read + verify ${mb(p.diffSize)} from ${fromPos}, ${p.transactions} transactions): ${secs(plan.ms)}`);
-    console.log(`    ship (read again, sha256, upload, remote sha256sum, rename): ${secs(ship.ms)} (${rate(p.diffSize, ship.ms)})`);
-    console.log(`    total tail extraction: ${secs(plan.ms + ship.ms)}; bytes read from the 1 GB file: ~${mb(2 * p.diffSize)} (never the whole file)`);
+    const cfg = throwawayCluster(host);
+    console.log(`  over a throwaway loopback sshd (${host.ip}:${host.sshPort}), SFTP ranged reads of the files above:`);
+    await withPool(cfg, async (pool) => {
+      await Promise.all([pool.get(SOURCE), pool.get(TARGET)]);
+      const find = await timed(() => findRemote(pool, SOURCE, relays, basename(BINLOG), pos));
+      console.log(`    findRelayPosition over SFTP: ${secs(find.ms)}`);
+      const runKey = `bench-${process.pid}`;
+      const saved = await timed(() => saveDeadMasterTail(pool, cfg, { dead: SOURCE, from: { file: basename(BINLOG), pos }, targets: [TARGET], runKey, dryRun: false }));
+      if (saved.value.status !== 'saved') throw new Error(`saveDeadMasterTail: ${JSON.stringify(saved.value)}`);
+      const t = saved.value;
+      console.log(`    saveDeadMasterTail (read, plan, write to ${TARGET}): ${secs(saved.ms)} (${mb(t.bytes)}, ${t.transactions} transactions, ${rate(t.bytes, saved.ms)})`);
+      const built = await timed(() => buildDiff(pool, cfg, TARGET, runKey, [{ kind: 'savedTail', purpose: 'binlog_diff', path: t.copies[0]!.path, sha256: t.sha256 }]));
+      console.log(`    buildDiff of that binlog_diff on ${TARGET}: ${secs(built.ms)} (${mb(built.value.bytes)}, ${rate(built.value.bytes, built.ms)})`);
+    });
   } finally {
-    await host.stop();
+    await host.stop(); // removes its directory, the written diffs with it
   }
 }
 
-async function sshTailLab(): Promise<void> {
-  const cfgPath = join(__dirname, '..', '.lab', 'cluster.yml');
-  if (!existsSync(cfgPath)) { console.log(`  from a lab host: skipped (${cfgPath} does not exist; run "mhaflow lab up" first)`); return; }
+/** The lab's servers as they are now (a test's failover may have moved the master): alive, with their binlog and replica status. */
+async function labServers(cfg: ClusterConfig): Promise<{ server: ServerConfig; binlog: BinlogCoordinates | null; replica: ReplicaStatus | null }[]> {
+  const all = await Promise.all(cfg.servers.map((server) => withConnection(cfg, server, async (c) => ({
+    server, binlog: await showMasterStatus(c), replica: await showReplicaStatus(c),
+  })).catch(() => undefined)));
+  return all.filter((s) => s !== undefined);
+}
+
+async function onTheLab(): Promise<void> {
+  const cfgPath = labPaths().clusterConfig;
+  if (!existsSync(cfgPath)) { console.log(`  on the lab: skipped (${cfgPath} does not exist; run "mhaflow lab up" first)`); return; }
   const cfg = loadClusterConfig(cfgPath);
-  const [from, to] = cfg.servers;
-  if (!from?.binlogDir || !to) { console.log('  from a lab host: skipped (the lab config names no binlogDir)'); return; }
-  const ssh = await openSsh(cfg, from);
-  const dest = await openSsh(cfg, to);
-  try {
-    const index = (await ssh.run(`cat ${from.binlogDir}/*.index`)).trim().split('\n').filter(Boolean);
-    const last = index[index.length - 1]!;
-    const path = last.startsWith('/') ? last : join(from.binlogDir, last.replace(/^\.\//, ''));
-    const remote = await remoteFileSource(ssh, path);
-    const plan = await timed(() => binlogTail(remote, 4));
-    const workdir = to.remoteWorkdir ?? cfg.workdirs.remote;
-    const diffPath = join(workdir, `bench-tail-${process.pid}.diff`);
-    const ship = await timed(() => shipDiff(dest, [{ plan: plan.value, source: remote }], { remotePath: diffPath }));
-    await remote.close();
-    await dest.run(['rm', '-f', '--', diffPath, `${diffPath}.idx`]); // leave the lab as it was
-    console.log(`  from lab host ${from.name} (${path}, ${mb(plan.value.fileSize)}) to ${to.name}: plan ${secs(plan.ms)}, ship ${secs(ship.ms)}, ${plan.value.transactions} transactions, ${mb(plan.value.diffSize)}`);
-  } finally {
-    ssh.close();
-    dest.close();
-  }
+  const alive = await labServers(cfg);
+  const m = alive.find((s) => !s.replica && s.binlog && s.server.binlogDir);
+  const [r, t] = alive.filter((s) => s.replica);
+  if (!m || !r || !t) { console.log('  on the lab: skipped (no master with a binlogDir and two replicas answer)'); return; }
+  const [master, binlog, latest, replica, target] = [m.server, m.binlog!, r.server, r.replica!, t.server];
+  const runKey = `bench-${process.pid}`;
+  await withPool(cfg, async (pool) => {
+    try {
+      await Promise.all([pool.get(master), pool.get(latest), pool.get(target)]);
+      const saved = await timed(() => saveDeadMasterTail(pool, cfg, { dead: master.name, from: { file: binlog.file, pos: 4 }, targets: [target.name], runKey, dryRun: false }));
+      const what = saved.value.status === 'saved' ? `${mb(saved.value.bytes)}, ${saved.value.transactions} transactions` : saved.value.status;
+      console.log(`  on the lab: saveDeadMasterTail of ${master.name}'s ${binlog.file} from 4 to ${target.name}: ${secs(saved.ms)} (${what})`);
+      const { files } = await relayLogFiles(pool, cfg, latest.name);
+      const find = await timed(() => findRemote(pool, latest.name, files, replica.relaySourceLogFile, replica.execSourceLogPos));
+      console.log(`  on the lab: findRelayPosition of ${latest.name}'s executed position in its ${files.length} relay log(s): ${secs(find.ms)}`);
+      const diff = await timed(() => buildDiff(pool, cfg, target.name, runKey, [
+        { kind: 'relay', purpose: 'read_diff', server: latest.name, relayFile: basename(files[0]!), relayPos: 4 }]));
+      console.log(`  on the lab: buildDiff of a read_diff of all ${latest.name}'s relay logs on ${target.name}: ${secs(diff.ms)} `
+        + `(${mb(diff.value.bytes)}, ${diff.value.transactions} transactions)`);
+    } finally {
+      await (await pool.get(target)).run(['rm', '-rf', '--', runDir(cfg, target, runKey)]); // leave the lab as it was
+    }
+  });
 }
 
 async function main(): Promise<void> {
-  await ensureBinlog();
-  const size = statSync(BINLOG).size;
-  const cat = await best(2, () => readWholeFile(BINLOG));
-  console.log(`\nfile: ${BINLOG}, ${mb(size)}; plain sequential read (page cache): ${secs(cat.ms)} (${rate(size, cat.ms)})`);
+  const relays = await ensureFiles();
   const target = await pickTarget(BINLOG, 0.99);
-  console.log(`target: the Xid event ending at end_log_pos ${target.endLogPos} (${((target.endLogPos / size) * 100).toFixed(1)}% of the file; ${target.events} events in the file)`);
-
-  console.log('\n1) find the event ending at a master coordinate near the end (a relay-log style lookup: the file must be scanned)');
-  const find = await best(3, () => mhaflowFind(BINLOG, target.endLogPos, 'none'));
-  const findCrc = await best(2, () => mhaflowFind(BINLOG, target.endLogPos, 'all'));
-  const mbl = Math.min(mariadbBinlog([BINLOG]), mariadbBinlog([BINLOG]));
-  const mblRows = mariadbBinlog(['--base64-output=decode-rows', BINLOG]);
-  console.log(`  mhaflow header-only scan:                  ${secs(find.ms)}  (${rate(target.endLogPos, find.ms)})`);
-  console.log(`  mhaflow scan + CRC32 of every event:       ${secs(findCrc.ms)}  (${rate(target.endLogPos, findCrc.ms)})`);
-  console.log(`  mariadb-binlog --start-position=4 FILE >/dev/null:                      ${secs(mbl)}`);
-  console.log(`  mariadb-binlog --base64-output=decode-rows FILE >/dev/null:             ${secs(mblRows)}`);
-  console.log(`  ratio mariadb-binlog / mhaflow header-only: ${(mbl / find.ms).toFixed(1)}x (with CRC32: ${(mbl / findCrc.ms).toFixed(1)}x)`);
-  console.log(`  mhaflow header-only vs plain read of the file: ${((find.ms / cat.ms) * (size / target.endLogPos)).toFixed(2)}x the time per byte`);
-
-  console.log('\n2) dump from a known position near the end (mariadb-binlog seeks straight there)');
-  const tail = await best(3, async () => {
-    const src = new LocalFileSource(BINLOG);
-    try { return await binlogTail(src, target.eventPos); } finally { await src.close(); }
-  });
-  const mblTail = Math.min(mariadbBinlog([`--start-position=${target.eventPos}`, BINLOG]), mariadbBinlog([`--start-position=${target.eventPos}`, BINLOG]));
-  console.log(`  mhaflow binlogTail from ${target.eventPos} (plan: verify + cut ${mb(tail.value.diffSize)}): ${secs(tail.ms)}`);
-  console.log(`  mariadb-binlog --start-position=${target.eventPos} FILE >/dev/null:    ${secs(mblTail)}`);
-  console.log(`  ratio: ${(mblTail / tail.ms).toFixed(1)}x`);
-
-  console.log('\n3) extract a tail over SSH');
-  await sshTailLab();
-  await sshTailThrowaway(target.eventPos, size);
+  await local(relays, target.endLogPos);
+  console.log('\n4) over SSH, the failover\'s own steps (src/ssh pool and SFTP, src/failover deadmaster and diff)');
+  await overSsh(relays, target.endLogPos);
+  console.log('\n5) on the lab');
+  await onTheLab();
 }
 
 main().catch((e: unknown) => {

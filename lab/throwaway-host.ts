@@ -1,6 +1,6 @@
-// A throwaway target host for the benchmark (bench/binlog-scan.ts): one sshd and (optionally) one mariadbd
-// on 127.0.0.93 (never the lab's addresses) on free ports unless told otherwise, in a temp dir, killed
-// and removed by stop(). Free ports let two test runs (two sessions) work side by side.
+// A throwaway host for the benchmark (bench/binlog-scan.ts): one sshd on 127.0.0.93 (never the lab's
+// addresses) on a free port unless told otherwise, in a temp dir, killed and removed by stop(). Free ports
+// let two runs (two sessions) work side by side.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,27 +37,20 @@ export function throwawayUnavailable(): string | undefined {
 export interface ThrowawayOptions {
   ip?: string;
   sshPort?: number;
-  mysqlPort?: number;
-  /** Start a mariadbd too (default true). */
-  mysql?: boolean;
 }
 
 export interface ThrowawayHost {
+  /** Holds host_key(.pub), client_key(.pub) and sshd's files; removed by stop(). */
   dir: string;
   ip: string;
   sshPort: number;
-  mysqlPort: number;
   session: SshSession;
-  /** SQL as root over the unix socket (test checks). */
-  sql(query: string): string;
-  socket: string;
   stop(): Promise<void>;
 }
 
 export async function startThrowawayHost(opts: ThrowawayOptions = {}): Promise<ThrowawayHost> {
   const ip = opts.ip ?? HOST_IP;
   const sshPort = opts.sshPort ?? await freePort(ip);
-  const mysqlPort = opts.mysqlPort ?? await freePort(ip);
   const dir = mkdtempSync(join(tmpdir(), 'mhaflow-ship-test-'));
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
@@ -79,10 +72,6 @@ export async function startThrowawayHost(opts: ThrowawayOptions = {}): Promise<T
     sshd.stderr!.on('data', (d: Buffer) => sshdLog.push(d.toString()));
     children.push(sshd);
 
-    const socket = join(dir, 'mysql.sock');
-    const sql = (query: string): string => execFileSync('mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', '--batch', '--skip-column-names', '-e', query], { encoding: 'utf8' }).trim();
-    if (opts.mysql ?? true) await startMariadb(dir, socket, ip, mysqlPort, children);
-
     const client = new Client();
     const connect = (): Promise<void> => new Promise((resolve, reject) => {
       client.once('ready', () => resolve());
@@ -97,25 +86,11 @@ export async function startThrowawayHost(opts: ThrowawayOptions = {}): Promise<T
     if (lastErr) throw lastErr;
     const session = new SshSession({ name: 'throwaway', host: ip, port: sshPort, user: 'root' }, client);
     return {
-      dir, ip, sshPort, mysqlPort, session, sql, socket,
+      dir, ip, sshPort, session,
       stop: async () => { session.close(); await stop(); },
     };
   } catch (e) {
     await stop();
     throw e;
   }
-}
-
-async function startMariadb(dir: string, socket: string, ip: string, port: number, children: ChildProcess[]): Promise<void> {
-  const data = join(dir, 'data');
-  execFileSync('mariadb-install-db', ['--no-defaults', '--user=root', `--datadir=${data}`, '--skip-test-db', '--auth-root-authentication-method=socket'], { stdio: 'ignore' });
-  const mysqld = spawn('/usr/sbin/mariadbd', ['--no-defaults', '--user=root', `--datadir=${data}`, `--socket=${socket}`,
-    `--bind-address=${ip}`, `--port=${port}`, `--log-error=${join(dir, 'error.log')}`, `--pid-file=${join(dir, 'mysqld.pid')}`,
-    '--server-id=93', `--log-bin=${join(dir, 'target-bin')}`, '--innodb-buffer-pool-size=32M', '--skip-name-resolve'], { stdio: 'ignore' });
-  children.push(mysqld);
-  const errorLog = () => { try { return readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000); } catch { return ''; } };
-  await waitFor('the throwaway mariadbd', () => {
-    if (mysqld.exitCode !== null) throw new LabError(`mariadbd exited: ${errorLog()}`);
-    return spawnSync('mariadb-admin', ['--no-defaults', `--socket=${socket}`, '-uroot', 'ping'], { stdio: 'ignore' }).status === 0;
-  }, 15_000, 100);
 }

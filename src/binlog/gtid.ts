@@ -1,11 +1,26 @@
-// GTID arithmetic for both flavors, and ordering by binlog coordinates. Pure functions on plain values.
+// GTID arithmetic for both flavors. Pure functions on plain values, safe in workflow code (no I/O, no
+// Node builtins): the failover's decisions (src/topology) compare GTID states with it.
 //
 // MySQL: a GTID set is "uuid:1-5:7,uuid2:1-3" (8.4 adds tags: "uuid:1-5:tag:1-2"). Sets support the
 // whole algebra: union, subtract, contains.
 // MariaDB: a GTID is "domain-server-seq"; a position (gtid_binlog_pos, gtid_slave_pos) keeps the last
 // GTID per domain. Within a domain, sequence numbers grow; the server id only says who wrote it. So
-// positions compare per domain by seq, and a "union" is the per-domain maximum.
+// positions compare per domain by seq, and a "union" is the per-domain maximum. The same seq written by
+// two servers in one domain is two histories: diverged.
+//
+// Reading text: parseMysqlGtidSet / parseMariaGtidList validate (a malformed piece is a BinlogError);
+// with { lenient: true } a malformed piece is left out instead. The *Text helpers read what servers
+// print, leniently: a status string must never stop a failover's decisions (they only ever see text a
+// server printed, which is well formed; whitespace and newlines, upper case and 8.4 tags are read as such).
 import { BinlogError } from '../errors';
+
+export interface GtidParseOptions {
+  /** Leave malformed pieces out instead of throwing. */
+  lenient?: boolean;
+}
+
+/** How one GTID state relates to another: a has more (ahead), less (behind), or each has some the other lacks. */
+export type GtidOrder = 'equal' | 'ahead' | 'behind' | 'diverged';
 
 // ---------------------------------------------------------------------------------------------------
 // MySQL GTID sets
@@ -32,30 +47,34 @@ function gtidError(text: string, why: string): BinlogError {
   });
 }
 
-/** Parse gtid_executed text (whitespace and newlines allowed, as SHOW REPLICA STATUS prints it). */
-export function parseMysqlGtidSet(text: string): MysqlGtidSet {
+/**
+ * Parse gtid_executed text (whitespace and newlines allowed, as SHOW REPLICA STATUS prints it). With
+ * { lenient }, an element with a bad uuid, a bad interval, or the intervals after a bad tag are left out.
+ */
+export function parseMysqlGtidSet(text: string, opts: GtidParseOptions = {}): MysqlGtidSet {
   const set: MysqlGtidSet = new Map();
-  const clean = text.replace(/\s+/g, '');
-  if (clean === '') return set;
-  for (const element of clean.split(',')) {
+  const invalid = (why: string): void => {
+    if (!opts.lenient) throw gtidError(text, why);
+  };
+  for (const element of text.replace(/\s+/g, '').split(',')) {
     if (element === '') continue;
-    const parts = element.split(':');
-    const uuid = parts.shift()!;
-    if (!UUID_RE.test(uuid)) throw gtidError(text, `"${uuid}" is not a server uuid`);
-    let key = canonicalUuid(uuid);
-    const base = key;
-    if (parts.length === 0) throw gtidError(text, `${uuid} has no transaction numbers`);
+    const [uuid = '', ...parts] = element.split(':');
+    if (!UUID_RE.test(uuid)) { invalid(`"${uuid}" is not a server uuid`); continue; }
+    if (parts.length === 0) { invalid(`${uuid} has no transaction numbers`); continue; }
+    const base = canonicalUuid(uuid);
+    let key: string | undefined = base;
     for (const p of parts) {
       const m = INTERVAL_RE.exec(p);
       if (m) {
         const start = BigInt(m[1]!);
         const end = m[2] !== undefined ? BigInt(m[2]) : start;
-        if (start < 1n || end < start || end > MAX_GNO) throw gtidError(text, `bad interval ${p}`);
-        addInterval(set, key, { start, end });
+        if (start < 1n || end < start || end > MAX_GNO) invalid(`bad interval ${p}`);
+        else if (key) addInterval(set, key, { start, end });
       } else if (TAG_RE.test(p)) {
         key = `${base}:${p.toLowerCase()}`;
       } else {
-        throw gtidError(text, `bad interval or tag "${p}"`);
+        invalid(`bad interval or tag "${p}"`);
+        key = undefined;
       }
     }
   }
@@ -167,14 +186,26 @@ export function compareMysqlGtidSets(a: MysqlGtidSet, b: MysqlGtidSet): SetRelat
   return mysqlGtidIsEmpty(common) ? 'disjoint' : 'overlap';
 }
 
-/** Convenience: operate on text, return canonical text. */
+const ORDER_OF_RELATION: Record<SetRelation, GtidOrder> = {
+  equal: 'equal', superset: 'ahead', subset: 'behind', disjoint: 'diverged', overlap: 'diverged',
+};
+
+/** compareMysqlGtidSets as a GtidOrder: a superset is ahead, a subset behind, anything else diverged. */
+export function mysqlGtidOrder(a: MysqlGtidSet, b: MysqlGtidSet): GtidOrder {
+  return ORDER_OF_RELATION[compareMysqlGtidSets(a, b)];
+}
+
+const readMysql = (text: string): MysqlGtidSet => parseMysqlGtidSet(text, { lenient: true });
+
+/** The algebra on text as servers print it (read leniently), returning canonical text. */
 export const mysqlGtidText = {
-  union: (a: string, b: string): string => formatMysqlGtidSet(mysqlGtidUnion(parseMysqlGtidSet(a), parseMysqlGtidSet(b))),
-  subtract: (a: string, b: string): string => formatMysqlGtidSet(mysqlGtidSubtract(parseMysqlGtidSet(a), parseMysqlGtidSet(b))),
-  contains: (sup: string, sub: string): boolean => mysqlGtidContains(parseMysqlGtidSet(sup), parseMysqlGtidSet(sub)),
-  equals: (a: string, b: string): boolean => mysqlGtidEquals(parseMysqlGtidSet(a), parseMysqlGtidSet(b)),
-  compare: (a: string, b: string): SetRelation => compareMysqlGtidSets(parseMysqlGtidSet(a), parseMysqlGtidSet(b)),
-  canonical: (a: string): string => formatMysqlGtidSet(parseMysqlGtidSet(a)),
+  union: (a: string, b: string): string => formatMysqlGtidSet(mysqlGtidUnion(readMysql(a), readMysql(b))),
+  subtract: (a: string, b: string): string => formatMysqlGtidSet(mysqlGtidSubtract(readMysql(a), readMysql(b))),
+  contains: (sup: string, sub: string): boolean => mysqlGtidContains(readMysql(sup), readMysql(sub)),
+  equals: (a: string, b: string): boolean => mysqlGtidEquals(readMysql(a), readMysql(b)),
+  compare: (a: string, b: string): SetRelation => compareMysqlGtidSets(readMysql(a), readMysql(b)),
+  order: (a: string, b: string): GtidOrder => mysqlGtidOrder(readMysql(a), readMysql(b)),
+  canonical: (a: string): string => formatMysqlGtidSet(readMysql(a)),
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -186,25 +217,40 @@ const MARIA_GTID_RE = /^(\d+)-(\d+)-(\d+)$/;
 const U32_MAX = 2 ** 32 - 1;
 const U64_MAX = 2n ** 64n - 1n;
 
-export function parseMariaGtid(text: string): MariaGtid {
+/** The GTID, or why `text` is not one. */
+function readMariaGtid(text: string): MariaGtid | string {
   const m = MARIA_GTID_RE.exec(text.trim());
-  if (!m) throw gtidError(text, 'expected domain-server-seq');
+  if (!m) return 'expected domain-server-seq';
   const domain = Number(m[1]);
   const server = Number(m[2]);
   const seq = BigInt(m[3]!);
-  if (domain > U32_MAX || server > U32_MAX || seq > U64_MAX) throw gtidError(text, 'number out of range');
+  if (domain > U32_MAX || server > U32_MAX || seq > U64_MAX) return 'number out of range';
   return { domain, server, seq };
+}
+
+export function parseMariaGtid(text: string): MariaGtid {
+  const g = readMariaGtid(text);
+  if (typeof g === 'string') throw gtidError(text, g);
+  return g;
 }
 
 export function formatMariaGtid(g: MariaGtid): string {
   return `${g.domain}-${g.server}-${g.seq}`;
 }
 
-/** A comma-separated list as the server prints it (gtid_binlog_pos, gtid_binlog_state, Gtid_IO_Pos). */
-export function parseMariaGtidList(text: string): MariaGtid[] {
-  const clean = text.replace(/\s+/g, '');
-  if (clean === '') return [];
-  return clean.split(',').filter((s) => s !== '').map(parseMariaGtid);
+/**
+ * A comma-separated list as the server prints it (gtid_binlog_pos, gtid_binlog_state, Gtid_IO_Pos).
+ * With { lenient }, a malformed GTID is left out.
+ */
+export function parseMariaGtidList(text: string, opts: GtidParseOptions = {}): MariaGtid[] {
+  const out: MariaGtid[] = [];
+  for (const item of text.replace(/\s+/g, '').split(',')) {
+    if (item === '') continue;
+    const g = readMariaGtid(item);
+    if (typeof g !== 'string') out.push(g);
+    else if (!opts.lenient) throw gtidError(item, g);
+  }
+  return out;
 }
 
 /** Sorted by domain, then server (the server's own order). */
@@ -215,12 +261,12 @@ export function formatMariaGtidList(list: MariaGtid[]): string {
 
 /**
  * A position: the last GTID per domain (highest seq; a list with several servers in a domain, like
- * gtid_binlog_state, collapses to the one with the highest seq).
+ * gtid_binlog_state, collapses to the one with the highest seq, the first of equals).
  */
 export type MariaGtidPos = Map<number, MariaGtid>;
 
-export function mariaGtidPos(list: MariaGtid[] | string): MariaGtidPos {
-  const items = typeof list === 'string' ? parseMariaGtidList(list) : list;
+export function mariaGtidPos(list: MariaGtid[] | string, opts: GtidParseOptions = {}): MariaGtidPos {
+  const items = typeof list === 'string' ? parseMariaGtidList(list, opts) : list;
   const pos: MariaGtidPos = new Map();
   for (const g of items) {
     const cur = pos.get(g.domain);
@@ -233,38 +279,47 @@ export function formatMariaGtidPos(pos: MariaGtidPos): string {
   return formatMariaGtidList([...pos.values()]);
 }
 
-/** Per-domain maximum: a position at or beyond both. */
+/** Per-domain maximum: a position at or beyond both (on equal seqs, a's GTID). */
 export function mariaGtidUnion(a: MariaGtidPos, b: MariaGtidPos): MariaGtidPos {
   return mariaGtidPos([...a.values(), ...b.values()]);
 }
 
-export type PosRelation = 'equal' | 'ahead' | 'behind' | 'diverged';
-
 export interface MariaPosComparison {
-  relation: PosRelation;
+  relation: GtidOrder;
   /** Domains where a has more than b (missing in b counts as seq 0). */
   ahead: number[];
   behind: number[];
+  /** Domains where both stand at the same seq, written by different servers: two histories. */
+  conflicting: number[];
 }
 
-/** Compare per domain by sequence number; 'diverged' when a is ahead in one domain and behind in another. */
+/**
+ * Compare per domain by sequence number. 'diverged' when a is ahead in one domain and behind in another,
+ * or when a domain has the same seq from two servers.
+ */
 export function compareMariaGtidPos(a: MariaGtidPos, b: MariaGtidPos): MariaPosComparison {
   const ahead: number[] = [];
   const behind: number[] = [];
+  const conflicting: number[] = [];
   const domains = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
   for (const d of domains) {
-    const sa = a.get(d)?.seq ?? 0n;
-    const sb = b.get(d)?.seq ?? 0n;
+    const ga = a.get(d);
+    const gb = b.get(d);
+    const sa = ga?.seq ?? 0n;
+    const sb = gb?.seq ?? 0n;
     if (sa > sb) ahead.push(d);
     else if (sa < sb) behind.push(d);
+    else if (ga && gb && ga.server !== gb.server) conflicting.push(d);
   }
-  const relation: PosRelation = ahead.length && behind.length ? 'diverged' : ahead.length ? 'ahead' : behind.length ? 'behind' : 'equal';
-  return { relation, ahead, behind };
+  const relation: GtidOrder = conflicting.length || (ahead.length && behind.length)
+    ? 'diverged' : ahead.length ? 'ahead' : behind.length ? 'behind' : 'equal';
+  return { relation, ahead, behind, conflicting };
 }
 
-/** a has applied everything b has (in every domain of b, a's seq >= b's). */
+/** a has applied everything b has (in every domain of b, a's seq >= b's, and the same GTID where equal). */
 export function mariaGtidAtOrBeyond(a: MariaGtidPos, b: MariaGtidPos): boolean {
-  return compareMariaGtidPos(a, b).behind.length === 0;
+  const c = compareMariaGtidPos(a, b);
+  return c.behind.length === 0 && c.conflicting.length === 0;
 }
 
 /** Per domain, the sequence numbers a has beyond b: [from, to] inclusive; the count is to - from + 1. */
@@ -291,54 +346,24 @@ export function mariaGtidEquals(a: MariaGtidPos, b: MariaGtidPos): boolean {
   return compareMariaGtidPos(a, b).relation === 'equal';
 }
 
-/** Convenience: operate on text, return canonical text. */
+const readMaria = (text: string): MariaGtidPos => mariaGtidPos(text, { lenient: true });
+
+/** The operations on text as servers print it (read leniently), returning canonical text. */
 export const mariaGtidText = {
-  union: (a: string, b: string): string => formatMariaGtidPos(mariaGtidUnion(mariaGtidPos(a), mariaGtidPos(b))),
-  subtract: (a: string, b: string): string => formatMariaGtidPos(mariaGtidSubtract(mariaGtidPos(a), mariaGtidPos(b))),
-  atOrBeyond: (a: string, b: string): boolean => mariaGtidAtOrBeyond(mariaGtidPos(a), mariaGtidPos(b)),
-  compare: (a: string, b: string): MariaPosComparison => compareMariaGtidPos(mariaGtidPos(a), mariaGtidPos(b)),
-  equals: (a: string, b: string): boolean => mariaGtidEquals(mariaGtidPos(a), mariaGtidPos(b)),
-  canonical: (a: string): string => formatMariaGtidPos(mariaGtidPos(a)),
+  union: (a: string, b: string): string => formatMariaGtidPos(mariaGtidUnion(readMaria(a), readMaria(b))),
+  subtract: (a: string, b: string): string => formatMariaGtidPos(mariaGtidSubtract(readMaria(a), readMaria(b))),
+  atOrBeyond: (a: string, b: string): boolean => mariaGtidAtOrBeyond(readMaria(a), readMaria(b)),
+  compare: (a: string, b: string): MariaPosComparison => compareMariaGtidPos(readMaria(a), readMaria(b)),
+  equals: (a: string, b: string): boolean => mariaGtidEquals(readMaria(a), readMaria(b)),
+  canonical: (a: string): string => formatMariaGtidPos(readMaria(a)),
 };
 
 // ---------------------------------------------------------------------------------------------------
-// Binlog coordinates
+// Either flavor
 
-export interface Coordinates { file: string; pos: number }
+export type GtidFlavor = 'mysql' | 'mariadb';
 
-/** "mysql-bin.000123" -> { base: "mysql-bin", seq: 123 }. */
-export function splitBinlogName(file: string): { base: string; seq: number } {
-  const m = /^(.*)\.(\d+)$/.exec(file);
-  if (!m) throw new BinlogError(`"${file}" is not a binlog file name (base.NNNNNN)`, { hint: 'binlog names end in a dot and a sequence number' });
-  return { base: m[1]!, seq: Number(m[2]) };
-}
-
-/**
- * Order two master coordinates: by the file's sequence number, then position (-1, 0, 1).
- * Files of different base names are not comparable (different masters or log_bin settings): error.
- */
-export function compareCoordinates(a: Coordinates, b: Coordinates): -1 | 0 | 1 {
-  const fa = splitBinlogName(a.file);
-  const fb = splitBinlogName(b.file);
-  if (fa.base !== fb.base) {
-    throw new BinlogError(`cannot order ${a.file} and ${b.file}: different binlog base names`, {
-      hint: 'the servers do not replicate from the same binlog; check the replication sources',
-    });
-  }
-  if (fa.seq !== fb.seq) return fa.seq < fb.seq ? -1 : 1;
-  return a.pos === b.pos ? 0 : a.pos < b.pos ? -1 : 1;
-}
-
-/** The next binlog file name (same base, sequence + 1, same zero padding). */
-export function nextBinlogName(file: string): string {
-  const { base, seq } = splitBinlogName(file);
-  const width = file.length - base.length - 1;
-  return `${base}.${String(seq + 1).padStart(width, '0')}`;
-}
-
-export function previousBinlogName(file: string): string | undefined {
-  const { base, seq } = splitBinlogName(file);
-  if (seq === 0) return undefined;
-  const width = file.length - base.length - 1;
-  return `${base}.${String(seq - 1).padStart(width, '0')}`;
+/** How GTID state `a` relates to `b`, from text as servers print it: MySQL GTID sets or MariaDB positions. */
+export function compareGtidText(flavor: GtidFlavor, a: string, b: string): GtidOrder {
+  return flavor === 'mariadb' ? mariaGtidText.compare(a, b).relation : mysqlGtidText.order(a, b);
 }

@@ -1,6 +1,6 @@
-// The binlog engine: read, locate and cut differential logs. Everything here works on ByteSources
-// (local file, SFTP ranged reads) and plain values. The failover builds, writes and applies its diff files
-// with src/failover (diff.ts, remote.ts, apply.ts); ship.ts and remote.ts here serve bench/binlog-scan.ts.
+// The binlog engine: read, locate, cut and join differential logs; GTID and coordinates arithmetic.
+// Everything here works on ByteSources (local file, SFTP ranged reads: src/ssh/sftp) and plain values. The
+// failover locates, writes and applies its diff files with src/failover (diff.ts, deadmaster.ts, apply.ts).
 export * from './constants';
 export * from './errors';
 export * from './source';
@@ -8,10 +8,10 @@ export * from './events';
 export { BinlogReader, withReader, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_EVENT_SIZE } from './reader';
 export type { BinlogEvent, Layout, DecodeMode, ReaderOptions, EventsOptions } from './reader';
 export * from './describe';
+export * from './coordinates';
 export * from './gtid';
 export * from './transactions';
 export * from './tail';
 export * from './relay';
-export { shipDiff } from './ship';
-export type { RemoteHost, ShipPart, ShipOptions, ShipResult } from './ship';
-export { remoteFileSource } from './remote';
+export * from './rewrite';
+export * from './index-file';

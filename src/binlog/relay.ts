@@ -6,7 +6,7 @@
 import { EventType, FIRST_EVENT_POS, LOG_EVENT_ARTIFICIAL_F } from './constants';
 import { BinlogReadError } from './errors';
 import type { FormatDescription } from './events';
-import { compareCoordinates, previousBinlogName, type Coordinates } from './gtid';
+import { compareCoordinates, previousBinlogName, type BinlogCoordinates as Coordinates } from './coordinates';
 import { BinlogReader, type BinlogEvent, type ReaderOptions } from './reader';
 import type { ByteSource } from './source';
 

@@ -187,3 +187,12 @@ export async function withSource<T>(source: ByteSource, fn: (s: ByteSource) => P
     await source.close();
   }
 }
+
+/** Read [start, end) of a source in chunks (stops early at the end of the file). */
+export async function* rangeChunks(src: ByteSource, start: number, end: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
+  for (let p = start; p < end; p += chunk) {
+    const b = await src.read(p, Math.min(chunk, end - p));
+    if (b.length === 0) break;
+    yield b;
+  }
+}

@@ -1,6 +1,6 @@
 // binlogTail: what to copy from a binlog (or relay log) from a position on, cut at the last complete
 // transaction. The result is a plan (header bytes + byte ranges of the source), not the bytes: a 1 GB
-// tail is streamed from source to target (src/failover/diff.ts), never held in memory.
+// tail is streamed from source to target (src/binlog/rewrite.ts, src/failover/diff.ts), never held in memory.
 import { BINLOG_MAGIC, FIRST_EVENT_POS } from './constants';
 import { BinlogReadError, isBinlogReadError } from './errors';
 import type { FormatDescription } from './events';
@@ -49,23 +49,11 @@ export interface TailPlan {
   incompleteTail?: ByteRange;
   /** Groups left out because another group started before they ended. */
   abandoned: ByteRange[];
-  /**
-   * Start of each copied group as a position in the diff file: resuming after N applied transactions
-   * starts at transactionStarts[N]. One number per transaction (8 bytes each: 24 MB for 3 million).
-   */
-  transactionStarts: number[];
-  /**
-   * Format_description events in the diff file (position, size), the header's at 4 first. Resuming at a
-   * position needs the one in force there (a relay-log diff holds several, possibly with other checksums).
-   */
-  formatDescriptions: FdeAt[];
   firstGtid?: string;
   lastGtid?: string;
   /** end_log_pos of the last copied event (a relay log: the master coordinate reached). */
   lastEndLogPos?: number;
 }
-
-export interface FdeAt { pos: number; size: number }
 
 export interface TailOptions {
   /** Copy the unfinished last group too (when another diff continues it in the same apply). */
@@ -106,33 +94,23 @@ interface TailScan {
   startsMidTransaction: boolean;
   firstGtid?: string;
   lastGtid?: string;
-  /** Diff-file offsets of complete groups, relative to the end of the header. */
-  starts: number[];
-  /** Source positions and sizes of Format_description events in the range. */
-  fdes: FdeAt[];
 }
 
 async function scanTail(reader: BinlogReader, start: number, fde: FormatDescription, opts: TailOptions): Promise<TailScan> {
   const tracker = new TransactionTracker(start, writesGtidEvents(fde));
-  const scan: TailScan = { tracker, abandoned: [], lastEventEnd: start, transactions: 0, startsMidTransaction: false, starts: [], fdes: [] };
-  let excluded = 0;
+  const scan: TailScan = { tracker, abandoned: [], lastEventEnd: start, transactions: 0, startsMidTransaction: false };
   let endLogPosAtSafe: number | undefined;
   try {
     // scan(): one reused event object, no allocation per event; the tracker copies what it keeps.
     await reader.scan({ from: start, to: opts.to, fde }, (ev) => {
-      if (ev.body?.kind === 'format_description') {
-        tracker.setExpectGtids(writesGtidEvents(ev.body.fde));
-        scan.fdes.push({ pos: ev.pos, size: ev.size });
-      }
+      if (ev.body?.kind === 'format_description') tracker.setExpectGtids(writesGtidEvents(ev.body.fde));
       for (const t of tracker.push(ev)) {
         if (!t.complete) {
           scan.abandoned.push({ start: t.startPos, end: t.endPos });
-          excluded += t.endPos - t.startPos;
           continue;
         }
         if (scan.transactions === 0 && t.kind === 'continuation') scan.startsMidTransaction = true;
         scan.transactions++;
-        scan.starts.push(t.startPos - start - excluded);
         scan.firstGtid ??= t.gtid;
         if (t.gtid) scan.lastGtid = t.gtid;
       }
@@ -171,8 +149,6 @@ function buildPlan(reader: BinlogReader, start: number, fde: FormatDescription, 
     transactions: scan.transactions,
     startsMidTransaction: scan.startsMidTransaction,
     abandoned: scan.abandoned,
-    transactionStarts: scan.starts.map((offset) => header.length + offset),
-    formatDescriptions: [{ pos: BINLOG_MAGIC.length, size: fde.raw.length }, ...mapToDiff(scan.fdes, ranges, header.length)],
   };
   if (scan.firstGtid) plan.firstGtid = scan.firstGtid;
   if (scan.lastGtid) plan.lastGtid = scan.lastGtid;
@@ -193,17 +169,6 @@ function describeCut(plan: TailPlan, scan: TailScan, open: { startPos: number } 
   }
 }
 
-/** Source events that lie in the copied ranges, at their positions in the diff file. */
-function mapToDiff(events: FdeAt[], ranges: ByteRange[], headerLength: number): FdeAt[] {
-  const out: FdeAt[] = [];
-  let before = headerLength;
-  for (const r of ranges) {
-    for (const e of events) if (e.pos >= r.start && e.pos + e.size <= r.end) out.push({ pos: before + (e.pos - r.start), size: e.size });
-    before += r.end - r.start;
-  }
-  return out;
-}
-
 /** `whole` minus the (sorted, disjoint, inside) `holes`. */
 export function subtractRanges(whole: ByteRange, holes: ByteRange[]): ByteRange[] {
   const out: ByteRange[] = [];
@@ -217,49 +182,4 @@ export function subtractRanges(whole: ByteRange, holes: ByteRange[]): ByteRange[
   }
   if (whole.end > at) out.push({ start: at, end: whole.end });
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Several tails in one diff file (relay logs that continue each other, then the dead master's binlog):
-// the first part's header, then for every later part its Format_description event and its ranges. A
-// binlog may hold several Format_description events (relay logs do); mysqlbinlog switches at each, and
-// at one written at server startup it rolls back the open transaction: a transaction split between two
-// parts loses its first half. Only ship.ts (bench/binlog-scan.ts) uses this; the failover's diffs keep
-// one header and only the transactions' events (filteredLayout in src/failover/diff.ts).
-
-export type DiffSegment =
-  | { kind: 'bytes'; data: Buffer }
-  | { kind: 'range'; part: number; start: number; end: number };
-
-export interface DiffLayout {
-  segments: DiffSegment[];
-  size: number;
-  /** Complete groups in the file (a group split across parts counts once: its continuation). */
-  transactions: number;
-  /** Start of each group in the combined file. */
-  transactionStarts: number[];
-  /** Every Format_description event of the combined file (each part's header one included). */
-  formatDescriptions: FdeAt[];
-}
-
-export function layoutDiff(parts: TailPlan[]): DiffLayout {
-  if (parts.length === 0) throw new BinlogReadError('bad-position', '(diff)', 0, 'a diff needs at least one part');
-  const segments: DiffSegment[] = [];
-  const transactionStarts: number[] = [];
-  const formatDescriptions: FdeAt[] = [];
-  let size = 0;
-  parts.forEach((p, i) => {
-    // Part 0 brings the magic; later parts only their FDE (the header minus the magic).
-    const head = i === 0 ? p.header : p.header.subarray(BINLOG_MAGIC.length);
-    const base = size - (i === 0 ? 0 : BINLOG_MAGIC.length);
-    segments.push({ kind: 'bytes', data: head });
-    size += head.length;
-    for (const r of p.ranges) {
-      segments.push({ kind: 'range', part: i, start: r.start, end: r.end });
-      size += r.end - r.start;
-    }
-    for (const pos of p.transactionStarts) transactionStarts.push(base + pos);
-    for (const f of p.formatDescriptions) formatDescriptions.push({ pos: base + f.pos, size: f.size });
-  });
-  return { segments, size, transactions: transactionStarts.length, transactionStarts, formatDescriptions };
 }

@@ -1,6 +1,6 @@
 // The report's table: one row per configured server, what it is and whether it could be promoted.
 import { serverAddress } from '../config/schema';
-import { formatCoordinates } from '../topology';
+import { formatCoordinates } from '../binlog/coordinates';
 import type { CheckContext } from './context';
 import type { CheckRole, CheckRow } from './types';
 

@@ -17,7 +17,7 @@ import { queryOne, queryRows, showMasterStatus, type BinlogCoordinates, type Con
 import type { Flavor } from '../mysql/status';
 import type { SshSession } from '../ssh/session';
 import { shellQuote } from '../ssh/quote';
-import { bufferChunks, remoteFileDigest, removeRemote, remoteSource, writeRemoteFiles } from './remote';
+import { remoteFileDigest, removeRemote, remoteSource, writeRemoteFiles } from '../ssh/sftp';
 
 export const APPLY_LOCK = 'mhaflow_apply';
 
@@ -161,7 +161,7 @@ async function writeDefaultsFile(o: ApplyOptions): Promise<string> {
   const cnfPath = posix.join(posix.dirname(o.diffPath), `apply-${o.server.name}.cnf`);
   const pw = resolveSecret(o.cfg.mysql.password, 'mysql.password');
   const text = `[client]\nuser=${optionFileValue(o.cfg.mysql.user)}\npassword=${optionFileValue(pw)}\nhost=${o.server.host}\nport=${o.server.port}\n`;
-  await writeRemoteFiles([{ session: o.session, path: cnfPath, mode: 0o600 }], bufferChunks(Buffer.from(text)));
+  await writeRemoteFiles([{ session: o.session, path: cnfPath, mode: 0o600 }], [Buffer.from(text)]);
   return cnfPath;
 }
 

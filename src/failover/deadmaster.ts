@@ -2,16 +2,19 @@
 // its binlog holds (binlog_diff) onto every host that will need it, before anything else can lose it.
 import { posix } from 'node:path';
 import mysql from 'mysql2/promise';
+import { parseIndexFile } from '../binlog/index-file';
+import { filteredLayout, layoutChunks, summarizeTails, type DiffSource } from '../binlog/rewrite';
 import { binlogTail, type TailPlan } from '../binlog/tail';
 import type { ByteSource } from '../binlog/source';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { durationMs } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
+import { runDir, serverByName } from '../config/servers';
 import { errorMessage } from '../errors';
 import type { BinlogCoordinates } from '../mysql/client';
+import type { SshPool } from '../ssh/pool';
 import type { SshSession } from '../ssh/session';
-import { countTransactions, filteredLayout, layoutChunks, type DiffSource } from './diff';
-import { parseIndexFile, readRemoteText, remoteSource, runDir, serverByName, writeRemoteFiles, type SshPool } from './remote';
+import { readRemoteText, remoteSource, writeRemoteFiles } from '../ssh/sftp';
 
 export interface DeadCheck {
   /** true: it answered (SQL, even with an error, or mysqladmin ping on its host): not dead. */
@@ -158,7 +161,7 @@ export async function saveDeadMasterTail(pool: SshPool, cfg: ClusterConfig, o: {
     const { files, plans } = planned;
     const parts: DiffSource[] = plans.map((plan, i) => ({ source: sources[i]!, plan, layout: plan.layout }));
     const layout = await filteredLayout(parts);
-    const transactions = countTransactions(plans);
+    const { transactions, ...gtids } = summarizeTails(plans);
     const last = plans[plans.length - 1]!;
     const endsAt = { file: posix.basename(files[files.length - 1]!), pos: last.lastCompleteEndPos };
     if (transactions === 0) return { status: 'nothing-new', from: o.from, ...(last.cutReason ? { note: `cut: ${last.cutReason} (${last.cutBytes} bytes)` } : {}) };
@@ -168,13 +171,11 @@ export async function saveDeadMasterTail(pool: SshPool, cfg: ClusterConfig, o: {
       const targets = await Promise.all(copies.map(async (c) => ({ session: await pool.get(c.server), path: c.path })));
       sha256 = (await writeRemoteFiles(targets, layoutChunks(layout, parts)))[0]!.sha256;
     }
-    const firstGtid = plans.find((x) => x.firstGtid)?.firstGtid;
-    const lastGtid = [...plans].reverse().find((x) => x.lastGtid)?.lastGtid;
     return {
       status: 'saved', from: o.from, fileName: TAIL_FILE, sha256, bytes: layout.size, transactions, endsAt,
       cutBytes: last.cutBytes, ...(last.cutReason ? { cutReason: `${last.cutReason}: ${last.cutDetail ?? ''}` } : {}),
       startsMidTransaction: plans[0]!.startsMidTransaction, copies: o.dryRun ? [] : copies,
-      ...(firstGtid ? { firstGtid } : {}), ...(lastGtid ? { lastGtid } : {}),
+      ...gtids,
     };
   } finally {
     await Promise.all(sources.map((s) => s.close().catch(() => {})));

@@ -1,6 +1,7 @@
 // Connections to the managed servers (mysql2/promise). Credentials are resolved here, from
 // references, at the last moment; they never leave this module.
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { BinlogCoordinates } from '../binlog/coordinates';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { durationMs } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
@@ -76,7 +77,7 @@ export async function showReplicaStatus(conn: Connection): Promise<ReplicaStatus
   return rows.length ? normalizeReplicaStatus(rows[0]!) : null;
 }
 
-export interface BinlogCoordinates { file: string; pos: number }
+export type { BinlogCoordinates };
 
 export async function showMasterStatus(conn: Connection): Promise<BinlogCoordinates | null> {
   let row: Record<string, unknown> | undefined;

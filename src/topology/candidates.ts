@@ -5,9 +5,8 @@
 //   -> assessCandidates -> chooseNewMaster.
 import { parseVersion } from '../mysql/status';
 import type { ReplicaStatus } from '../mysql/status';
-import {
-  classifyServers, compareBinlogCoordinates, compareBinlogFiles, formatCoordinates,
-} from './replicas';
+import { compareBinlogCoordinates, compareBinlogFiles, formatCoordinates } from '../binlog/coordinates';
+import { classifyServers } from './replicas';
 import type {
   BinlogCoordinates, CandidateAssessment, CandidatesResult, DeadMasterRef, LatestAndOldest, LatestBaseDecision,
   NewMasterChoice, RelayLogCheck, RelayLogFact, ReplicationFilters, ServerClassification, ServerFlags,

@@ -14,7 +14,7 @@
 // GTID mode: the new master applies its relay log, catches up from a latest replica with
 // auto-positioning if it is not one, then applies the binlogDiff; the others are just repointed with
 // auto-positioning and wait for the new master's GTID state.
-import { bytesBetween, compareBinlogCoordinates, formatCoordinates } from './replicas';
+import { bytesBetween, compareBinlogCoordinates, formatCoordinates } from '../binlog/coordinates';
 import type {
   BinlogDiffPlan, DeadMasterBinlog, DiffPlanResult, ExecDiff, FileposDiffPlan, GtidDiffPlan, GtidNewMasterPlan,
   GtidReplicaPlan, LatestAndOldest, LatestBaseDecision, MariadbUseGtid, ReadDiff, ReplicaCoordinates, ServerDiffPlan,

@@ -2,7 +2,7 @@
 // Safe to import from workflow code: no I/O, no Node builtins.
 export * from './types';
 export {
-  classifyServers, recoveryReplicas, replicatesFrom, replicationModeOf, identifyLatestAndOldest, formatCoordinates,
+  classifyServers, recoveryReplicas, replicatesFrom, replicationModeOf, identifyLatestAndOldest,
 } from './replicas';
 export {
   relayLogChecksNeeded, pickLatestBaseReplica, assessCandidates, chooseNewMaster, resolveServer, filtersOf,

@@ -7,161 +7,12 @@
 // a disagreement (a replica holding GTIDs the latest one lacks: errant transactions, or a diverged
 // domain) becomes a warning, never a silent reordering.
 import type {
-  BinlogCoordinates, DeadMasterRef, GtidProgress, LatestAndOldest, LatestAndOldestResult, ReplicaCoordinates,
+  DeadMasterRef, GtidProgress, LatestAndOldest, LatestAndOldestResult, ReplicaCoordinates,
   ReplicaSnapshot, ReplicationMode, ServerClass, ServerClassification, ServerSnapshot,
 } from './types';
 import type { ReplicaStatus } from '../mysql/status';
-
-// ---------------------------------------------------------------------------------------------
-// Binlog coordinates. TODO(dedupe): src/binlog will export compareCoordinates; switch to it once it lands.
-
-const BINLOG_NAME = /^(.*)\.(\d+)$/;
-
-/**
- * Orders binlog file names by their numeric extension ("mysql-bin.000010" after "mysql-bin.000009", and
- * "x.1000000" after "x.999999", which a string comparison gets wrong). An empty name (a replica that
- * reports no position) sorts first. Different base names fall back to comparing the whole name.
- */
-export function compareBinlogFiles(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a === '') return -1;
-  if (b === '') return 1;
-  const ma = BINLOG_NAME.exec(a);
-  const mb = BINLOG_NAME.exec(b);
-  if (ma && mb && ma[1] === mb[1]) return Math.sign(Number(ma[2]) - Number(mb[2]));
-  return a < b ? -1 : 1;
-}
-
-export function compareBinlogCoordinates(a: BinlogCoordinates, b: BinlogCoordinates): number {
-  return compareBinlogFiles(a.file, b.file) || Math.sign(a.pos - b.pos);
-}
-
-export function formatCoordinates(c: BinlogCoordinates): string {
-  return `${c.file || '(none)'}:${c.pos}`;
-}
-
-/** Bytes between two positions of the same binlog file; null across files (their sizes are unknown here). */
-export function bytesBetween(from: BinlogCoordinates, to: BinlogCoordinates): number | null {
-  return from.file === to.file ? Math.max(0, to.pos - from.pos) : null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Minimal GTID comparison. TODO(dedupe): src/binlog/gtid*.ts has the full set arithmetic; use it once it lands.
-
-export type GtidOrder = 'equal' | 'ahead' | 'behind' | 'diverged';
-
-type Interval = [number, number];
-/** MySQL GTID set: "uuid[:tag]" -> sorted, merged intervals. */
-type MysqlGtidSet = Map<string, Interval[]>;
-
-function mergeIntervals(list: Interval[]): Interval[] {
-  const sorted = [...list].sort((x, y) => x[0] - y[0]);
-  const out: Interval[] = [];
-  for (const [s, e] of sorted) {
-    const last = out[out.length - 1];
-    if (last && s <= last[1] + 1) last[1] = Math.max(last[1], e);
-    else out.push([s, e]);
-  }
-  return out;
-}
-
-/** Parses "uuid:1-5:7,uuid2:tag:1-3" (MySQL 8.4 tags included); whitespace and newlines are ignored. */
-export function parseMysqlGtidSet(text: string): MysqlGtidSet {
-  const raw = new Map<string, Interval[]>();
-  for (const part of text.replace(/\s+/g, '').split(',')) {
-    if (!part) continue;
-    const [uuid, ...rest] = part.split(':');
-    let key = uuid!.toLowerCase();
-    for (const seg of rest) {
-      const m = /^(\d+)(?:-(\d+))?$/.exec(seg);
-      if (!m) { key = `${uuid!.toLowerCase()}:${seg.toLowerCase()}`; continue; }
-      const list = raw.get(key) ?? [];
-      list.push([Number(m[1]), Number(m[2] ?? m[1])]);
-      raw.set(key, list);
-    }
-  }
-  const set: MysqlGtidSet = new Map();
-  for (const [k, v] of raw) set.set(k, mergeIntervals(v));
-  return set;
-}
-
-export function formatMysqlGtidSet(set: MysqlGtidSet): string {
-  return [...set.keys()].sort()
-    .map((k) => `${k}:${set.get(k)!.map(([s, e]) => (s === e ? `${s}` : `${s}-${e}`)).join(':')}`)
-    .join(',');
-}
-
-function unionMysqlGtidSets(a: MysqlGtidSet, b: MysqlGtidSet): MysqlGtidSet {
-  const out: MysqlGtidSet = new Map();
-  for (const k of new Set([...a.keys(), ...b.keys()])) out.set(k, mergeIntervals([...(a.get(k) ?? []), ...(b.get(k) ?? [])]));
-  return out;
-}
-
-function isMysqlSubset(a: MysqlGtidSet, b: MysqlGtidSet): boolean {
-  for (const [k, intervals] of a) {
-    const cover = b.get(k) ?? [];
-    for (const [s, e] of intervals) if (!cover.some(([cs, ce]) => cs <= s && e <= ce)) return false;
-  }
-  return true;
-}
-
-/** MariaDB GTID position: domain -> last GTID of that domain. */
-type MariadbGtidPos = Map<number, { serverId: number; seq: number }>;
-
-/** Parses "0-1-100,1-2-5" (domain-server_id-sequence per domain). */
-export function parseMariadbGtidPos(text: string): MariadbGtidPos {
-  const pos: MariadbGtidPos = new Map();
-  for (const part of text.replace(/\s+/g, '').split(',')) {
-    const m = /^(\d+)-(\d+)-(\d+)$/.exec(part);
-    if (m) pos.set(Number(m[1]), { serverId: Number(m[2]), seq: Number(m[3]) });
-  }
-  return pos;
-}
-
-export function formatMariadbGtidPos(pos: MariadbGtidPos): string {
-  return [...pos.keys()].sort((a, b) => a - b).map((d) => `${d}-${pos.get(d)!.serverId}-${pos.get(d)!.seq}`).join(',');
-}
-
-/** Per domain, the further of the two (used to merge "received" and "executed"). */
-function maxMariadbGtidPos(a: MariadbGtidPos, b: MariadbGtidPos): MariadbGtidPos {
-  const out: MariadbGtidPos = new Map(a);
-  for (const [d, g] of b) if (!out.has(d) || out.get(d)!.seq < g.seq) out.set(d, g);
-  return out;
-}
-
-/**
- * How position `a` relates to `b`, compared per domain by sequence number. The same sequence number
- * from different server_ids in a domain means two histories: diverged.
- */
-export function compareMariadbGtidPos(a: string, b: string): GtidOrder {
-  const pa = parseMariadbGtidPos(a);
-  const pb = parseMariadbGtidPos(b);
-  let ahead = false;
-  let behind = false;
-  for (const d of new Set([...pa.keys(), ...pb.keys()])) {
-    const x = pa.get(d);
-    const y = pb.get(d);
-    const sx = x?.seq ?? 0;
-    const sy = y?.seq ?? 0;
-    if (sx > sy) ahead = true;
-    else if (sx < sy) behind = true;
-    else if (x && y && x.serverId !== y.serverId) return 'diverged';
-  }
-  return ahead && behind ? 'diverged' : ahead ? 'ahead' : behind ? 'behind' : 'equal';
-}
-
-/** How MySQL GTID set `a` relates to `b`: superset (ahead), subset (behind), equal, or neither (diverged). */
-export function compareMysqlGtidSets(a: string, b: string): GtidOrder {
-  const sa = parseMysqlGtidSet(a);
-  const sb = parseMysqlGtidSet(b);
-  const aInB = isMysqlSubset(sa, sb);
-  const bInA = isMysqlSubset(sb, sa);
-  return aInB && bInA ? 'equal' : bInA ? 'ahead' : aInB ? 'behind' : 'diverged';
-}
-
-export function compareGtidProgress(kind: GtidProgress['kind'], a: string, b: string): GtidOrder {
-  return kind === 'mariadb' ? compareMariadbGtidPos(a, b) : compareMysqlGtidSets(a, b);
-}
+import { compareBinlogCoordinates, formatCoordinates } from '../binlog/coordinates';
+import { compareGtidText, mariaGtidText, mysqlGtidText } from '../binlog/gtid';
 
 // ---------------------------------------------------------------------------------------------
 // Classification: who takes part in the recovery.
@@ -250,12 +101,11 @@ export function replicationModeOf(replicas: ReplicaSnapshot[]): { mode: Replicat
 function gtidProgressOf(r: ReplicaSnapshot): GtidProgress {
   if (r.flavor === 'mariadb') {
     const executed = r.gtid.mariadb?.currentPos ?? r.gtid.executed;
-    const received = maxMariadbGtidPos(parseMariadbGtidPos(r.replica.gtidIoPos ?? ''), parseMariadbGtidPos(executed));
-    return { kind: 'mariadb', received: formatMariadbGtidPos(received), executed };
+    // Per domain, the further of "received" and "executed".
+    return { kind: 'mariadb', received: mariaGtidText.union(r.replica.gtidIoPos ?? '', executed), executed };
   }
   const executed = r.gtid.executed || r.replica.executedGtidSet || '';
-  const received = unionMysqlGtidSets(parseMysqlGtidSet(r.replica.retrievedGtidSet ?? ''), parseMysqlGtidSet(executed));
-  return { kind: 'mysql', received: formatMysqlGtidSet(received), executed: formatMysqlGtidSet(parseMysqlGtidSet(executed)) };
+  return { kind: 'mysql', received: mysqlGtidText.union(r.replica.retrievedGtidSet ?? '', executed), executed: mysqlGtidText.canonical(executed) };
 }
 
 function coordinatesOf(r: ReplicaSnapshot, mode: ReplicationMode): ReplicaCoordinates {
@@ -291,7 +141,7 @@ function gtidCrossCheck(coords: ReplicaCoordinates[], latest: ReplicaCoordinates
   if (!latest.gtid) return warnings;
   for (const c of coords) {
     if (c.name === latest.name || !c.gtid) continue;
-    const order = compareGtidProgress(latest.gtid.kind, c.gtid.received, latest.gtid.received);
+    const order = compareGtidText(latest.gtid.kind, c.gtid.received, latest.gtid.received);
     if (order === 'ahead' || order === 'diverged') {
       warnings.push(`${c.name} holds GTIDs that the latest replica ${latest.name} lacks `
         + `(${c.name}: ${c.gtid.received || '(empty)'}; ${latest.name}: ${latest.gtid.received || '(empty)'}): `

@@ -1,16 +1,17 @@
-// Shared by the failover-diff and failover-apply tests: a stand-in for an SSH host whose SFTP calls are
+// Shared by the binlog-rewrite, ssh-sftp, failover-diff and failover-apply tests: a stand-in for an SSH host whose SFTP calls are
 // served by the local filesystem (a "remote" path is the same path here, under a temp directory) and
 // whose exec is handed to the test; the diff fixtures they build; mariadb-binlog's output, read as
 // the oracle of what a replay would do.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import { LocalFileSource } from '../../src/binlog/source';
 import { binlogTail } from '../../src/binlog/tail';
-import { filteredLayout, layoutChunks, type DiffSource } from '../../src/failover/diff';
+import { filteredLayout, layoutChunks, type DiffSource } from '../../src/binlog/rewrite';
 import type { ExecResult, SshSession } from '../../src/ssh/session';
 
 export const FIX = resolve(__dirname, '..', 'fixtures', 'binlog', 'mariadb-10.11');
@@ -19,6 +20,8 @@ export const M4 = join(FIX, 'master-bin.000004');
 /** Inside transaction 0-91-88 of M4: after its Table_map, before its Write_rows. */
 export const M4_SPLIT = 2695;
 export const M4_GTIDS = Array.from({ length: 15 }, (_, i) => `0-91-${84 + i}`);
+
+export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** The diff file the failover writes for these parts (filteredLayout + layoutChunks). */
 export async function diffBytes(parts: DiffSource[]): Promise<Buffer> {

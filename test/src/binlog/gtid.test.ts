@@ -1,10 +1,13 @@
-// GTID arithmetic tables for both flavors, and coordinate ordering.
+// GTID arithmetic tables for both flavors (strict and lenient reading), and coordinate ordering.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BinlogError } from '../../../src/errors';
 import {
-  compareCoordinates, mariaGtidMissing, mariaGtidPos, mariaGtidText, mysqlGtidCount, mysqlGtidText, nextBinlogName,
-  parseMariaGtidList, parseMysqlGtidSet, previousBinlogName,
+  bytesBetween, compareBinlogCoordinates, compareBinlogFiles, compareCoordinates, formatCoordinates, nextBinlogName, previousBinlogName,
+} from '../../../src/binlog/coordinates';
+import {
+  compareGtidText, formatMysqlGtidSet, mariaGtidMissing, mariaGtidPos, mariaGtidText, mysqlGtidCount, mysqlGtidText,
+  parseMariaGtidList, parseMysqlGtidSet,
 } from '../../../src/binlog/gtid';
 import { manifest } from '../../fixtures/binlog/fixtures';
 
@@ -59,6 +62,26 @@ describe('MySQL GTID sets', () => {
   for (const bad of [`${A}`, `${A}:0`, `${A}:5-3`, 'not-a-uuid:1', `${A}:1-x`, `${A}:9223372036854775808`, `${A}:-1`]) {
     test(`rejects "${bad}"`, () => assert.throws(() => parseMysqlGtidSet(bad), BinlogError));
   }
+
+  // Lenient reading (what servers print goes through the *Text helpers): a malformed piece is left out.
+  const lenient: [string, string][] = [
+    [`${A}`, ''],
+    [`${A}:0,${B}:1-3`, `${B}:1-3`],
+    [`${A}:5-3:7`, `${A}:7`],
+    [`not-a-uuid:1,${A}:1-2`, `${A}:1-2`],
+    // a bad piece may have been meant as a tag: the intervals after it are left out too
+    [`${A}:2:1-x:4,${B}:1`, `${A}:2,${B}:1`],
+    [`${A}:9223372036854775808:1`, `${A}:1`],
+    [`${A}:1:-1:tag:2`, `${A}:1:tag:2`],
+    [`${A}:1:bad-tag:2:ok:3`, `${A}:1:ok:3`],
+    [',,', ''],
+  ];
+  for (const [input, want] of lenient) {
+    test(`lenient "${input}" reads as "${want}"`, () => {
+      assert.equal(formatMysqlGtidSet(parseMysqlGtidSet(input, { lenient: true })), want);
+      assert.equal(mysqlGtidText.canonical(input), want);
+    });
+  }
 });
 
 describe('MariaDB GTID positions', () => {
@@ -103,10 +126,105 @@ describe('MariaDB GTID positions', () => {
 
   for (const bad of ['0-1', '0-1-x', 'a-b-c', '0-1-18446744073709551616', '4294967296-1-1', '0-1-2-3']) {
     test(`rejects "${bad}"`, () => assert.throws(() => parseMariaGtidList(bad), BinlogError));
+    test(`leniently leaves "${bad}" out`, () => {
+      assert.deepEqual(parseMariaGtidList(`${bad},1-2-3`, { lenient: true }), [{ domain: 1, server: 2, seq: 3n }]);
+      assert.equal(mariaGtidText.canonical(`0-1-5,${bad}`), '0-1-5');
+    });
+  }
+
+  test('the same seq from two servers in a domain: diverged, and neither is at or beyond the other', () => {
+    const c = mariaGtidText.compare('0-2-100,1-1-5', '0-1-100,1-1-5');
+    assert.deepEqual(c, { relation: 'diverged', ahead: [], behind: [], conflicting: [0] });
+    assert.equal(mariaGtidText.atOrBeyond('0-2-100', '0-1-100'), false);
+    assert.equal(mariaGtidText.atOrBeyond('0-1-100', '0-2-100'), false);
+    assert.equal(mariaGtidText.equals('0-2-100', '0-1-100'), false);
+    assert.equal(mariaGtidText.union('0-2-100', '0-1-100'), '0-2-100', 'on equal seqs, the first position\'s GTID');
+  });
+});
+
+// The comparisons the failover's decisions use (src/topology: a replica's GTIDs against the latest's).
+describe('GTID order of server text, both flavors', () => {
+  const U1 = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+  const U2 = 'aaaaaaaa-71ca-11e1-9e33-c80aa9429562';
+  const mysqlCases: [string, string, string][] = [
+    [`${U1}:1-10`, `${U1}:1-10`, 'equal'],
+    [`${U1}:1-10`, `${U1}:1-5`, 'ahead'],
+    [`${U1}:1-5`, `${U1}:1-10`, 'behind'],
+    [`${U1}:1-5,${U2}:1`, `${U1}:1-10`, 'diverged'],
+    [`${U1.toUpperCase()}:1-3:4-10`, `${U1}:1-10`, 'equal'],
+    [`${U1}:1-10,\n${U2}:1-2`, `${U1}:1-10`, 'ahead'],
+    [`${U1}:1-5:tag1:1-3`, `${U1}:1-5`, 'ahead'],
+    ['', `${U1}:1`, 'behind'],
+    ['', '', 'equal'],
+    // disjoint sets of one server: each has transactions the other lacks
+    [`${U1}:1-5`, `${U1}:6-7`, 'diverged'],
+    // a malformed piece is left out, not thrown
+    [`${U1}:1-10,garbage`, `${U1}:1-10`, 'equal'],
+  ];
+  for (const [a, b, want] of mysqlCases) {
+    test(`mysql ${JSON.stringify(a)} vs ${JSON.stringify(b)}: ${want}`, () => {
+      assert.equal(compareGtidText('mysql', a, b), want);
+      assert.equal(mysqlGtidText.order(a, b), want);
+    });
+  }
+  test('mysql sets are normalised when formatted', () => {
+    assert.equal(formatMysqlGtidSet(parseMysqlGtidSet(`${U2}:3:1-2, ${U1.toUpperCase()}:5-6:1-4`)), `${U1}:1-6,${U2}:1-3`);
+  });
+  const mariaCases: [string, string, string][] = [
+    ['0-1-100', '0-1-100', 'equal'],
+    ['0-1-101', '0-1-100', 'ahead'],
+    ['0-1-100,1-2-5', '0-1-100', 'ahead'],
+    ['0-1-99', '0-1-100,1-2-5', 'behind'],
+    ['0-1-101,1-2-4', '0-1-100,1-2-5', 'diverged'],
+    // same sequence number written by two servers: two histories
+    ['0-2-100', '0-1-100', 'diverged'],
+    ['', '', 'equal'],
+    // a malformed piece is left out, not thrown
+    ['0-1-100,x', ' 0-1-100\n', 'equal'],
+  ];
+  for (const [a, b, want] of mariaCases) {
+    test(`mariadb ${JSON.stringify(a)} vs ${JSON.stringify(b)}: ${want}`, () => {
+      assert.equal(compareGtidText('mariadb', a, b), want);
+      assert.equal(mariaGtidText.compare(a, b).relation, want);
+    });
   }
 });
 
-describe('coordinates', () => {
+describe('binlog file names and coordinates, as servers report them', () => {
+  const F3 = 'mysql-bin.000003';
+  const F4 = 'mysql-bin.000004';
+  const cases: [string, string, number][] = [
+    ['mysql-bin.000003', 'mysql-bin.000003', 0],
+    ['mysql-bin.000003', 'mysql-bin.000004', -1],
+    ['mysql-bin.000010', 'mysql-bin.000009', 1],
+    // six digits roll over to seven: a string comparison would get this wrong
+    ['mysql-bin.999999', 'mysql-bin.1000000', -1],
+    ['', 'mysql-bin.000001', -1],
+    ['mysql-bin.000001', '', 1],
+    ['a-bin.000005', 'b-bin.000001', -1],
+    ['nonsense', 'mysql-bin.000001', 1],
+  ];
+  for (const [a, b, want] of cases) {
+    test(`compareBinlogFiles(${a || '""'}, ${b || '""'}) = ${want}`, () => {
+      assert.equal(compareBinlogFiles(a, b), want);
+      assert.equal(compareBinlogFiles(b, a), -want || 0);
+    });
+  }
+  test('positions compare within a file, files first', () => {
+    assert.equal(compareBinlogCoordinates({ file: F3, pos: 900 }, { file: F3, pos: 1000 }), -1);
+    assert.equal(compareBinlogCoordinates({ file: F4, pos: 4 }, { file: F3, pos: 99999 }), 1);
+    assert.equal(compareBinlogCoordinates({ file: F3, pos: 5 }, { file: F3, pos: 5 }), 0);
+  });
+  test('format and bytes between', () => {
+    assert.equal(formatCoordinates({ file: F3, pos: 900 }), 'mysql-bin.000003:900');
+    assert.equal(formatCoordinates({ file: '', pos: 0 }), '(none):0');
+    assert.equal(bytesBetween({ file: F3, pos: 900 }, { file: F3, pos: 1000 }), 100);
+    assert.equal(bytesBetween({ file: F3, pos: 1000 }, { file: F3, pos: 900 }), 0);
+    assert.equal(bytesBetween({ file: F3, pos: 900 }, { file: F4, pos: 4 }), null);
+  });
+});
+
+describe('coordinates of one binlog sequence', () => {
   const rows: [string, number, string, number, -1 | 0 | 1][] = [
     ['mysql-bin.000001', 100, 'mysql-bin.000001', 100, 0],
     ['mysql-bin.000001', 100, 'mysql-bin.000001', 200, -1],
@@ -134,5 +252,7 @@ describe('coordinates', () => {
     assert.equal(nextBinlogName('mysql-bin.000009'), 'mysql-bin.000010');
     assert.equal(nextBinlogName('mysql-bin.999999'), 'mysql-bin.1000000');
     assert.equal(previousBinlogName('relay.bin.000010'), 'relay.bin.000009');
+    assert.equal(previousBinlogName('relay.bin.000000'), undefined);
+    assert.throws(() => nextBinlogName('relay-bin'), BinlogError);
   });
 });

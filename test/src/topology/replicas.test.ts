@@ -1,8 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  classifyServers, compareBinlogCoordinates, compareBinlogFiles, compareMariadbGtidPos, compareMysqlGtidSets,
-  formatMysqlGtidSet, identifyLatestAndOldest, parseMysqlGtidSet, recoveryReplicas, replicatesFrom, replicationModeOf,
+  classifyServers, identifyLatestAndOldest, recoveryReplicas, replicatesFrom, replicationModeOf,
 } from '../../../src/topology/replicas';
 import type { LatestAndOldest } from '../../../src/topology/types';
 import { DEAD, at, deadMaster, server, snapshots, status } from '../../support/topology-fixtures';
@@ -14,62 +13,6 @@ function ok(r: ReturnType<typeof identifyLatestAndOldest>): LatestAndOldest {
   assert.equal(r.ok, true, r.ok ? '' : r.reason);
   return r as LatestAndOldest;
 }
-
-describe('binlog coordinates', () => {
-  const cases: [string, string, number][] = [
-    ['mysql-bin.000003', 'mysql-bin.000003', 0],
-    ['mysql-bin.000003', 'mysql-bin.000004', -1],
-    ['mysql-bin.000010', 'mysql-bin.000009', 1],
-    // six digits roll over to seven: a string comparison would get this wrong
-    ['mysql-bin.999999', 'mysql-bin.1000000', -1],
-    ['', 'mysql-bin.000001', -1],
-    ['mysql-bin.000001', '', 1],
-    ['a-bin.000005', 'b-bin.000001', -1],
-  ];
-  for (const [a, b, want] of cases) {
-    test(`compareBinlogFiles(${a || '""'}, ${b || '""'}) = ${want}`, () => assert.equal(compareBinlogFiles(a, b), want));
-  }
-  test('positions compare within a file, files first', () => {
-    assert.equal(compareBinlogCoordinates({ file: F3, pos: 900 }, { file: F3, pos: 1000 }), -1);
-    assert.equal(compareBinlogCoordinates({ file: F4, pos: 4 }, { file: F3, pos: 99999 }), 1);
-    assert.equal(compareBinlogCoordinates({ file: F3, pos: 5 }, { file: F3, pos: 5 }), 0);
-  });
-});
-
-describe('GTID comparison (minimal, until src/binlog lands)', () => {
-  const U1 = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
-  const U2 = 'aaaaaaaa-71ca-11e1-9e33-c80aa9429562';
-  const mysqlCases: [string, string, string][] = [
-    [`${U1}:1-10`, `${U1}:1-10`, 'equal'],
-    [`${U1}:1-10`, `${U1}:1-5`, 'ahead'],
-    [`${U1}:1-5`, `${U1}:1-10`, 'behind'],
-    [`${U1}:1-5,${U2}:1`, `${U1}:1-10`, 'diverged'],
-    [`${U1.toUpperCase()}:1-3:4-10`, `${U1}:1-10`, 'equal'],
-    [`${U1}:1-10,\n${U2}:1-2`, `${U1}:1-10`, 'ahead'],
-    [`${U1}:1-5:tag1:1-3`, `${U1}:1-5`, 'ahead'],
-    ['', `${U1}:1`, 'behind'],
-    ['', '', 'equal'],
-  ];
-  for (const [a, b, want] of mysqlCases) {
-    test(`mysql ${JSON.stringify(a)} vs ${JSON.stringify(b)}: ${want}`, () => assert.equal(compareMysqlGtidSets(a, b), want));
-  }
-  test('mysql sets are normalised when formatted', () => {
-    assert.equal(formatMysqlGtidSet(parseMysqlGtidSet(`${U2}:3:1-2, ${U1.toUpperCase()}:5-6:1-4`)), `${U1}:1-6,${U2}:1-3`);
-  });
-  const mariaCases: [string, string, string][] = [
-    ['0-1-100', '0-1-100', 'equal'],
-    ['0-1-101', '0-1-100', 'ahead'],
-    ['0-1-100,1-2-5', '0-1-100', 'ahead'],
-    ['0-1-99', '0-1-100,1-2-5', 'behind'],
-    ['0-1-101,1-2-4', '0-1-100,1-2-5', 'diverged'],
-    // same sequence number written by two servers: two histories
-    ['0-2-100', '0-1-100', 'diverged'],
-    ['', '', 'equal'],
-  ];
-  for (const [a, b, want] of mariaCases) {
-    test(`mariadb ${JSON.stringify(a)} vs ${JSON.stringify(b)}: ${want}`, () => assert.equal(compareMariadbGtidPos(a, b), want));
-  }
-});
 
 describe('classifyServers', () => {
   test('dead master, replicas, and every other kind of server', () => {

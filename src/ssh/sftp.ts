@@ -1,73 +1,10 @@
-// Remote files for a failover: SSH sessions per host (the worker's shared connections, see src/ssh/cache.ts),
-// the run directory on each host, streamed atomic writes over SFTP with a sha256, and reading remote files
-// as ByteSources (src/binlog/source).
+// Remote files over SFTP on an SSH session: directories, streamed atomic writes with a sha256, digests,
+// small text files, and a remote file as a ByteSource (src/binlog/source: ranged reads, nothing copied
+// whole). SFTP calls are a round trip each; an SSH exec would cost a channel setup (~80 ms on the lab).
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { SftpFileSource, type ByteSource } from '../binlog/source';
-import type { ClusterConfig, ServerConfig } from '../config/schema';
-import { ConfigError } from '../errors';
-import { sshConnections } from '../ssh/cache';
-import { openSsh, type SshSession } from '../ssh/session';
-
-export function serverByName(cfg: ClusterConfig, name: string): ServerConfig {
-  const s = cfg.servers.find((x) => x.name === name);
-  if (!s) throw new ConfigError(`no server named ${name} in cluster ${cfg.cluster}`);
-  return s;
-}
-
-/** Where this failover's files live on a host: <remoteWorkdir>/<runKey>. */
-export function runDir(cfg: ClusterConfig, server: ServerConfig, runKey: string): string {
-  return posix.join(server.remoteWorkdir ?? cfg.workdirs.remote, runKey);
-}
-
-/**
- * SSH sessions used during one activity. In a worker they come from the worker-wide cache (src/ssh/cache.ts)
- * and are released at the end; elsewhere they are opened here and closed together.
- */
-export class SshPool {
-  private sessions = new Map<string, { session: Promise<SshSession>; done: () => void }>();
-  constructor(readonly cfg: ClusterConfig, private readonly timeoutMs?: number) {}
-
-  get(server: ServerConfig | string): Promise<SshSession> {
-    const s = typeof server === 'string' ? serverByName(this.cfg, server) : server;
-    let held = this.sessions.get(s.name);
-    if (!held) {
-      const opts = this.timeoutMs ? { timeoutMs: this.timeoutMs } : {};
-      if (sshConnections.active) {
-        const lease = sshConnections.acquire(this.cfg, s, opts);
-        held = { session: lease.session, done: lease.release };
-      } else {
-        const session = openSsh(this.cfg, s, opts);
-        held = { session, done: () => void session.then((x) => x.close(), () => {}) };
-      }
-      const h = held;
-      h.session.catch(() => {
-        if (this.sessions.get(s.name) === h) this.sessions.delete(s.name);
-        h.done();
-      });
-      this.sessions.set(s.name, h);
-    }
-    return held.session;
-  }
-
-  async closeAll(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    await Promise.all(all.map(async (h) => {
-      await h.session.catch(() => undefined);
-      h.done();
-    }));
-  }
-}
-
-export async function withPool<T>(cfg: ClusterConfig, fn: (pool: SshPool) => Promise<T>, timeoutMs?: number): Promise<T> {
-  const pool = new SshPool(cfg, timeoutMs);
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.closeAll();
-  }
-}
+import { rangeChunks, SftpFileSource, type ByteSource } from '../binlog/source';
+import type { SshSession } from './session';
 
 type Sftp = Awaited<ReturnType<SshSession['sftp']>>;
 
@@ -77,7 +14,7 @@ function sftpCall<T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) =>
 
 const exists = (sftp: Sftp, path: string) => sftpCall<unknown>((cb) => sftp.stat(path, cb)).then(() => true, () => false);
 
-/** mkdir -p over SFTP (an SSH exec costs a session setup, ~80 ms on the lab; SFTP calls are a round trip). */
+/** mkdir -p (mode 0700 for what it creates). */
 export async function mkdirRemote(s: SshSession, dir: string): Promise<void> {
   const sftp = await s.sftp();
   if (await exists(sftp, dir)) return;
@@ -89,6 +26,11 @@ export async function mkdirRemote(s: SshSession, dir: string): Promise<void> {
       if (!(await exists(sftp, p))) throw e;
     });
   }
+}
+
+/** A remote file as a ByteSource, named "server:path" in messages. */
+export async function remoteSource(s: SshSession, path: string): Promise<ByteSource> {
+  return new SftpFileSource(await s.sftp(), path, { name: `${s.target.name}:${path}` });
 }
 
 /** A remote file's sha256 and size, or null when it does not exist (read over SFTP, hashed here). */
@@ -106,6 +48,7 @@ export async function remoteFileDigest(s: SshSession, path: string): Promise<{ s
   }
 }
 
+/** Remove a remote file; one that is not there is not an error. */
 export async function removeRemote(s: SshSession, path: string): Promise<void> {
   const sftp = await s.sftp();
   await sftpCall<void>((cb) => sftp.unlink(path, cb)).catch(() => {});
@@ -118,7 +61,9 @@ export interface WrittenFile { path: string; sha256: string; bytes: number }
  * the sha256 on the way. Several targets can be written from one pass (the dead master's tail). A retry
  * writes the same bytes again (the contents are deterministic) and renames over the earlier file.
  */
-export async function writeRemoteFiles(targets: { session: SshSession; path: string; mode?: number }[], chunks: AsyncIterable<Buffer>): Promise<WrittenFile[]> {
+export async function writeRemoteFiles(
+  targets: { session: SshSession; path: string; mode?: number }[], chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+): Promise<WrittenFile[]> {
   const hash = createHash('sha256');
   let bytes = 0;
   const streams = await Promise.all(targets.map(async (t) => {
@@ -162,31 +107,8 @@ export async function writeRemoteFiles(targets: { session: SshSession; path: str
   return targets.map((t) => ({ path: t.path, sha256, bytes }));
 }
 
-export async function* bufferChunks(...bufs: Buffer[]): AsyncGenerator<Buffer> {
-  for (const b of bufs) yield b;
-}
-
 /** A small remote text file (an index file). */
 export async function readRemoteText(s: SshSession, path: string): Promise<string> {
   const sftp = await s.sftp();
   return (await sftpCall<Buffer>((cb) => sftp.readFile(path, cb))).toString('utf8');
-}
-
-export async function remoteSource(s: SshSession, path: string): Promise<ByteSource> {
-  return new SftpFileSource(await s.sftp(), path, { name: `${s.target.name}:${path}` });
-}
-
-/** Files named in a binlog/relay-log index, as absolute paths (entries may be relative to the index's directory). */
-export function parseIndexFile(text: string, indexPath: string): string[] {
-  const dir = posix.dirname(indexPath);
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => (posix.isAbsolute(l) ? l : posix.join(dir, l)));
-}
-
-/** Read [start, end) of a source in chunks. */
-export async function* rangeChunks(src: ByteSource, start: number, end: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
-  for (let p = start; p < end; p += chunk) {
-    const b = await src.read(p, Math.min(chunk, end - p));
-    if (b.length === 0) break;
-    yield b;
-  }
 }
