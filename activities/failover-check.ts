@@ -60,14 +60,15 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
     last.catch(() => {}); // awaited below
     // A named dead master is examined over SSH while every server is probed.
     const named = input.deadMaster ? resolveServerRef(cluster.servers, input.deadMaster) : null;
-    const early = named ? withPool(cfg, (pool) => checkDeadMaster(pool, cfg, serverByName(cfg, named))) : null;
+    const examine = (name: string) => withPool(cfg, (pool) => checkDeadMaster(pool, cfg, serverByName(cfg, name), { stallWindowMs: durationMs(cfg.failover.stallWindow), heartbeat }));
+    const early = named ? examine(named) : null;
     early?.catch(() => {});
     const probes = await probeServers(cfg);
     const probesMs = Date.now() - t0;
     const roles = decideRoles(probes);
     const examined = input.deadMaster ? named : roles.master;
     const answered = Boolean(examined && probes.find((p) => p.name === examined)?.state);
-    const deadCheck = examined && !answered ? await (early ?? withPool(cfg, (pool) => checkDeadMaster(pool, cfg, serverByName(cfg, examined)))) : null;
+    const deadCheck = examined && !answered ? await (early ?? examine(examined)) : null;
     const deadCheckMs = deadCheck ? Date.now() - t0 : null;
     let secondaryCheck: FailoverCheckFacts['secondaryCheck'] = null;
     if (examined && deadCheck && !deadCheck.alive) {

@@ -1,11 +1,18 @@
 // Failover phase 2: every replica receives what was in flight from the dead master, then its IO thread
-// stops (the final positions); then the fencing hooks run (master_ip_failover --command=stop|stopssh,
-// shutdown). The hooks' exits are facts: src/failover/decisions.ts decideFence reads them as MHA does.
+// stops (the final positions); then the dead master is fenced (master_ip_failover --command=stop|stopssh,
+// then the shutdown hook or its mysqld killed over SSH) and seen unable to serve. What happened is a fact:
+// src/failover/decisions.ts decideFence reads it.
 import { heartbeat } from '@temporalio/activity';
-import { durationMs } from '../src/config/schema';
+import { durationMs, type ClusterConfig, type ServerConfig } from '../src/config/schema';
+import { errorMessage } from '../src/errors';
+import { sqlAnswers } from '../src/failover/deadmaster';
+import type { FenceFacts, FenceMethod } from '../src/failover/decisions';
+import { stopMysqld, waitPortRefused } from '../src/failover/fence';
+import { withPool } from '../src/ssh/pool';
+import { openSsh } from '../src/ssh/session';
 import { serverByName } from '../src/config/servers';
 import { stopIoThread, waitIoSettled, type IoSettled } from '../src/failover/replication';
-import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
+import { hookArgs, runHook } from '../src/hooks/run';
 import { withConnection } from '../src/mysql/client';
 import type { ServerSnapshot } from '../src/topology/types';
 import { readServerSnapshots } from './failover-check';
@@ -32,29 +39,59 @@ export async function failoverStopIoThreads(input: ClusterInput & { replicas: st
   });
 }
 
-export interface FenceInput extends ClusterInput { deadMaster: string; sshReachable: boolean }
+export interface FenceInput extends ClusterInput { deadMaster: string; sshReachable: boolean; method: FenceMethod }
 
-/** Run the configured fencing hooks with MHA's arguments; a failing master_ip_failover stops the rest. */
-export async function failoverFenceDeadMaster(input: FenceInput): Promise<{ runs: HookRun[] }> {
+/** Powered off: neither its sshd (a fresh connection, not a cached one) nor its SQL port answers. */
+async function hostGone(cfg: ClusterConfig, dead: ServerConfig): Promise<{ gone: boolean; evidence: string[] }> {
+  const sql = await sqlAnswers(cfg, dead, 2000);
+  const ssh = await openSsh(cfg, dead, { timeoutMs: 3000 }).then((x) => { x.close(); return 'SSH still answers'; }, (e) => `SSH fails (${errorMessage(e)})`);
+  return { gone: !sql.answers && ssh.startsWith('SSH fails'), evidence: [sql.detail, ssh] };
+}
+
+/**
+ * Fence the dead master and look: run master_ip_failover (--command=stopssh|stop), then the chosen method (the
+ * shutdown hook, or its mysqld killed over SSH), then check from its host (or its absence) that it cannot serve.
+ * A failing master_ip_failover stops there: the workflow refuses on these facts.
+ */
+export async function failoverFenceDeadMaster(input: FenceInput): Promise<FenceFacts> {
   return guarded(async () => {
     const cfg = clusterOf(input);
     const dead = serverByName(cfg, input.deadMaster);
     const timeoutMs = durationMs(cfg.hooks.timeout);
     const command = input.sshReachable ? 'stopssh' : 'stop';
     const sshUser = input.sshReachable ? dead.ssh.user ?? cfg.ssh.user : undefined;
-    const runs: HookRun[] = [];
+    const facts: FenceFacts = { method: input.method, runs: [], stopNotes: [], verified: false, evidence: [] };
     if (cfg.hooks.masterIpFailover) {
       const run = await runHook('master_ip_failover', cfg.hooks.masterIpFailover, hookArgs({
         orig_master_host: dead.host, orig_master_ip: dead.host, orig_master_port: dead.port, command, ssh_user: sshUser,
       }), { timeoutMs });
-      runs.push(run);
-      if (run.code !== 0 && run.code !== 10) return { runs };
+      facts.runs.push(run);
+      if (run.code !== 0 && run.code !== 10) return facts;
     }
-    if (cfg.hooks.shutdown) {
-      runs.push(await runHook('shutdown', cfg.hooks.shutdown, hookArgs({
+    if (input.method === 'shutdown-hook' && cfg.hooks.shutdown) {
+      const run = await runHook('shutdown', cfg.hooks.shutdown, hookArgs({
         command, ssh_user: sshUser, host: dead.host, ip: dead.host, port: dead.port, pid_file: dead.pidFile,
-      }), { timeoutMs }));
+      }), { timeoutMs });
+      facts.runs.push(run);
+      if (run.code === 0) {
+        const g = await hostGone(cfg, dead);
+        facts.verified = g.gone;
+        facts.evidence.push(...g.evidence);
+      } else if (run.code === 10) {
+        const w = await withPool(cfg, async (pool) => waitPortRefused(await pool.get(dead), dead));
+        facts.verified = w.refused;
+        facts.evidence.push(w.detail);
+      }
+    } else if (input.method === 'stop-mysqld') {
+      await withPool(cfg, async (pool) => {
+        const session = await pool.get(dead);
+        const stop = await stopMysqld(session, dead);
+        facts.stopNotes.push(...stop.notes);
+        const w = await waitPortRefused(session, dead);
+        facts.verified = w.refused;
+        facts.evidence.push(w.detail);
+      });
     }
-    return { runs };
+    return facts;
   });
 }

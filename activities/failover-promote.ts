@@ -2,7 +2,8 @@
 // moves to it (master_ip_failover --command=start) and read_only goes off.
 import { durationMs } from '../src/config/schema';
 import { resolveSecret } from '../src/config/secrets';
-import { HookError } from '../src/errors';
+import { HookError, SafetyError } from '../src/errors';
+import { sqlAnswers } from '../src/failover/deadmaster';
 import { serverByName } from '../src/config/servers';
 import { binlogCoordinates, executedGtid, makeWritable, stopAll } from '../src/failover/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
@@ -25,6 +26,13 @@ export async function failoverPromote(input: PromoteInput): Promise<PromoteResul
     const cfg = clusterOf(input);
     const nm = serverByName(cfg, input.newMaster);
     const dead = serverByName(cfg, input.deadMaster);
+    // The last look before a second writable master could exist: the fenced master must still not answer.
+    const again = await sqlAnswers(cfg, dead, 1000);
+    if (again.answers) {
+      throw new SafetyError(`${dead.name} answers SQL again (${again.detail}): making ${nm.name} writable now would leave two writable masters`, {
+        server: dead.name, hint: `${nm.name} holds all the data and is still read-only; stop ${dead.name} for good, then run the failover again`,
+      });
+    }
     const before = await withConnection(cfg, nm, async (c) => {
       await stopAll(c);
       return { binlog: await binlogCoordinates(c, nm.name), gtid: await executedGtid(c) };

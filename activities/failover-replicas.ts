@@ -47,7 +47,8 @@ export async function failoverCleanup(input: ClusterInput & { newMaster: string 
 
 export interface ReportInput extends ClusterInput {
   deadMaster: string;
-  newMaster: string;
+  /** null: the failover failed before (or without) a new master. */
+  newMaster: string | null;
   replicas: string[];
   subject: string;
   body: string;
@@ -59,9 +60,9 @@ export async function failoverReport(input: ReportInput): Promise<{ hook: HookRu
     const cfg = clusterOf(input);
     if (!cfg.hooks.report) return { hook: null };
     const dead = serverByName(cfg, input.deadMaster);
-    const nm = serverByName(cfg, input.newMaster);
+    const nm = input.newMaster ? serverByName(cfg, input.newMaster) : null;
     const hook = await runHook('report', cfg.hooks.report, hookArgs({
-      orig_master_host: dead.host, new_master_host: nm.host, new_slave_hosts: input.replicas.map((r) => serverByName(cfg, r).host).join(','),
+      orig_master_host: dead.host, new_master_host: nm?.host, new_slave_hosts: input.replicas.map((r) => serverByName(cfg, r).host).join(','),
       subject: input.subject, body: input.body,
     }), { timeoutMs: durationMs(cfg.hooks.timeout) });
     return { hook };

@@ -5,7 +5,7 @@ import { mysqldPid, rootQuery, rootSql, startMysqld, stopMysqld } from './mariad
 import { sshdPid, startSshd, stopSshd } from './sshd';
 import { LabError, tcpOpen, waitFor } from './system';
 
-export const FAULTS = ['kill-mysqld', 'host-down', 'stop-io', 'stop-sql', 'lag'] as const;
+export const FAULTS = ['kill-mysqld', 'host-down', 'stall', 'stop-io', 'stop-sql', 'lag'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 /** The fault holds only once nothing answers on the port any more. */
@@ -30,6 +30,13 @@ export async function injectFault(fault: Fault, hostRef: string, arg?: string): 
       await portClosed(h, MYSQL_PORT);
       await portClosed(h, SSH_PORT);
       return `${h.name}: host down (mariadbd and sshd killed)`;
+    case 'stall': {
+      // SIGSTOP: the process and its sockets stay; it accepts TCP connections (the kernel does) and answers none,
+      // until SIGCONT (lab restore). A stalled master wakes up as it was: writable.
+      await requireMysqld(h);
+      process.kill(mysqldPid(h)!, 'SIGSTOP');
+      return `${h.name}: mariadbd stalled (SIGSTOP); \`lab restore ${h.name}\` sends SIGCONT`;
+    }
     case 'stop-io':
       await requireMysqld(h);
       await rootSql(h, 'STOP SLAVE IO_THREAD');
@@ -52,6 +59,8 @@ export async function injectFault(fault: Fault, hostRef: string, arg?: string): 
 /** Undo faults: start mariadbd and sshd when down, remove any delay, start both replication threads. */
 export async function restoreHost(hostRef: string): Promise<string> {
   const h = findHost(labHosts(), hostRef);
+  const stalled = mysqldPid(h);
+  if (stalled) process.kill(stalled, 'SIGCONT'); // a stalled mariadbd wakes up (a running one ignores it)
   await startMysqld(h);
   await startSshd(h);
   const replica = (await rootQuery(h, 'SHOW SLAVE STATUS'))[0];

@@ -3,7 +3,7 @@
 // (docs: failover-phases.md); each step is an activity named in the UI by its summary, each decision a pure
 // function of activity results (src/failover/decisions.ts, src/topology), so a crashed worker resumes at
 // the last completed step with the same decisions. Steps that run side by side are joined where they start.
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, defineQuery, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { ApplyDiffResult, DrainOutcome, OwnBinlog } from '../activities/failover-apply';
 import type { PromoteResult } from '../activities/failover-promote';
@@ -12,8 +12,8 @@ import { PROGRESS_QUERY } from '../src/contracts/common';
 import type { FailoverInput, FailoverProgress, FailoverReport, ServerOutcome } from '../src/contracts/failover';
 import type { SavedTail } from '../src/failover/deadmaster';
 import {
-  decideFailoverStart, decideFence, deadMasterBinlogOf, execPart, invalidFailoverInput, newMasterStart, readPart, tailFindings, tailPart,
-  type ClusterFacts, type DrainFacts, type RelayPositionFact, type StartDecision,
+  decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, withoutTailCopy, execPart, invalidFailoverInput, newMasterStart, readPart, tailFindings, tailPart,
+  type ClusterFacts, type DrainFacts, type FencePlan, type RelayPositionFact, type StartDecision,
 } from '../src/failover/decisions';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
 import { FAILOVER_STEPS, stepId, type FailoverStepKind, type StepArgs } from '../src/failover/steps';
@@ -45,12 +45,15 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
   try {
     // 1. Check: every server read, the dead master confirmed dead by a second, different check, no recent failover.
     const start = await checkCluster(run);
+    //    How the dead master will be fenced: decided now, so that a master nothing can fence is refused
+    //    before anything changes.
+    const fencing = planFencing(run, start);
     //    Replicas whose SQL thread stopped without an error apply their relay logs again.
     await startStoppedSqlThreads(run, start);
     // 2. Fence: each replica receives what was still in flight, then its IO thread stops (the final
-    //    positions); then the hooks fence the dead master.
+    //    positions); then the dead master is fenced, and seen so.
     const servers = await stopIoThreads(run, start);
-    const sshReachable = await fenceDeadMaster(run, start);
+    const sshReachable = await fenceDeadMaster(run, start, fencing);
     // 3.1 The latest and oldest replicas.
     const latest = identifyLatest(run, start, servers);
     // 3.2-3.3 Side by side: the dead master's binlog tail is saved; the latest replicas' relay logs are searched
@@ -68,14 +71,15 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
     const nm = await recoverNewMaster(run, decision, servers, tail, drains);
     // 3.6 + 4 side by side: the new master is promoted while every other replica's diff is generated on its
     //     host and applied there (nothing of that touches the new master).
+    //     A replica whose recovery fails is left out and reported: it does not stop the others.
     const [, prepared] = await Promise.all([
       promote(run, start, decision.newMaster),
-      Promise.all(decision.replicas.map((p) => prepareReplica(run, decision, servers, p, tail, drains))),
+      Promise.all(decision.replicas.map((p) => orLeaveOut(run, p.server, nm, () => prepareReplica(run, decision, servers, p, tail, drains)))),
     ]);
     // 4-5 Side by side, once every diff is applied (a CHANGE MASTER or a RESET SLAVE ALL deletes the relay logs
     //     the read_diffs came from): every replica replicates from the new master, which forgets its old source.
     await Promise.all([
-      Promise.all(prepared.map((r) => repointReplica(run, decision, r, nm))),
+      Promise.all(prepared.filter((r): r is PreparedReplica => r !== null).map((r) => orLeaveOut(run, r.plan.server, nm, () => repointReplica(run, decision, r, nm)))),
       forgetOldSource(run, start, decision.newMaster),
     ]);
     run.report.timings.allReplicasRepointedMs = run.elapsed();
@@ -84,9 +88,9 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
     return run.end('completed');
   } catch (e) {
     run.finish('failed');
-    if (e instanceof ApplicationFailure && e.type === 'RefusedError' && run.changes.length) {
-      throw ApplicationFailure.nonRetryable(`${e.message} (already done: ${run.changes.join('; ')})`, 'RefusedError');
-    }
+    const done = run.changes.length ? ` (already done: ${run.changes.join('; ')})` : '';
+    if (!isCancellation(e)) await reportFailure(run, `${e instanceof Error ? e.message : String(e)}${done}`);
+    if (e instanceof ApplicationFailure && e.type === 'RefusedError' && done) throw ApplicationFailure.nonRetryable(`${e.message}${done}`, 'RefusedError');
     throw e;
   }
 }
@@ -99,13 +103,16 @@ class FailoverRun extends StepRun {
   readonly changes: string[] = [];
   readonly report: FailoverReport;
   cluster: ClusterRef = { name: '', digest: '' };
+  /** Which hooks the cluster has (known once the check read its config). */
+  hooks: ClusterFacts['hooks'] | null = null;
 
   constructor(readonly input: FailoverInput) {
     super(Boolean(input.dryRun), (run) => renderDetails(run as FailoverRun));
     this.report = {
       cluster: input.cluster, workflowId: this.workflowId, runId: this.runId, dryRun: Boolean(input.dryRun), mode: 'filepos', modeReason: '',
-      deadMaster: '', deadCheck: { alive: false, sshReachable: false, evidence: [] }, newMaster: null, newMasterReason: '', latest: null,
-      candidates: [], planSummary: [], binlogTail: null, unrecoverable: [], servers: [], steps: this.progress.steps,
+      deadMaster: '', deadCheck: { alive: false, sshReachable: false, verdict: 'down', sql: 'refused', ownHost: null, evidence: [] }, fence: null,
+      newMaster: null, newMasterReason: '', latest: null,
+      candidates: [], planSummary: [], binlogTail: null, unrecoverable: [], leftOut: [], servers: [], steps: this.progress.steps,
       timings: { newMasterWritableMs: null, allReplicasRepointedMs: null, totalMs: 0 }, warnings: [],
     };
   }
@@ -120,6 +127,13 @@ class FailoverRun extends StepRun {
   decided(kind: FailoverStepKind, a: StepArgs, detail: string): void {
     const spec = FAILOVER_STEPS[kind];
     this.record(stepId(kind, a.server), spec.phase, spec.title(a), detail);
+  }
+
+  /** A replica this failover does not recover, and why: reported, with what to do. */
+  leaveOut(server: string, reason: string, hint: string): void {
+    if (this.report.leftOut.some((l) => l.server === server)) return;
+    this.report.leftOut.push({ server, reason, hint });
+    this.report.warnings.push(`${server} left out: ${reason}`);
   }
 
   recordOutcome(o: ServerOutcome): void {
@@ -163,6 +177,7 @@ async function checkCluster(run: FailoverRun): Promise<Go> {
         + `${f.timings.lastFailoverMs !== null ? `, last-failover lookup ${f.timings.lastFailoverMs} ms` : ''}`,
     ].filter(Boolean).join('; '));
   run.cluster = { name: facts.cluster.name, digest: facts.cluster.digest };
+  run.hooks = facts.cluster.hooks;
   run.setCluster(facts.cluster.name);
   const start = decideFailoverStart(facts, input);
   if (!start.ok) refuse(start.reason);
@@ -198,26 +213,38 @@ async function stopIoThreads(run: FailoverRun, start: Go): Promise<ServerSnapsho
   return stopped.snapshots;
 }
 
-/** The fencing hooks; returns whether the dead master's host is still reachable over SSH. */
-async function fenceDeadMaster(run: FailoverRun, start: Go): Promise<boolean> {
+/**
+ * The dead master fenced, and seen so (its mysqld killed over SSH, or the shutdown hook), or the failover
+ * refuses: no replica becomes writable while the old master could wake up writable. Returns whether its host
+ * still answers SSH (its binlog can then be read).
+ */
+function planFencing(run: FailoverRun, start: Go): Extract<FencePlan, { ok: true }> {
+  const dead = start.deadMaster.name;
+  const allowUnfenced = start.facts.failover.allowUnfenced || Boolean(run.input.noFence);
+  const plan = decideFencePlan({ name: dead, verdict: start.deadCheck.verdict, sshReachable: start.deadCheck.sshReachable }, start.facts.hooks, allowUnfenced);
+  if (!plan.ok) refuse(plan.reason);
+  run.report.fence = { method: plan.method, why: plan.why, verified: false };
+  return plan;
+}
+
+async function fenceDeadMaster(run: FailoverRun, start: Go, plan: Extract<FencePlan, { ok: true }>): Promise<boolean> {
   const dead = start.deadMaster.name;
   const { hooks } = start.facts;
   const sshReachable = start.deadCheck.sshReachable;
-  if (run.input.dryRun) return sshReachable;
-  const names = [hooks.masterIpFailover ? 'master_ip_failover' : null, hooks.shutdown ? 'shutdown' : null].filter((x): x is string => x !== null);
-  if (!names.length) {
-    const fence = decideFence(hooks, [], sshReachable);
-    const notes = fence.ok ? fence.notes : [];
-    run.decided('fence', { deadMaster: dead, detail: 'no fencing hook configured' }, notes.join('; '));
-    run.report.warnings.push(...notes);
+  if (run.input.dryRun) {
+    run.decided('fence', { deadMaster: dead, detail: `dry run: would fence by ${plan.method}` }, plan.why);
     return sshReachable;
   }
-  const ran = await run.step('fence', { deadMaster: dead, detail: `${names.join(' and ')} hook${names.length > 1 ? 's' : ''} (--command=${sshReachable ? 'stopssh' : 'stop'})` },
-    (summary) => hook.failoverFenceDeadMaster.executeWithOptions({ summary }, [{ cluster: run.cluster, deadMaster: dead, sshReachable }]),
-    (r) => r.runs.map((h) => `${h.hook}: exit ${h.code ?? h.signal}`).join('; '));
-  const fence = decideFence(hooks, ran.runs, sshReachable);
+  const how = [hooks.masterIpFailover ? 'master_ip_failover' : null, plan.method === 'shutdown-hook' ? 'shutdown hook' : null,
+    plan.method === 'stop-mysqld' ? 'stop its mysqld over SSH' : null].filter((x): x is string => x !== null);
+  const facts = await run.step('fence', { deadMaster: dead, detail: how.length ? how.join(', then ') : 'nothing can fence it (--no-fence)' },
+    (summary) => hook.failoverFenceDeadMaster.executeWithOptions({ summary }, [{ cluster: run.cluster, deadMaster: dead, sshReachable, method: plan.method }]),
+    (f) => [...f.runs.map((h) => `${h.hook}: exit ${h.code ?? h.signal}`), ...f.stopNotes, ...f.evidence].join('; '));
+  const fence = decideFence(dead, hooks, facts, sshReachable);
   if (!fence.ok) refuse(fence.reason);
-  run.report.warnings.push(...fence.notes);
+  run.changes.push(`${dead} fenced (${plan.method})`);
+  run.report.fence = { method: plan.method, why: plan.why, verified: fence.verified };
+  run.report.warnings.push(...fence.notes.filter((n) => !n.startsWith(`${dead} fenced`)));
   return fence.sshReachable;
 }
 
@@ -311,9 +338,9 @@ interface Decision {
 function chooseTheNewMaster(run: FailoverRun, start: Go, servers: ServerSnapshot[], lo: LatestAndOldest, tail: SavedTail, facts: RelayPositionFact[]): Decision {
   const base = pickLatestBaseReplica(lo, servers, facts);
   if (!base.ok) refuse(base.reason);
-  const candidates = assessCandidates({
+  const candidates = withoutTailCopy(assessCandidates({
     servers, deadMaster: start.deadMaster, latest: lo, base, maxDelayBytes: start.facts.failover.maxDelayBytes, classification: start.classification,
-  });
+  }), tail);
   run.report.candidates = candidates.servers;
   const choice = chooseNewMaster({ candidates, latest: lo, servers, requested: run.input.newMaster ?? null });
   if (!choice.ok) refuse(choice.reason);
@@ -323,7 +350,15 @@ function chooseTheNewMaster(run: FailoverRun, start: Go, servers: ServerSnapshot
   run.progress.newMaster = choice.newMaster;
   run.report.unrecoverable.push(...base.unrecoverable.map((u) => `${u.name}: ${u.reason}`));
   run.decided('choose', { newMaster: choice.newMaster }, choice.reason);
-  const replicas: ServerDiffPlan[] = plan.mode === 'filepos' ? plan.replicas : plan.replicas.map((r) => ({ server: r.server, summary: r.summary } as ServerDiffPlan));
+  let replicas: ServerDiffPlan[] = plan.mode === 'filepos' ? plan.replicas : plan.replicas.map((r) => ({ server: r.server, summary: r.summary } as ServerDiffPlan));
+  if (plan.mode === 'filepos' && tail.status === 'saved') {
+    // Without its copy of the tail a replica would miss the dead master's last transactions for good: left out.
+    for (const f of tail.failedCopies.filter((x) => replicas.some((r) => r.server === x.server))) {
+      run.leaveOut(f.server, `could not receive the dead master's binlog tail (${f.error})`, `${f.server} lacks the dead master's last ${tail.transactions} `
+        + `transactions: copy ${tail.fileName} from ${choice.newMaster}'s run directory, apply it from its own binlog position, then point it at ${choice.newMaster}; or rebuild it`);
+    }
+    replicas = replicas.filter((r) => !tail.failedCopies.some((f) => f.server === r.server));
+  }
   return { newMaster: choice.newMaster, base, plan, replicas, facts };
 }
 
@@ -436,6 +471,23 @@ async function repointReplica(run: FailoverRun, d: Decision, r: PreparedReplica,
   });
 }
 
+/**
+ * One replica's recovery step: when it fails (its diff cannot be applied, it cannot be repointed), that replica is
+ * left out, with what to do, and the failover goes on with the others. A cancellation is not a replica's failure.
+ */
+async function orLeaveOut<T>(run: FailoverRun, server: string, nm: NewMasterStart, fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isCancellation(e) || !(e instanceof ActivityFailure || e instanceof ApplicationFailure)) throw e;
+    const why = (e instanceof ActivityFailure && e.cause instanceof Error ? e.cause.message : e.message).split('\n')[0]!;
+    const diff = run.report.servers.find((s) => s.server === server)?.diff?.path ?? run.steps.find((x) => x.id === stepId('diff', server))?.detail;
+    run.leaveOut(server, why, `${server} is not replicating from ${run.report.newMaster}: fix the cause${diff ? ` (its diff: ${diff})` : ''}, bring it to the new master's `
+      + `state (${nm.coords.file}:${nm.coords.pos}, GTID ${nm.gtid || 'n/a'}), then point it there; or rebuild it from ${run.report.newMaster}`);
+    return null;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. Cleanup and report
 
@@ -444,6 +496,20 @@ async function forgetOldSource(run: FailoverRun, start: Go, nm: string): Promise
   await run.step('cleanup', { newMaster: nm },
     (summary) => quick.failoverCleanup.executeWithOptions({ summary }, [{ cluster: run.cluster, newMaster: nm }]),
     (r) => (r.reset ? 'replication settings removed' : 'nothing to reset'));
+}
+
+/** The report hook on a failed or refused failover too (MHA's arguments, a "failed" subject); its own failure is only recorded. */
+async function reportFailure(run: FailoverRun, why: string): Promise<void> {
+  if (!run.hooks?.report || !run.report.deadMaster) return;
+  const dead = run.report.deadMaster;
+  const replicas = run.report.servers.filter((s) => s.role === 'replica' && s.repointedTo).map((s) => s.server);
+  await run.step('report', { deadMaster: dead, newMaster: run.report.newMaster ?? 'none' },
+    (summary) => hook.failoverReport.executeWithOptions({ summary }, [{
+      cluster: run.cluster, deadMaster: dead, newMaster: run.report.newMaster, replicas,
+      subject: `${run.cluster.name}: MySQL master failover from ${dead} failed`,
+      body: `The failover of ${run.cluster.name} (dead master ${dead}) did not complete: ${why}`,
+    }]),
+    (r) => (r.hook ? `exit ${r.hook.code}` : 'no report hook configured')).catch(() => undefined);
 }
 
 async function sendReport(run: FailoverRun, start: Go, nm: string): Promise<void> {

@@ -1,4 +1,4 @@
-// `mhaflow failover --cluster NAME | --config FILE [--dead-master HOST[:PORT]] [--new-master HOST[:PORT]] [--ignore-last-failover]
+// `mhaflow failover --cluster NAME | --config FILE [--dead-master HOST[:PORT]] [--new-master HOST[:PORT]] [--ignore-last-failover] [--no-fence]
 // [--dry-run] [--json]`: start (or attach to) the failover workflow of the cluster, follow it step by step, print the outcome.
 // The workflow takes the cluster's name; the worker reads its own copy of the config. With --config, the file
 // names the cluster, and its digest goes along: the worker refuses when its copy differs.
@@ -131,7 +131,11 @@ export async function runFailoverCommand(client: Client | TemporalHttp, target: 
   }
 }
 
-export interface FailoverOptions extends ClusterOptions { deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean }
+export interface FailoverOptions extends ClusterOptions {
+  deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean;
+  /** commander's --no-fence: false when given. */
+  fence?: boolean;
+}
 
 /**
  * `mhaflow failover`: through Temporal's HTTP API when it answers (no gRPC client to load: ~0.2 s sooner),
@@ -140,7 +144,7 @@ export interface FailoverOptions extends ClusterOptions { deadMaster?: string; n
 export async function failoverCommand(o: FailoverOptions): Promise<void> {
   const input = {
     ...(o.deadMaster ? { deadMaster: o.deadMaster } : {}), ...(o.newMaster ? { newMaster: o.newMaster } : {}),
-    ignoreLastFailover: Boolean(o.ignoreLastFailover), dryRun: Boolean(o.dryRun),
+    ignoreLastFailover: Boolean(o.ignoreLastFailover), dryRun: Boolean(o.dryRun), ...(o.fence === false ? { noFence: true } : {}),
   };
   const opts = { json: o.json, taskQueue: process.env.MHAFLOW_TASK_QUEUE };
   const target = { cluster: o.cluster, config: o.config };

@@ -133,7 +133,25 @@ export const clusterSchema = z.object({
     delayWarnSeconds: z.number().nonnegative().default(60),
     /** Wait at most this long for a replica's SQL thread to apply its relay log. */
     relayApplyTimeout: duration.default('10m'),
-  }).strict().default({ lastFailoverWindow: '8h', maxDelayBytes: 100_000_000, delayWarnSeconds: 60, relayApplyTimeout: '10m' }),
+    /**
+     * A master that accepts connections but says nothing (stalled: SIGSTOP, an I/O freeze) is probed again for
+     * this long before it counts as dead; it is then fenced before any replica becomes writable.
+     */
+    stallWindow: duration.default('10s'),
+    /**
+     * Go on when the dead master cannot be fenced (its host answers neither SQL nor SSH and no shutdown hook is
+     * configured): split brain is then possible, and the report says so. Default false: such a failover is refused
+     * (the --no-fence flag allows one failover).
+     */
+    allowUnfenced: z.boolean().default(false),
+    /**
+     * A failover that has not finished this long after it started stops instead of going on: one resumed late
+     * (no worker for a while) would act on positions read long before, on servers that may have changed since.
+     */
+    deadline: duration.default('10m'),
+  }).strict().default({
+    lastFailoverWindow: '8h', maxDelayBytes: 100_000_000, delayWarnSeconds: 60, relayApplyTimeout: '10m', stallWindow: '10s', allowUnfenced: false, deadline: '10m',
+  }),
   servers: z.array(serverSchema).min(2, { message: 'at least two servers (a master and a replica)' }),
 }).strict();
 

@@ -2,6 +2,7 @@
 // (src/cli/failover.ts), the HTTP API and anyone starting it with the temporal CLI:
 //   temporal workflow start --type failover --task-queue mhaflow --workflow-id failover:app1 --input '{"cluster":"app1"}'
 import type { DeadCheck, SavedTail } from '../failover/deadmaster';
+import type { FenceMethod } from '../failover/decisions';
 import type { DiffFile } from '../failover/diff';
 import type { CandidatesResult, LatestAndOldest, ReplicationMode } from '../topology/types';
 import type { StepRecord, WorkflowProgress } from './common';
@@ -23,6 +24,11 @@ export interface FailoverInput {
   /** Promote this server if it is eligible (refused otherwise, never replaced). */
   newMaster?: string;
   ignoreLastFailover?: boolean;
+  /**
+   * Go on even if the dead master cannot be fenced (no SSH to its host, no shutdown hook): split brain is then
+   * possible, and the report says so. Without it such a failover is refused.
+   */
+  noFence?: boolean;
   /** Check, read the positions and plan: nothing is changed anywhere. */
   dryRun?: boolean;
 }
@@ -46,6 +52,8 @@ export interface FailoverReport {
   modeReason: string;
   deadMaster: string;
   deadCheck: DeadCheck;
+  /** How the dead master was fenced, and whether that was seen to hold (false only when going on unfenced by choice). */
+  fence: { method: FenceMethod; why: string; verified: boolean } | null;
   newMaster: string | null;
   newMasterReason: string;
   latest: Pick<LatestAndOldest, 'latest' | 'oldest' | 'latestPosition' | 'oldestPosition' | 'reasons' | 'warnings'> | null;
@@ -54,6 +62,8 @@ export interface FailoverReport {
   binlogTail: SavedTail | null;
   /** What could not be recovered, in words; empty when nothing was lost. */
   unrecoverable: string[];
+  /** Replicas this failover did not recover (not repointed), each with why and what to do. */
+  leftOut: { server: string; reason: string; hint: string }[];
   servers: ServerOutcome[];
   steps: StepRecord[];
   /** From the workflow's start. */

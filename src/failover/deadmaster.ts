@@ -1,6 +1,7 @@
 // The dead master: is it really dead (a second, different check than the probe), and saving what only
 // its binlog holds (binlog_diff) onto every host that will need it, before anything else can lose it.
 import { posix } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { parseIndexFile } from '../binlog/index-file';
 import { filteredLayout, layoutChunks, summarizeTails, type DiffSource } from '../binlog/rewrite';
@@ -10,16 +11,32 @@ import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { durationMs } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
 import { runDir, serverByName } from '../config/servers';
-import { errorMessage } from '../errors';
+import { BinlogError, errorMessage } from '../errors';
 import type { BinlogCoordinates } from '../mysql/client';
 import type { SshPool } from '../ssh/pool';
 import type { SshSession } from '../ssh/session';
 import { readRemoteText, remoteSource, writeRemoteFiles } from '../ssh/sftp';
 
+/** What one view of the dead master saw: a server that answered, refused connections, accepted and then said nothing, or no route. */
+export type MysqlAnswer = 'answered' | 'refused' | 'silent' | 'unreachable';
+
+/**
+ * The dead master examined twice, from two places. What the failover may conclude (its verdict):
+ * - down: connections to its port are refused on its own host: no mysqld runs there;
+ * - host-down: neither its SQL port nor its sshd answers;
+ * - stalled: its host is up and its port accepts TCP, but mysqld sent nothing for the whole stall window
+ *   (SIGSTOP, an I/O freeze): it may wake up, so it is dead only once fenced;
+ * - alive: it answered.
+ * One timeout is never a verdict: a silent master is probed again until the window has passed.
+ */
 export interface DeadCheck {
-  /** true: it answered (SQL, even with an error, or mysqladmin ping on its host): not dead. */
+  /** true: it answered (SQL, even with an error, or from its own host): not dead. */
   alive: boolean;
   sshReachable: boolean;
+  verdict: 'alive' | 'down' | 'host-down' | 'stalled';
+  /** From the worker, and from its own host over SSH (null: SSH failed). */
+  sql: MysqlAnswer;
+  ownHost: MysqlAnswer | null;
   evidence: string[];
 }
 
@@ -29,18 +46,25 @@ function answeredSql(e: unknown): boolean {
   return typeof err.sqlState === 'string' || (typeof err.errno === 'number' && err.errno >= 1000 && err.errno < 2000);
 }
 
-export async function sqlAnswers(cfg: ClusterConfig, s: ServerConfig, timeoutMs: number): Promise<{ answers: boolean; detail: string }> {
+/** A failed connect as a view: refused (nothing listens), unreachable (no route), else silent (no handshake in time). */
+export function sqlFailureOf(code: string | undefined): MysqlAnswer {
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN' || code === 'ENOTFOUND') return 'unreachable';
+  return 'silent';
+}
+
+export async function sqlAnswers(cfg: ClusterConfig, s: ServerConfig, timeoutMs: number): Promise<{ answers: boolean; view: MysqlAnswer; detail: string }> {
   try {
     const c = await mysql.createConnection({
       host: s.host, port: s.port, user: cfg.mysql.user, password: resolveSecret(cfg.mysql.password, 'mysql.password'), connectTimeout: timeoutMs,
     });
     c.on('error', () => {});
     c.destroy();
-    return { answers: true, detail: `SQL connect to ${s.host}:${s.port} succeeded` };
+    return { answers: true, view: 'answered', detail: `SQL connect to ${s.host}:${s.port} succeeded` };
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    if (answeredSql(e)) return { answers: true, detail: `SQL connect to ${s.host}:${s.port} was answered: ${err.code ?? ''} ${err.message ?? ''}`.trim() };
-    return { answers: false, detail: `SQL connect to ${s.host}:${s.port} failed: ${err.code ?? err.message}` };
+    if (answeredSql(e)) return { answers: true, view: 'answered', detail: `SQL connect to ${s.host}:${s.port} was answered: ${err.code ?? ''} ${err.message ?? ''}`.trim() };
+    return { answers: false, view: sqlFailureOf(err.code), detail: `SQL connect to ${s.host}:${s.port} failed: ${err.code ?? err.message}` };
   }
 }
 
@@ -49,57 +73,82 @@ export async function sqlAnswers(cfg: ClusterConfig, s: ServerConfig, timeoutMs:
  * to its port and wait for the server's first packet (a handshake, or an error packet: either way a server).
  * null: sshd forbids forwarding, so the caller runs mysqladmin ping there instead.
  */
-export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeoutMs: number): Promise<{ answered: boolean; detail: string } | null> {
+export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeoutMs: number): Promise<{ answered: boolean; view: MysqlAnswer; detail: string } | null> {
   const c = await s.connectFromHost(dead.host, dead.port);
   if ('failed' in c) {
     if (c.failed === 'prohibited') return null;
-    return { answered: false, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} ${c.failed === 'refused' ? 'refuses connections: no mysqld listening' : `cannot be reached (${c.detail})`}` };
+    return c.failed === 'refused'
+      ? { answered: false, view: 'refused', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} refuses connections: no mysqld listening` }
+      : { answered: false, view: 'unreachable', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} cannot be reached (${c.detail})` };
   }
   return new Promise((resolve) => {
-    const done = (r: { answered: boolean; detail: string }) => {
+    const done = (r: { answered: boolean; view: MysqlAnswer; detail: string }) => {
       clearTimeout(timer);
       c.stream.removeAllListeners('data');
       c.stream.on('error', () => {});
       c.stream.close();
       resolve(r);
     };
-    const timer = setTimeout(() => done({ answered: false, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} accepts TCP but sent nothing within ${timeoutMs} ms` }), timeoutMs);
-    c.stream.once('data', (d: Buffer) => done({ answered: true, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} answered (${d.length > 4 && d[4] === 0xff ? 'an error packet' : 'a handshake'})` }));
-    c.stream.once('close', () => done({ answered: false, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} closed the connection without a word` }));
+    const timer = setTimeout(() => done({ answered: false, view: 'silent', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} accepts TCP but sent nothing within ${timeoutMs} ms` }), timeoutMs);
+    c.stream.once('data', (d: Buffer) => done({ answered: true, view: 'answered', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} answered (${d.length > 4 && d[4] === 0xff ? 'an error packet' : 'a handshake'})` }));
+    c.stream.once('close', () => done({ answered: false, view: 'refused', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} closed the connection without a word` }));
   });
+}
+
+/** mysqladmin ping on the host (sshd forbids forwarding): 0 alive, 127 no client there. */
+async function adminPingOnHost(s: SshSession, dead: ServerConfig): Promise<{ view: MysqlAnswer | null; detail: string }> {
+  const bindir = dead.clientBindir ? `${dead.clientBindir.replace(/\/$/, '')}/` : '';
+  const script = 'A=$(command -v "$1mariadb-admin" || command -v "$1mysqladmin") || exit 127; "$A" --no-defaults -h "$2" -P "$3" --connect-timeout=2 ping';
+  const r = await s.exec(['sh', '-c', script, 'sh', bindir, dead.host, String(dead.port)], { timeoutMs: 8000 });
+  if (r.code === 0) return { view: 'answered', detail: `mysqladmin ping on ${dead.name}'s host: ${r.stdout.trim() || 'alive'}` };
+  if (r.code === 127) return { view: null, detail: `${dead.name}'s host has no mysqladmin: SSH check limited to reachability` };
+  return { view: 'silent', detail: `mysqladmin ping on ${dead.name}'s host: no mysqld answering (${(r.stderr || r.stdout).trim().split('\n').pop()})` };
+}
+
+/** The verdict from the two views (pure). */
+export function deadVerdict(sql: MysqlAnswer, ownHost: MysqlAnswer | null, sshReachable: boolean): DeadCheck['verdict'] {
+  if (sql === 'answered' || ownHost === 'answered') return 'alive';
+  if (!sshReachable) return 'host-down';
+  if (ownHost === 'refused') return 'down';
+  return ownHost === 'silent' || sql === 'silent' ? 'stalled' : 'down';
 }
 
 /**
  * Second check of the dead master: a fresh SQL connect, then, from its own host over SSH, a connection to
- * its port (mysqladmin ping there when sshd forbids forwarding).
+ * its port (mysqladmin ping there when sshd forbids forwarding). A master that accepts TCP and says nothing
+ * is probed from its host again every second for `stallWindowMs`: it is stalled only if it stays silent.
  */
-export async function checkDeadMaster(pool: SshPool, cfg: ClusterConfig, dead: ServerConfig): Promise<DeadCheck> {
+export async function checkDeadMaster(pool: SshPool, cfg: ClusterConfig, dead: ServerConfig, o: { stallWindowMs?: number; heartbeat?: () => void } = {}): Promise<DeadCheck> {
   const evidence: string[] = [];
   const sql = await sqlAnswers(cfg, dead, Math.min(2000, durationMs(cfg.mysql.connectTimeout) || 2000));
   evidence.push(sql.detail);
-  if (sql.answers) return { alive: true, sshReachable: false, evidence };
-  let sshReachable = false;
+  if (sql.answers) return { alive: true, sshReachable: false, verdict: 'alive', sql: sql.view, ownHost: null, evidence };
+  let session: SshSession;
   try {
-    const s = await pool.get(dead);
-    sshReachable = true;
-    const ping = await pingFromOwnHost(s, dead, 2000);
-    if (ping) {
-      evidence.push(ping.detail);
-      return { alive: ping.answered, sshReachable, evidence };
-    }
-    const bindir = dead.clientBindir ? `${dead.clientBindir.replace(/\/$/, '')}/` : '';
-    const script = `A=$(command -v ${bindir}mariadb-admin || command -v ${bindir}mysqladmin) || exit 127; `
-      + `"$A" --no-defaults -h ${dead.host} -P ${dead.port} --connect-timeout=2 ping`;
-    const r = await s.exec(['sh', '-c', script], { timeoutMs: 8000 });
-    if (r.code === 0) {
-      evidence.push(`mysqladmin ping on ${dead.name}'s host: ${r.stdout.trim() || 'alive'}`);
-      return { alive: true, sshReachable, evidence };
-    }
-    evidence.push(r.code === 127 ? `${dead.name}'s host has no mysqladmin: SSH check limited to reachability` : `mysqladmin ping on ${dead.name}'s host: no mysqld answering (${(r.stderr || r.stdout).trim().split('\n').pop()})`);
+    session = await pool.get(dead);
   } catch (e) {
     evidence.push(`SSH to ${dead.name} failed: ${errorMessage(e)}`);
+    return { alive: false, sshReachable: false, verdict: deadVerdict(sql.view, null, false), sql: sql.view, ownHost: null, evidence };
   }
-  return { alive: false, sshReachable, evidence };
+  const look = async () => (await pingFromOwnHost(session, dead, 2000)) ?? adminPingOnHost(session, dead);
+  let own = await look();
+  evidence.push(own.detail);
+  if (own.view === 'silent' || (own.view === null && sql.view === 'silent')) {
+    // One silence proves nothing (a busy or briefly frozen server): it must last the whole window.
+    const t0 = Date.now();
+    let probes = 1;
+    while (Date.now() - t0 < (o.stallWindowMs ?? 0)) {
+      o.heartbeat?.();
+      await sleep(1000);
+      own = await look();
+      probes++;
+      if (own.view !== 'silent' && own.view !== null) break;
+    }
+    evidence.push(own.view === 'answered' ? own.detail : `still silent after ${Date.now() - t0} ms (${probes} probes from its own host): stalled`);
+  }
+  const ownHost = own.view;
+  const verdict = deadVerdict(sql.view, ownHost, true);
+  return { alive: verdict === 'alive', sshReachable: true, verdict, sql: sql.view, ownHost, evidence };
 }
 
 export type SavedTail =
@@ -109,12 +158,32 @@ export type SavedTail =
     endsAt: BinlogCoordinates;
     cutBytes: number; cutReason?: string; startsMidTransaction: boolean;
     copies: { server: string; path: string }[];
+    /** Targets that could not take their copy (after three tries): they cannot get the binlog_diff. */
+    failedCopies: { server: string; error: string }[];
     firstGtid?: string; lastGtid?: string;
   }
   | { status: 'nothing-new'; from: BinlogCoordinates; note?: string }
   | { status: 'unavailable'; from: BinlogCoordinates; reason: string };
 
 export const TAIL_FILE = 'dead-master-tail.binlog';
+
+interface CopyWritten { server: string; path: string; sha256: string }
+interface CopyFailed { server: string; error: string }
+
+/** Write one target's copy, trying three times (a transient SSH error); then it is a failed copy, not an error. */
+async function writeCopy(pool: SshPool, c: { server: string; path: string }, chunks: () => AsyncIterable<Buffer>): Promise<CopyWritten | CopyFailed> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const [w] = await writeRemoteFiles([{ session: await pool.get(c.server), path: c.path }], chunks());
+      return { ...c, sha256: w!.sha256 };
+    } catch (e) {
+      last = e;
+      await sleep(200 * (attempt + 1));
+    }
+  }
+  return { server: c.server, error: errorMessage(last) };
+}
 
 async function binlogFilesFrom(pool: SshPool, dead: ServerConfig, from: BinlogCoordinates): Promise<string[]> {
   const s = await pool.get(dead);
@@ -165,16 +234,17 @@ export async function saveDeadMasterTail(pool: SshPool, cfg: ClusterConfig, o: {
     const last = plans[plans.length - 1]!;
     const endsAt = { file: posix.basename(files[files.length - 1]!), pos: last.lastCompleteEndPos };
     if (transactions === 0) return { status: 'nothing-new', from: o.from, ...(last.cutReason ? { note: `cut: ${last.cutReason} (${last.cutBytes} bytes)` } : {}) };
-    const copies = o.targets.map((t) => ({ server: t, path: posix.join(runDir(cfg, serverByName(cfg, t), o.runKey), TAIL_FILE) }));
-    let sha256 = '';
-    if (!o.dryRun) {
-      const targets = await Promise.all(copies.map(async (c) => ({ session: await pool.get(c.server), path: c.path })));
-      sha256 = (await writeRemoteFiles(targets, layoutChunks(layout, parts)))[0]!.sha256;
-    }
+    const wanted = o.targets.map((t) => ({ server: t, path: posix.join(runDir(cfg, serverByName(cfg, t), o.runKey), TAIL_FILE) }));
+    // One copy per target, each on its own: a replica with a full disk or a broken SSH is left out (reported),
+    // it does not stop the others, nor the promotion of one that has its copy.
+    const written = o.dryRun ? [] : await Promise.all(wanted.map((c) => writeCopy(pool, c, () => layoutChunks(layout, parts))));
+    const copies = written.filter((w): w is CopyWritten => 'sha256' in w);
+    const failedCopies = written.filter((w): w is CopyFailed => 'error' in w);
+    if (new Set(copies.map((c) => c.sha256)).size > 1) throw new BinlogError(`the copies of ${dead.name}'s binlog tail differ (${copies.map((c) => `${c.server} ${c.sha256}`).join(', ')})`);
     return {
-      status: 'saved', from: o.from, fileName: TAIL_FILE, sha256, bytes: layout.size, transactions, endsAt,
+      status: 'saved', from: o.from, fileName: TAIL_FILE, sha256: copies[0]?.sha256 ?? '', bytes: layout.size, transactions, endsAt,
       cutBytes: last.cutBytes, ...(last.cutReason ? { cutReason: `${last.cutReason}: ${last.cutDetail ?? ''}` } : {}),
-      startsMidTransaction: plans[0]!.startsMidTransaction, copies: o.dryRun ? [] : copies,
+      startsMidTransaction: plans[0]!.startsMidTransaction, copies: copies.map(({ server, path }) => ({ server, path })), failedCopies,
       ...gtids,
     };
   } finally {

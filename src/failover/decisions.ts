@@ -10,7 +10,7 @@ import type { BinlogCoordinates, ServerState } from '../mysql/client';
 import type { RoleAssignment } from '../topology/roles';
 import { classifyServers, recoveryReplicas, replicationModeOf } from '../topology/replicas';
 import type {
-  DeadMasterBinlog, DeadMasterRef, ReplicationMode, ServerClassification, ServerDiffPlan, ServerSnapshot,
+  CandidatesResult, DeadMasterBinlog, DeadMasterRef, ReplicationMode, ServerClassification, ServerDiffPlan, ServerSnapshot,
 } from '../topology/types';
 import type { DeadCheck, SavedTail } from './deadmaster';
 import type { DiffPartSpec } from './diff';
@@ -25,7 +25,7 @@ export interface ClusterFacts {
   digest: string;
   servers: { name: string; host: string; port: number; aliases: string[]; skipResetReplica: boolean }[];
   hooks: { masterIpFailover: boolean; shutdown: boolean; report: boolean; secondaryCheck: boolean };
-  failover: { maxDelayBytes: number; lastFailoverWindowMs: number };
+  failover: { maxDelayBytes: number; lastFailoverWindowMs: number; allowUnfenced: boolean; deadlineMs: number };
   /** replication.useGtidAutoPosition; undefined = the default (GTID mode when every replica uses it). */
   useGtidAutoPosition: boolean | undefined;
 }
@@ -39,7 +39,10 @@ export function clusterFactsOf(cfg: ClusterConfig, digest: string): ClusterFacts
       masterIpFailover: Boolean(cfg.hooks.masterIpFailover), shutdown: Boolean(cfg.hooks.shutdown),
       report: Boolean(cfg.hooks.report), secondaryCheck: Boolean(cfg.hooks.secondaryCheck),
     },
-    failover: { maxDelayBytes: cfg.failover.maxDelayBytes, lastFailoverWindowMs: durationMs(cfg.failover.lastFailoverWindow) },
+    failover: {
+      maxDelayBytes: cfg.failover.maxDelayBytes, lastFailoverWindowMs: durationMs(cfg.failover.lastFailoverWindow),
+      allowUnfenced: cfg.failover.allowUnfenced, deadlineMs: durationMs(cfg.failover.deadline),
+    },
     useGtidAutoPosition: cfg.replication.useGtidAutoPosition,
   };
 }
@@ -116,10 +119,13 @@ function describeState(st: ServerState): string {
  * host), the secondary check agrees, the cluster did not fail over too recently, and no server that would
  * be left behind stops it.
  */
-export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverInput, 'configDigest' | 'deadMaster' | 'ignoreLastFailover' | 'dryRun'>): StartDecision {
+export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverInput, 'configDigest' | 'deadMaster' | 'newMaster' | 'ignoreLastFailover' | 'dryRun'>): StartDecision {
   const c = f.cluster;
   if (input.configDigest && input.configDigest !== c.digest) {
     return { ok: false, reason: `the config you passed for cluster ${c.name} (digest ${input.configDigest}) is not the worker's (digest ${c.digest}): the worker fails over with its own copy; make them the same first` };
+  }
+  if (input.newMaster && !resolveServerRef(c.servers, input.newMaster)) {
+    return { ok: false, reason: `--new-master ${input.newMaster} is not a server of cluster ${c.name} (${c.servers.map((s) => `${s.name} ${s.host}:${s.port}`).join(', ')})` };
   }
   if (input.deadMaster && !resolveServerRef(c.servers, input.deadMaster)) {
     return { ok: false, reason: `--dead-master ${input.deadMaster} is not a server of cluster ${c.name} (${c.servers.map((s) => `${s.name} ${s.host}:${s.port}`).join(', ')})` };
@@ -160,23 +166,59 @@ export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverI
 // 2. Fencing
 
 export const NO_MASTER_IP_FAILOVER_HOOK = 'no master_ip_failover hook: the service address was not moved';
-export const NO_SHUTDOWN_HOOK = 'no shutdown hook: the dead master was not powered off';
+
+/** How the dead master is fenced: the operator's shutdown hook (STONITH), its mysqld stopped over SSH, or not at all. */
+export type FenceMethod = 'shutdown-hook' | 'stop-mysqld' | 'none';
+
+export type FencePlan = { ok: true; method: FenceMethod; why: string } | { ok: false; reason: string };
+
+/**
+ * Before any replica becomes writable the dead master must be unable to take writes, and that must be seen,
+ * not assumed: a stalled master wakes up with read_only off. The shutdown hook when configured (MHA's
+ * shutdown_script); else, with its host reachable, kill its mysqld over SSH; else nothing can fence it: refuse,
+ * unless told that split brain is an accepted risk (--no-fence or failover.allowUnfenced).
+ */
+export function decideFencePlan(dead: { name: string; verdict: DeadCheck['verdict']; sshReachable: boolean }, hooks: { shutdown: boolean },
+  allowUnfenced: boolean): FencePlan {
+  if (hooks.shutdown) return { ok: true, method: 'shutdown-hook', why: `the shutdown hook powers ${dead.name} off (STONITH)` };
+  if (dead.sshReachable) {
+    return { ok: true, method: 'stop-mysqld', why: dead.verdict === 'stalled'
+      ? `${dead.name} is stalled, its host answers SSH: its mysqld is killed there (kill -9 ends a stopped process too)`
+      : `${dead.name}'s host answers SSH: whatever listens on its port is killed, and the port seen refusing connections` };
+  }
+  const risk = `${dead.name}'s host answers neither SQL nor SSH and no shutdown hook is configured: it cannot be fenced, and if it comes back `
+    + 'it takes writes beside the new master (split brain)';
+  if (allowUnfenced) return { ok: true, method: 'none', why: `${risk}; going on unfenced as told (--no-fence or failover.allowUnfenced)` };
+  return { ok: false, reason: `${risk}. Configure hooks.shutdown (power it off), or pass --no-fence to accept that risk` };
+}
+
+/** What the fence step did and saw (the failoverFenceDeadMaster activity's answer). */
+export interface FenceFacts {
+  method: FenceMethod;
+  /** The hooks that ran, in order (master_ip_failover, shutdown). */
+  runs: HookRun[];
+  /** stop-mysqld: what was killed and each thing tried. */
+  stopNotes: string[];
+  /** Whether the dead master was then seen unable to serve: its port refused on its host, or the host gone. */
+  verified: boolean;
+  evidence: string[];
+}
 
 export type FenceDecision =
-  | { ok: true; sshReachable: boolean; notes: string[] }
+  | { ok: true; sshReachable: boolean; notes: string[]; verified: boolean }
   | { ok: false; reason: string };
 
 const lastLine = (r: HookRun) => (r.stderr || r.stdout).trim().split('\n').pop() ?? '';
 
 /**
- * What the fencing hooks' exits mean, as MHA reads them: master_ip_failover 0 ok, 10 warn and go on, else
- * stop; shutdown 0 powered off (no longer reachable over SSH), 10 mysqld stopped over SSH (host still up),
- * else stop. `runs` holds the hooks that are configured, in the order they ran.
+ * What the fence step's facts mean. Hook exits as MHA reads them: master_ip_failover 0 ok, 10 warn and go on,
+ * else stop; shutdown 0 powered off (no longer reachable over SSH), 10 mysqld stopped over SSH (host still up),
+ * else stop. Then the fence must be verified, unless the run goes on unfenced by choice.
  */
-export function decideFence(hooks: { masterIpFailover: boolean; shutdown: boolean }, runs: HookRun[], sshReachable: boolean): FenceDecision {
+export function decideFence(dead: string, hooks: { masterIpFailover: boolean; shutdown: boolean }, f: FenceFacts, sshReachable: boolean): FenceDecision {
   const notes: string[] = [];
   let reachable = sshReachable;
-  const ipRun = runs.find((r) => r.hook === 'master_ip_failover');
+  const ipRun = f.runs.find((r) => r.hook === 'master_ip_failover');
   if (!hooks.masterIpFailover) notes.push(NO_MASTER_IP_FAILOVER_HOOK);
   else if (ipRun) {
     if (ipRun.code === 10) notes.push('master_ip_failover exited 10: proceeding (MHA semantics)');
@@ -184,14 +226,24 @@ export function decideFence(hooks: { masterIpFailover: boolean; shutdown: boolea
       return { ok: false, reason: `master_ip_failover failed (exit ${ipRun.code ?? ipRun.signal}): ${lastLine(ipRun)}; the service address may still point at the dead master: fix the hook and run the failover again` };
     }
   }
-  const downRun = runs.find((r) => r.hook === 'shutdown');
-  if (!hooks.shutdown) notes.push(NO_SHUTDOWN_HOOK);
-  else if (downRun) {
+  const downRun = f.runs.find((r) => r.hook === 'shutdown');
+  if (f.method === 'shutdown-hook') {
+    if (!downRun) return { ok: false, reason: `the shutdown hook did not run: ${dead} is not fenced` };
     if (downRun.code === 0) reachable = false;
     else if (downRun.code === 10) notes.push('shutdown hook exited 10: mysqld stopped over SSH, host still reachable');
     else return { ok: false, reason: `shutdown hook failed (exit ${downRun.code ?? downRun.signal}): ${lastLine(downRun)}; make sure the dead master is down, then run the failover again` };
   }
-  return { ok: true, sshReachable: reachable, notes };
+  notes.push(...f.stopNotes);
+  if (f.method === 'none') {
+    notes.push(`SPLIT BRAIN POSSIBLE: ${dead} was not fenced (no way to reach it, no shutdown hook, and --no-fence): if it comes back it takes writes`);
+    return { ok: true, sshReachable: reachable, notes, verified: false };
+  }
+  if (!f.verified) {
+    return { ok: false, reason: `${dead} could not be fenced: ${[...f.stopNotes, ...f.evidence].join('; ')}; it might take writes again: `
+      + 'stop it by hand (or configure hooks.shutdown), then run the failover again' };
+  }
+  notes.push(`${dead} fenced: ${f.evidence.join('; ')}`);
+  return { ok: true, sshReachable: reachable, notes, verified: true };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,6 +288,18 @@ export function readPart(p: ServerDiffPlan, facts: RelayPositionFact[]): { ok: t
     return { ok: false, reason: `no relay-log position of ${from.file}:${from.pos} in ${fromReplica}'s relay logs for ${p.server}'s read_diff` };
   }
   return { ok: true, parts: [{ kind: 'relay', purpose: 'read_diff', server: fromReplica, relayFile: fact.relayFile, relayPos: fact.relayPos }] };
+}
+
+/**
+ * Servers that could not take their copy of the dead master's tail cannot become the new master (they would lack
+ * its binlog_diff): marked ineligible, with the error, before the new master is chosen.
+ */
+export function withoutTailCopy(candidates: CandidatesResult, tail: SavedTail): CandidatesResult {
+  const failed = tail.status === 'saved' ? tail.failedCopies : [];
+  if (!failed.length) return candidates;
+  const why = new Map(failed.map((f) => [f.server, `could not receive the dead master's binlog tail: ${f.error}`]));
+  const servers = candidates.servers.map((c) => (why.has(c.name) ? { ...c, eligible: false, reasons: [...c.reasons, why.get(c.name)!] } : c));
+  return { ...candidates, servers, eligible: servers.filter((c) => c.eligible).map((c) => c.name) };
 }
 
 /** The save step's outcome as the diff planner reads it. */

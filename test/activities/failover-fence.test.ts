@@ -12,8 +12,8 @@ import { failoverFenceDeadMaster } from '../../activities/failover-fence';
 import { parseClusterConfig } from '../../src/config/load';
 import { configDigest } from '../../src/config/registry';
 import type { ClusterRef } from '../../src/config/registry';
-import { decideFence } from '../../src/failover/decisions';
-import { hookArgs, runHook, type HookRun } from '../../src/hooks/run';
+import { decideFence, type FenceFacts } from '../../src/failover/decisions';
+import { hookArgs, runHook } from '../../src/hooks/run';
 
 const dir = mkdtempSync(join(tmpdir(), 'hooks-'));
 
@@ -32,7 +32,8 @@ function clusterWith(hooks: Record<string, string>): ClusterRef {
   const cfg = parseClusterConfig({
     cluster: `unit${++n}`, mysql: { user: 'u', password: 'env:NOPE' }, replication: { user: 'r', password: 'env:NOPE' },
     ssh: { key: '/nonexistent', knownHosts: '/nonexistent' }, hooks: { ...hooks, timeout: '5s' },
-    servers: [{ name: 'db1', host: '10.0.0.1', pidFile: '/run/mysqld.pid' }, { name: 'db2', host: '10.0.0.2' }],
+    // db1: nothing listens on its ports here (SQL port 1, SSH 22 on 127.0.0.2): a powered-off host, seen at once.
+    servers: [{ name: 'db1', host: '127.0.0.2', port: 1, pidFile: '/run/mysqld.pid' }, { name: 'db2', host: '10.0.0.2' }],
   });
   process.env.MHAFLOW_CONFIG_DIR = dir;
   writeFileSync(join(dir, `${cfg.cluster}.yml`), stringify(cfg));
@@ -61,37 +62,39 @@ describe('runHook', () => {
 
 describe('fencing the dead master', () => {
   const env = new MockActivityEnvironment(undefined, { logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  const fence = (cluster: ClusterRef, sshReachable: boolean) => env.run(failoverFenceDeadMaster, { cluster, deadMaster: 'db1', sshReachable, method: 'shutdown-hook' as const }) as Promise<FenceFacts>;
   it('runs master_ip_failover and shutdown with MHA arguments (stopssh when SSH works)', async () => {
     const ip = script('ip-ok.sh', 0);
-    const sd = script('shutdown-10.sh', 10);
-    const { runs } = await env.run(failoverFenceDeadMaster, { cluster: clusterWith({ masterIpFailover: ip.path, shutdown: sd.path }), deadMaster: 'db1', sshReachable: true }) as { runs: HookRun[] };
-    assert.match(readFileSync(ip.log, 'utf8'), /^--orig_master_host=10\.0\.0\.1 --orig_master_ip=10\.0\.0\.1 --orig_master_port=3306 --command=stopssh --ssh_user=root\n/);
-    assert.match(readFileSync(sd.log, 'utf8'), /^--command=stopssh --ssh_user=root --host=10\.0\.0\.1 --ip=10\.0\.0\.1 --port=3306 --pid_file=\/run\/mysqld\.pid\n/);
-    const r = decideFence({ masterIpFailover: true, shutdown: true }, runs, true);
-    assert.ok(r.ok);
-    assert.equal(r.sshReachable, true, 'exit 10: mysqld stopped, host still reachable');
-  });
-  it('--command=stop when SSH does not work; a powered-off host is no longer reachable', async () => {
-    const ip = script('ip-10.sh', 10);
     const sd = script('shutdown-0.sh', 0);
-    const { runs } = await env.run(failoverFenceDeadMaster, { cluster: clusterWith({ masterIpFailover: ip.path, shutdown: sd.path }), deadMaster: 'db1', sshReachable: false }) as { runs: HookRun[] };
-    assert.match(readFileSync(ip.log, 'utf8'), /--command=stop\n/);
-    const r = decideFence({ masterIpFailover: true, shutdown: true }, runs, false);
+    const f = await fence(clusterWith({ masterIpFailover: ip.path, shutdown: sd.path }), true);
+    assert.match(readFileSync(ip.log, 'utf8'), /^--orig_master_host=127\.0\.0\.2 --orig_master_ip=127\.0\.0\.2 --orig_master_port=1 --command=stopssh --ssh_user=root\n/);
+    assert.match(readFileSync(sd.log, 'utf8'), /^--command=stopssh --ssh_user=root --host=127\.0\.0\.2 --ip=127\.0\.0\.2 --port=1 --pid_file=\/run\/mysqld\.pid\n/);
+    assert.deepEqual(f.runs.map((x) => [x.hook, x.code]), [['master_ip_failover', 0], ['shutdown', 0]]);
+    assert.equal(f.verified, true, `powered off, and seen so: ${f.evidence.join('; ')}`);
+    assert.ok(f.evidence.some((e) => /SSH fails/.test(e)) && f.evidence.some((e) => /SQL connect to 127\.0\.0\.2:1 failed/.test(e)));
+    const r = decideFence('db1', { masterIpFailover: true, shutdown: true }, f, true);
     assert.ok(r.ok);
-    assert.equal(r.sshReachable, false);
+    assert.equal(r.sshReachable, false, 'exit 0: powered off, no longer reachable');
+  });
+  it('--command=stop when SSH does not work; master_ip_failover exit 10 goes on', async () => {
+    const ip = script('ip-10.sh', 10);
+    const sd = script('shutdown-0b.sh', 0);
+    const f = await fence(clusterWith({ masterIpFailover: ip.path, shutdown: sd.path }), false);
+    assert.match(readFileSync(ip.log, 'utf8'), /--command=stop\n/);
+    const r = decideFence('db1', { masterIpFailover: true, shutdown: true }, f, false);
+    assert.ok(r.ok);
     assert.ok(r.notes.some((n) => /exited 10/.test(n)));
   });
   it('a failing master_ip_failover stops the failover (the shutdown hook does not run)', async () => {
     const ip = script('ip-fail.sh', 1);
     const sd = script('shutdown-unreached.sh', 0);
-    const { runs } = await env.run(failoverFenceDeadMaster, { cluster: clusterWith({ masterIpFailover: ip.path, shutdown: sd.path }), deadMaster: 'db1', sshReachable: true }) as { runs: HookRun[] };
-    assert.deepEqual(runs.map((x) => x.hook), ['master_ip_failover']);
-    const r = decideFence({ masterIpFailover: true, shutdown: true }, runs, true);
+    const f = await fence(clusterWith({ masterIpFailover: ip.path, shutdown: sd.path }), true);
+    assert.deepEqual(f.runs.map((x) => x.hook), ['master_ip_failover']);
+    const r = decideFence('db1', { masterIpFailover: true, shutdown: true }, f, true);
     assert.ok(!r.ok && /master_ip_failover failed \(exit 1\): output of ip-fail\.sh/.test(r.reason));
   });
   it('a config changed since the workflow started is refused, not used', async () => {
     const ref = clusterWith({});
-    await assert.rejects(env.run(failoverFenceDeadMaster, { cluster: { ...ref, digest: 'another' }, deadMaster: 'db1', sshReachable: true }),
-      (e: unknown) => e instanceof Error && /changed since this workflow started/.test(e.message));
+    await assert.rejects(fence({ ...ref, digest: 'another' }, true), (e: unknown) => e instanceof Error && /changed since this workflow started/.test(e.message));
   });
 });

@@ -61,6 +61,20 @@ describe('failover refusals', () => {
     assert.match(h.message, /secondary check did not confirm .*exit 3.*reachable from 10\.1\.1\.1/);
   });
 
+  it('refuses a dead host that nothing can fence (no SSH, no shutdown hook) before changing anything', async () => {
+    const lab = await resetLab('filepos');
+    const cfg = testConfig(lab.cfg, uniqueCluster('fo-unfenced'));
+    await injectFault('host-down', 'db1');
+    const f = await failoverFailure(t, cfg);
+    assert.equal(f.type, 'RefusedError');
+    assert.match(f.message, /db1's host answers neither SQL nor SSH and no shutdown hook is configured: it cannot be fenced.*--no-fence/);
+    assert.doesNotMatch(f.message, /already done/);
+    for (const s of cfg.servers.slice(1)) {
+      const st = await withConnection(cfg, s, (c) => queryOne(c, 'SHOW SLAVE STATUS'));
+      assert.notEqual(st!.Slave_IO_Running, 'No', `${s.name}'s IO thread was left as it was`);
+    }
+  });
+
   it('refuses a second failover of the same cluster within the window, unless told to ignore it', async () => {
     const lab = await resetLab('filepos');
     const cfg = testConfig(lab.cfg, uniqueCluster('fo-flap'));

@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import type { ClusterConfig } from '../../src/config/schema';
 import { injectFault } from '../../lab/faults';
-import { findHost, labHosts } from '../../lab/layout';
-import { rootQuery } from '../../lab/mariadb';
+import { findHost, labHosts, repoRoot } from '../../lab/layout';
+import { mysqldPid, rootQuery } from '../../lab/mariadb';
+import { tcpOpen } from '../../lab/system';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { countTransactions, LocalFileSource, withReader } from '../../src/binlog';
 import type { BinlogCoordinates } from '../../src/mysql/client';
 import type { LabMode } from '../../lab/layout';
@@ -18,6 +20,8 @@ import { queryOne, withConnection } from '../../src/mysql/client';
 import { assertSurvivorsHold, logFailover, runFailover as run1, type TestTemporal } from './harness';
 
 const SURVIVORS = ['db2', 'db3', 'db4'];
+/** The lab's shutdown hook: powers a lab host off, as STONITH would. */
+export const LAB_SHUTDOWN_HOOK = join(repoRoot(), 'lab', 'hooks', 'shutdown');
 
 /** Stop the IO thread of each replica after `at` acknowledged ids, kill the master at `killAt`. */
 async function staggeredFault(cfg: ClusterConfig, stops: [string, number][], killAt: number, fault: 'kill-mysqld' | 'host-down' = 'kill-mysqld') {
@@ -123,12 +127,15 @@ export function scenarios(mode: LabMode, temporal: () => TestTemporal): void {
     await assertSurvivorsHold(cfg, SURVIVORS, writer.acked());
   });
 
-  it('dead host unreachable: everything any replica received is recovered, the lost tail is reported', async () => {
+  it('dead host unreachable: fenced by the shutdown hook, everything any replica received is recovered, the lost tail is reported', async () => {
     const lab = await resetLab(mode);
-    const cfg = testConfig(lab.cfg, uniqueCluster(`${tag}-down`));
+    // Nothing can reach the host: only the operator's STONITH can fence it (the lab's powers a lab host off).
+    const cfg = registerCluster({ ...testConfig(lab.cfg, uniqueCluster(`${tag}-down`)), hooks: { ...lab.cfg.hooks, shutdown: LAB_SHUTDOWN_HOOK } });
     const writer = await staggeredFault(cfg, [['db2', 200], ['db3', 300], ['db4', 400]], 500, 'host-down');
     const run = await runFailover(t, cfg);
     logFailover(run);
+    assert.equal(run.report.deadCheck.verdict, 'host-down');
+    assert.deepEqual([run.report.fence?.method, run.report.fence?.verified], ['shutdown-hook', true]);
     assert.equal(run.report.newMaster, 'db4');
     assert.equal(run.report.binlogTail?.status, 'unavailable');
     assert.ok(run.report.unrecoverable.some((u) => /dead master binlog tail unrecoverable/.test(u)), run.report.unrecoverable.join('; '));
@@ -136,6 +143,32 @@ export function scenarios(mode: LabMode, temporal: () => TestTemporal): void {
     const top = await maxIdOn(cfg, 'db4');
     assert.ok(top >= 100, `db4 holds up to ${top}`);
     await assertSurvivorsHold(cfg, SURVIVORS, writer.acked().filter((id) => id <= top));
+  });
+
+  it('a stalled master (SIGSTOP): silent for the whole stall window, killed over SSH before a replica turns writable, not writable after SIGCONT', async () => {
+    const lab = await resetLab(mode);
+    const cfg = registerCluster({ ...testConfig(lab.cfg, uniqueCluster(`${tag}-stall`)), failover: { ...lab.cfg.failover, stallWindow: '3s' } });
+    const writer = startWriter(cfg);
+    await writer.waitAcked(300);
+    const db1 = findHost(labHosts(), 'db1');
+    const pid = mysqldPid(db1)!;
+    await injectFault('stall', 'db1');
+    const run = await runFailover(t, cfg);
+    const stopped = writer.stop(); // its write to db1 hung until db1 was killed
+    logFailover(run);
+    assert.equal(run.report.deadCheck.verdict, 'stalled');
+    assert.ok(run.report.deadCheck.evidence.some((e) => /still silent after \d+ ms \(\d+ probes from its own host\)/.test(e)), run.report.deadCheck.evidence.join('; '));
+    assert.deepEqual([run.report.fence?.method, run.report.fence?.verified], ['stop-mysqld', true]);
+    const fence = run.report.steps.find((s) => s.id === 'fence')!;
+    const promote = run.report.steps.find((s) => s.id === 'promote')!;
+    assert.ok(fence.startedAt + fence.ms! <= promote.startedAt, 'fenced before the new master turned writable');
+    assert.match(fence.detail ?? '', new RegExp(`killed mariadbd pid ${pid}`));
+    // The wake-up call reaches nobody: the stalled process is gone, and nothing takes writes on db1's port.
+    try { process.kill(pid, 'SIGCONT'); } catch { /* killed: nothing to wake */ }
+    await sleep(500);
+    assert.equal(await tcpOpen(db1.address, 3306, 500), false, 'db1 accepts no connection after SIGCONT');
+    await stopped;
+    await assertSurvivorsHold(cfg, SURVIVORS, writer.acked());
   });
 
   it('a replica with a stopped SQL thread and one far behind (not a candidate) are both recovered', async () => {

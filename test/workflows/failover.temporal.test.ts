@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type * as activities from '../../activities';
@@ -22,7 +23,7 @@ const CLUSTER: ClusterFacts = {
   name: 'mock', digest: 'd1',
   servers: [1, 2, 3, 4].map((n) => ({ name: `db${n}`, host: `10.0.0.${n}`, port: 3306, aliases: [], skipResetReplica: false })),
   hooks: { masterIpFailover: false, shutdown: false, report: false, secondaryCheck: false },
-  failover: { maxDelayBytes: 100_000_000, lastFailoverWindowMs: 8 * 3600_000 },
+  failover: { maxDelayBytes: 100_000_000, lastFailoverWindowMs: 8 * 3600_000, allowUnfenced: false, deadlineMs: 600_000 },
   useGtidAutoPosition: undefined,
 };
 const F = 'mysql-bin.000001';
@@ -38,13 +39,17 @@ function checkFacts(p: Partial<FailoverCheckFacts> = {}): FailoverCheckFacts {
   const ss = p.servers ?? servers();
   return {
     cluster: CLUSTER, servers: ss, roles: decideRoles(ss.map((s) => ({ name: s.name, host: s.host, port: s.port, state: s.state }))),
-    examined: 'db1', deadCheck: { alive: false, sshReachable: true, evidence: ['refused'] }, secondaryCheck: null,
+    examined: 'db1', deadCheck: { alive: false, sshReachable: true, verdict: 'down', sql: 'refused', ownHost: 'refused', evidence: ['refused'] }, secondaryCheck: null,
     lastFailover: { last: null, windowMs: 1 }, timings: { probesMs: 1, deadCheckMs: 1, lastFailoverMs: 1 }, ...p,
   };
 }
 
 /** Mocked activities that answer like the real ones on the scenario above, and log when each runs. */
-function mocks(o: { facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code: number }[]; hooks?: Partial<ClusterFacts['hooks']> } = {}) {
+function mocks(o: {
+  facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code: number }[]; hooks?: Partial<ClusterFacts['hooks']>;
+  /** Targets whose copy of the tail fails; servers whose diff apply fails (a duplicate key). */
+  failedCopies?: string[]; failingApply?: string[];
+} = {}) {
   const calls: Call[] = [];
   let clock = 0;
   const facts = o.facts ?? checkFacts();
@@ -64,10 +69,14 @@ function mocks(o: { facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code
     failoverStartSqlThreads: log('start-sql', (i: { servers: string[] }) => ({ started: i.servers })),
     failoverReadServers: log('read-replicas', () => snap),
     failoverStopIoThreads: log('stop-io', (i: { replicas: string[] }) => ({ servers: i.replicas.map((name) => ({ name, wasRunning: true, settled: 'disconnected' as const })), snapshots: snap })),
-    failoverFenceDeadMaster: log('fence', () => ({ runs: (o.fenceRuns ?? []).map((r) => ({ ...r, command: r.hook, signal: null, stdout: 'out', stderr: '', ms: 1, timedOut: false })) })),
+    failoverFenceDeadMaster: log('fence', (i: { method: 'shutdown-hook' | 'stop-mysqld' | 'none' }) => ({
+      method: i.method, runs: (o.fenceRuns ?? []).map((r) => ({ ...r, command: r.hook, signal: null, stdout: 'out', stderr: '', ms: 1, timedOut: false })),
+      stopNotes: [], verified: i.method !== 'none', evidence: i.method === 'none' ? [] : ['from db1\'s host, 10.0.0.1:3306 refuses connections'],
+    })),
     failoverSaveDeadMasterBinlog: log('save-binlog', (i: { from: BinlogCoordinates; targets: string[]; dryRun: boolean }) => ({
       status: 'saved' as const, from: i.from, fileName: 't', sha256: 's', bytes: 100, transactions: 3, endsAt: pos(1300), cutBytes: 0, startsMidTransaction: false,
-      copies: i.dryRun ? [] : i.targets.map((server) => ({ server, path: `/w/${server}/t` })),
+      copies: i.dryRun ? [] : i.targets.filter((x) => !o.failedCopies?.includes(x)).map((server) => ({ server, path: `/w/${server}/t` })),
+      failedCopies: i.dryRun ? [] : (o.failedCopies ?? []).map((server) => ({ server, error: 'No space left on device' })),
     })),
     failoverFindRelayPositions: log('find-relay', (i: { checks: { replica: string; from: BinlogCoordinates }[] }) =>
       i.checks.map((c) => ({ replica: c.replica, from: c.from, found: true, relayFile: 'relay-bin.000002', relayPos: 400 }))),
@@ -83,7 +92,10 @@ function mocks(o: { facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code
       target: i.target, path: `/w/${i.target}/diff`, sha256: 'x', bytes: 10, transactions: i.parts.length * 2,
       parts: i.parts.map((p) => ({ purpose: p.purpose, source: 's', from: 4, bytes: 5, transactions: 2, startsMidTransaction: false, cutBytes: 0 })),
     })),
-    failoverApplyDiff: log('apply', (i: { server: string }) => ({ total: 2, alreadyApplied: 0, appliedNow: 2, end: { file: `${i.server}-bin.000001`, pos: 999 }, server: i.server, gtidExecuted: '0-1-200', ms: 1 })),
+    failoverApplyDiff: log('apply', (i: { server: string }) => {
+      if (o.failingApply?.includes(i.server)) throw ApplicationFailure.nonRetryable(`[${i.server}] replaying the diff failed: ERROR 1062 (23000): Duplicate entry '7'`, 'DiffApplyError');
+      return { total: 2, alreadyApplied: 0, appliedNow: 2, end: { file: `${i.server}-bin.000001`, pos: 999 }, server: i.server, gtidExecuted: '0-1-200', ms: 1 };
+    }),
     failoverPromote: log('promote', (i: { newMaster: string }) => ({ newMaster: i.newMaster, hook: null, readOnlyWasOn: true, binlog: pos(999), gtidExecuted: '', writableAt: '' })),
     failoverRepointReplica: log('repoint', (i: { server: string }) => ({ server: i.server, changed: true, started: true, ioRunning: 'Yes', sqlRunning: true, ms: 1 })),
     failoverCleanup: log('cleanup', () => ({ reset: true })),
@@ -154,12 +166,14 @@ describe('failover workflow, activities mocked', () => {
     }
     const cleanup = one(calls, 'cleanup');
     for (const a of named(calls, 'apply')) assert.ok(cleanup.start > a.end!, 'RESET SLAVE ALL after every diff (it deletes the relay logs read_diffs come from)');
-    assert.equal(named(calls, 'fence').length, 0, 'no fencing hook: no activity');
+    assert.equal(one(calls, 'fence').input.method, 'stop-mysqld', 'no shutdown hook, host reachable: its mysqld stopped over SSH');
+    assert.ok(one(calls, 'fence').end! < one(calls, 'save-binlog').start && one(calls, 'fence').end! < promote.start, 'fenced before anything else');
     assert.equal(named(calls, 'report').length, 0, 'no report hook: no activity');
     // db2 is behind: its diff has a read_diff from the latest base's relay log.
     assert.deepEqual((one(calls, 'diff', 'db2').input.parts as { purpose: string }[]).map((p) => p.purpose), ['read_diff', 'binlog_diff']);
     assert.deepEqual(report.steps.map((s) => s.status).filter((s) => s !== 'done'), []);
-    assert.ok(report.steps.some((s) => s.id === 'fence' && /no master_ip_failover hook/.test(s.detail ?? '')));
+    assert.deepEqual(report.fence, { method: 'stop-mysqld', why: report.fence!.why, verified: true });
+    assert.ok(report.warnings.some((w) => /no master_ip_failover hook/.test(w)));
     assert.ok(report.timings.newMasterWritableMs !== null && report.timings.allReplicasRepointedMs !== null);
     // Every activity was given the cluster's name and the digest the check read, never a config.
     for (const c of calls.slice(1)) assert.deepEqual(c.input.cluster, { name: 'mock', digest: 'd1' }, c.name);
@@ -189,13 +203,60 @@ describe('failover workflow, activities mocked', () => {
     assert.deepEqual(named(m.calls, 'repoint').map((c) => [server(c), c.input.gtid]), [['db3', '0-1-200'], ['db4', '0-1-200']]);
   });
 
+  it('--no-fence: a dead host nothing can fence is failed over, the report says split brain is possible', async () => {
+    const m = mocks({ facts: checkFacts({ deadCheck: { alive: false, sshReachable: false, verdict: 'host-down', sql: 'silent', ownHost: null, evidence: ['SSH fails'] } }) });
+    const { report } = await run(m, { noFence: true });
+    assert.ok(report);
+    assert.deepEqual([report.fence?.method, report.fence?.verified], ['none', false]);
+    assert.ok(report.warnings.some((w) => /SPLIT BRAIN POSSIBLE: db1 was not fenced/.test(w)), report.warnings.join('; '));
+    assert.equal(one(m.calls, 'save-binlog').input.sshReachable, false);
+  });
+
+  it('a replica whose diff cannot be applied is left out and reported; the others are recovered, the failover completes', async () => {
+    const m = mocks({ failingApply: ['db2'] });
+    const { report } = await run(m);
+    assert.ok(report, 'completed');
+    assert.equal(report.newMaster, 'db3');
+    assert.deepEqual(report.leftOut.map((l) => l.server), ['db2']);
+    assert.match(report.leftOut[0]!.reason, /Duplicate entry/);
+    assert.match(report.leftOut[0]!.hint, /db2 is not replicating from db3: fix the cause.*then point it there/);
+    assert.deepEqual(named(m.calls, 'repoint').map(server), ['db4'], 'db2 not repointed');
+    assert.equal(named(m.calls, 'cleanup').length, 1);
+  });
+
+  it('a target that cannot take its copy of the tail: not the new master, and left out as a replica (file/position)', async () => {
+    const m = mocks({ failedCopies: ['db3'] });
+    const { report } = await run(m);
+    assert.ok(report, 'completed');
+    assert.equal(report.newMaster, 'db4', 'db3, the first latest replica, lacks the tail');
+    assert.ok(report.candidates.find((c) => c.name === 'db3')!.reasons.some((r) => /could not receive the dead master's binlog tail: No space left/.test(r)));
+    assert.deepEqual(report.leftOut.map((l) => l.server), ['db3']);
+    assert.deepEqual(named(m.calls, 'repoint').map(server), ['db2']);
+  });
+
+  it('the report hook runs on a refused failover too, saying it failed', async () => {
+    const m = mocks({ hooks: { masterIpFailover: true, report: true }, fenceRuns: [{ hook: 'master_ip_failover', code: 1 }] });
+    const { failure } = await run(m);
+    assert.equal(failure?.type, 'RefusedError');
+    const r = one(m.calls, 'report');
+    assert.match(String(r.input.subject), /failover from db1 failed/);
+    assert.match(String(r.input.body), /master_ip_failover failed/);
+    assert.equal(r.input.newMaster, null);
+  });
+
   const refusals: [string, Parameters<typeof mocks>[0], Partial<FailoverInput>, RegExp, string[]][] = [
     ['a live master', { facts: checkFacts({ servers: [at('db1', [F, 4], undefined, {}, {}), ...servers().slice(1)], deadCheck: null }) }, {}, /db1 answers SQL/, ['check']],
     ['a recent failover', { facts: checkFacts({ lastFailover: { last: { workflowId: 'failover:mock', runId: 'r', closeTime: 'T' }, windowMs: 60_000 } }) }, {}, /failed over at T/, ['check']],
     ['a config the worker does not have', {}, { configDigest: 'elsewhere' }, /not the worker's \(digest d1\)/, ['check']],
     ['a failing fencing hook, after the IO threads stopped (said so)', { hooks: { masterIpFailover: true }, fenceRuns: [{ hook: 'master_ip_failover', code: 1 }] }, {},
       /master_ip_failover failed \(exit 1\): out.*already done: IO threads stopped on db2, db3, db4/, ['check', 'stop-io', 'fence']],
-    ['an ineligible --new-master', {}, { newMaster: 'db9' }, /--new-master db9 is not a server of this cluster/, ['check', 'drain', 'drain', 'drain', 'find-relay', 'save-binlog', 'stop-io']],
+    ['a dead host that nothing can fence (no SSH, no shutdown hook): before anything changes',
+      { facts: checkFacts({ deadCheck: { alive: false, sshReachable: false, verdict: 'host-down', sql: 'silent', ownHost: null, evidence: ['SSH fails'] } }) }, {},
+      /cannot be fenced.*split brain.*--no-fence/, ['check']],
+    ['an unknown --new-master, before anything changes', {}, { newMaster: 'db9' }, /--new-master db9 is not a server of cluster mock/, ['check']],
+    ['a --new-master that may not become master (no_master), once the positions are known',
+      { facts: checkFacts({ servers: [deadMaster(), at('db2', [F, 900], undefined, {}, { noMaster: true }), ...servers().slice(2)] }) }, { newMaster: 'db2' },
+      /--new-master db2 cannot become master: no_master/, ['check', 'drain', 'drain', 'drain', 'fence', 'find-relay', 'save-binlog', 'stop-io']],
   ];
   for (const [name, o, input, want, ran] of refusals) {
     it(`refuses: ${name}`, async () => {

@@ -6,7 +6,7 @@ import type { FailoverInput } from '../../../src/contracts/failover';
 import type { DeadCheck, SavedTail } from '../../../src/failover/deadmaster';
 import {
   decideFailoverStart, decideFence, execPart, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, tailPart,
-  NO_MASTER_IP_FAILOVER_HOOK, NO_SHUTDOWN_HOOK, type ClusterFacts, type FailoverCheckFacts,
+  NO_MASTER_IP_FAILOVER_HOOK, decideFencePlan, type ClusterFacts, type FailoverCheckFacts, type FenceFacts,
 } from '../../../src/failover/decisions';
 import type { HookRun } from '../../../src/hooks/run';
 import { decideRoles } from '../../../src/topology/roles';
@@ -17,10 +17,12 @@ const CLUSTER: ClusterFacts = {
   name: 'app1', digest: 'd1',
   servers: [1, 2, 3, 4].map((n) => ({ name: `db${n}`, host: `10.0.0.${n}`, port: 3306, aliases: n === 1 ? ['db1.example'] : [], skipResetReplica: false })),
   hooks: { masterIpFailover: false, shutdown: false, report: false, secondaryCheck: false },
-  failover: { maxDelayBytes: 100_000_000, lastFailoverWindowMs: 8 * 3600_000 },
+  failover: { maxDelayBytes: 100_000_000, lastFailoverWindowMs: 8 * 3600_000, allowUnfenced: false, deadlineMs: 600_000 },
   useGtidAutoPosition: undefined,
 };
-const DEAD: DeadCheck = { alive: false, sshReachable: true, evidence: ['SQL connect failed', 'from db1\'s host, 10.0.0.1:3306 refuses connections'] };
+const DEAD: DeadCheck = {
+  alive: false, sshReachable: true, verdict: 'down', sql: 'refused', ownHost: 'refused', evidence: ['SQL connect failed', 'from db1\'s host, 10.0.0.1:3306 refuses connections'],
+};
 const healthy = (): ServerSnapshot[] => [deadMaster(), at('db2', ['mysql-bin.000001', 900]), at('db3', ['mysql-bin.000001', 1000]), at('db4', ['mysql-bin.000001', 1000])];
 
 function facts(p: Partial<FailoverCheckFacts> = {}): FailoverCheckFacts {
@@ -62,12 +64,13 @@ describe('decideFailoverStart', () => {
   const refusals: [string, FailoverCheckFacts, Partial<FailoverInput>, RegExp][] = [
     ['the caller\'s config differs from the worker\'s', facts(), { configDigest: 'other' }, /digest other.*is not the worker's \(digest d1\)/],
     ['an unknown --dead-master', facts({ examined: null }), { deadMaster: 'db9' }, /--dead-master db9 is not a server of cluster app1/],
+    ['an unknown --new-master', facts(), { newMaster: 'db9' }, /--new-master db9 is not a server of cluster app1/],
     ['no master found', facts({ examined: null }), {}, /cannot tell which server is the master.*--dead-master/],
     ['a live master', facts({ servers: [server('db1', { replica: null }), ...healthy().slice(1)], deadCheck: null }), {}, /db1 answers SQL .*live master/],
     ['a live server named as dead', facts({ examined: 'db2' }), { deadMaster: 'db2' }, /db2 answers SQL/],
     ['a dead server that is not the master', facts({ servers: [...healthy().slice(0, 2), server('db3', { dead: true }), healthy()[3]!], examined: 'db3' }), { deadMaster: 'db3' },
       /db3 is not the current master: no replica replicates from it \(the replicas point at db1\)/],
-    ['alive from its own host', facts({ deadCheck: { alive: true, sshReachable: true, evidence: ['mysqladmin ping on db1\'s host: alive'] } }), {}, /db1 is not dead: .*mysqladmin ping/],
+    ['alive from its own host', facts({ deadCheck: { ...DEAD, alive: true, verdict: 'alive', ownHost: 'answered', evidence: ['mysqladmin ping on db1\'s host: alive'] } }), {}, /db1 is not dead: .*mysqladmin ping/],
     ['the secondary check sees it', facts({ secondaryCheck: { code: 3, output: 'secondary_check exited 3: reachable from 10.1.1.1' } }), {}, /secondary check did not confirm.*exit 3.*reachable from 10\.1\.1\.1/],
     ['a recent failover', facts({ lastFailover: { last: { workflowId: 'failover:app1', runId: 'r', closeTime: '2026-11-29T10:00:00.000Z' }, windowMs: 8 * 3600_000 } }), {},
       /failed over at 2026-11-29T10:00:00.000Z .*less than 480 minutes ago.*--ignore-last-failover/],
@@ -116,32 +119,62 @@ describe('decideFailoverStart', () => {
   });
 });
 
+describe('decideFencePlan', () => {
+  const cases: [string, DeadCheck['verdict'], boolean, boolean, boolean, { method?: string; refused?: RegExp; why?: RegExp }][] = [
+    ['the shutdown hook first (STONITH)', 'stalled', true, true, false, { method: 'shutdown-hook' }],
+    ['a stalled master, host up: kill its mysqld over SSH', 'stalled', true, false, false, { method: 'stop-mysqld', why: /kill -9 ends a stopped process/ }],
+    ['mysqld down, host up: the port must be seen refusing', 'down', true, false, false, { method: 'stop-mysqld', why: /port seen refusing/ }],
+    ['host down with a shutdown hook', 'host-down', false, true, false, { method: 'shutdown-hook' }],
+    ['host down, no hook: refused', 'host-down', false, false, false, { refused: /cannot be fenced.*split brain.*hooks\.shutdown.*--no-fence/ }],
+    ['host down, no hook, --no-fence: unfenced, said so', 'host-down', false, false, true, { method: 'none', why: /going on unfenced as told/ }],
+  ];
+  for (const [name, verdict, ssh, hook, allow, want] of cases) {
+    it(name, () => {
+      const p = decideFencePlan({ name: 'db1', verdict, sshReachable: ssh }, { shutdown: hook }, allow);
+      if (want.refused) assert.ok(!p.ok && want.refused.test(p.reason), JSON.stringify(p));
+      else {
+        assert.ok(p.ok);
+        assert.equal(p.method, want.method);
+        if (want.why) assert.match(p.why, want.why);
+      }
+    });
+  }
+});
+
 describe('decideFence', () => {
   const run = (hook: string, code: number | null, out = ''): HookRun => ({ hook, command: hook, code, signal: null, stdout: out, stderr: '', ms: 1, timedOut: false });
+  const facts = (method: FenceFacts['method'], runs: HookRun[], verified: boolean, evidence = ['from db1\'s host, 10.0.0.1:3306 refuses connections']): FenceFacts =>
+    ({ method, runs, stopNotes: [], verified, evidence });
   const both = { masterIpFailover: true, shutdown: true };
-  const cases: [string, { masterIpFailover: boolean; shutdown: boolean }, HookRun[], boolean, { ok: boolean; reachable?: boolean; note?: RegExp; reason?: RegExp }][] = [
-    ['no hook: both notes', { masterIpFailover: false, shutdown: false }, [], true, { ok: true, reachable: true, note: /no master_ip_failover hook/ }],
-    ['ip 0, shutdown 0: powered off', both, [run('master_ip_failover', 0), run('shutdown', 0)], true, { ok: true, reachable: false }],
-    ['ip 10: proceed with a note', both, [run('master_ip_failover', 10), run('shutdown', 0)], true, { ok: true, reachable: false, note: /exited 10: proceeding/ }],
-    ['shutdown 10: mysqld stopped, host up', both, [run('master_ip_failover', 0), run('shutdown', 10)], true, { ok: true, reachable: true, note: /host still reachable/ }],
-    ['ip 1: stop', both, [run('master_ip_failover', 1, 'vip busy')], true, { ok: false, reason: /master_ip_failover failed \(exit 1\): vip busy/ }],
-    ['shutdown 2: stop', both, [run('master_ip_failover', 0), run('shutdown', 2, 'ipmi down')], true, { ok: false, reason: /shutdown hook failed \(exit 2\): ipmi down/ }],
-    ['only shutdown configured', { masterIpFailover: false, shutdown: true }, [run('shutdown', 0)], false, { ok: true, reachable: false, note: /no master_ip_failover hook/ }],
+  const none = { masterIpFailover: false, shutdown: false };
+  const cases: [string, { masterIpFailover: boolean; shutdown: boolean }, FenceFacts, boolean, { ok: boolean; reachable?: boolean; note?: RegExp; reason?: RegExp }][] = [
+    ['stop-mysqld, seen refusing: fenced', none, facts('stop-mysqld', [], true), true, { ok: true, reachable: true, note: /db1 fenced: .*refuses connections/ }],
+    ['stop-mysqld, still listening: refused', none, facts('stop-mysqld', [], false, ['from db1\'s host, 10.0.0.1:3306 accepts TCP but sent nothing']), true,
+      { ok: false, reason: /db1 could not be fenced: .*accepts TCP.*stop it by hand/ }],
+    ['ip 0, shutdown 0: powered off, seen gone', both, facts('shutdown-hook', [run('master_ip_failover', 0), run('shutdown', 0)], true), true, { ok: true, reachable: false }],
+    ['ip 10: proceed with a note', both, facts('shutdown-hook', [run('master_ip_failover', 10), run('shutdown', 0)], true), true, { ok: true, reachable: false, note: /exited 10: proceeding/ }],
+    ['shutdown 10: mysqld stopped, host up', both, facts('shutdown-hook', [run('master_ip_failover', 0), run('shutdown', 10)], true), true,
+      { ok: true, reachable: true, note: /host still reachable/ }],
+    ['shutdown 0 but the host still answers: refused', both, facts('shutdown-hook', [run('master_ip_failover', 0), run('shutdown', 0)], false, ['SSH still answers']), true,
+      { ok: false, reason: /could not be fenced: SSH still answers/ }],
+    ['ip 1: stop', both, facts('shutdown-hook', [run('master_ip_failover', 1, 'vip busy')], false), true, { ok: false, reason: /master_ip_failover failed \(exit 1\): vip busy/ }],
+    ['shutdown 2: stop', both, facts('shutdown-hook', [run('master_ip_failover', 0), run('shutdown', 2, 'ipmi down')], false), true,
+      { ok: false, reason: /shutdown hook failed \(exit 2\): ipmi down/ }],
+    ['unfenced by choice: split brain said loudly', none, facts('none', [], false, []), false, { ok: true, reachable: false, note: /SPLIT BRAIN POSSIBLE: db1 was not fenced/ }],
   ];
-  for (const [name, hooks, runs, reachable, want] of cases) {
+  for (const [name, hooks, f, reachable, want] of cases) {
     it(name, () => {
-      const d = decideFence(hooks, runs, reachable);
-      assert.equal(d.ok, want.ok);
+      const d = decideFence('db1', hooks, f, reachable);
+      assert.equal(d.ok, want.ok, JSON.stringify(d));
       if (d.ok) {
         assert.equal(d.sshReachable, want.reachable);
         if (want.note) assert.ok(d.notes.some((n) => want.note!.test(n)), d.notes.join('; '));
       } else assert.match(d.reason, want.reason!);
     });
   }
-  it('the notes name both missing hooks', () => {
-    const d = decideFence({ masterIpFailover: false, shutdown: false }, [], true);
-    assert.ok(d.ok);
-    assert.deepEqual(d.notes, [NO_MASTER_IP_FAILOVER_HOOK, NO_SHUTDOWN_HOOK]);
+  it('no master_ip_failover hook: noted', () => {
+    const d = decideFence('db1', none, facts('stop-mysqld', [], true), true);
+    assert.ok(d.ok && d.notes.includes(NO_MASTER_IP_FAILOVER_HOOK));
   });
 });
 
@@ -149,7 +182,7 @@ describe('diff parts', () => {
   const from = { file: 'mysql-bin.000001', pos: 900 };
   const saved: SavedTail = {
     status: 'saved', from, fileName: 't', sha256: 'abc', bytes: 10, transactions: 2, endsAt: { file: 'mysql-bin.000001', pos: 1200 }, cutBytes: 0,
-    startsMidTransaction: false, copies: [{ server: 'db2', path: '/w/db2/t' }],
+    startsMidTransaction: false, copies: [{ server: 'db2', path: '/w/db2/t' }], failedCopies: [],
   };
   it('tailPart: the saved copy on that server, or nothing', () => {
     assert.deepEqual(tailPart(saved, 'db2'), [{ kind: 'savedTail', purpose: 'binlog_diff', path: '/w/db2/t', sha256: 'abc' }]);
@@ -172,7 +205,7 @@ describe('diff parts', () => {
   });
   it('tailFindings: lost, cut, truncated', () => {
     assert.match(tailFindings({ status: 'unavailable', from, reason: 'host down' }, 'db1').unrecoverable[0]!, /any transaction db1 wrote after mysql-bin.000001:900 is lost \(host down\)/);
-    assert.match(tailFindings({ ...saved, cutBytes: 9, cutReason: 'truncated' }, 'db1').warnings[0]!, /9 bytes of an incomplete transaction/);
+    assert.match(tailFindings({ ...saved, cutBytes: 9, cutReason: 'truncated' } as SavedTail, 'db1').warnings[0]!, /9 bytes of an incomplete transaction/);
     assert.deepEqual(tailFindings(saved, 'db1'), { unrecoverable: [], warnings: [] });
     assert.deepEqual(tailFindings({ status: 'nothing-new', from, note: 'truncated before' }, 'db1').warnings, ['truncated before']);
   });
