@@ -17,7 +17,7 @@ import { registerCluster, testConfig, uniqueCluster } from '../../lab/harness';
 import { resetLab } from '../../lab/lab';
 import { startWriter } from '../../lab/writer';
 import { queryOne, withConnection } from '../../src/mysql/client';
-import { assertSurvivorsHold, logFailover, runFailover as run1, type TestTemporal } from './harness';
+import { assertSurvivorsHold, logFailover, runFailover as run1, waitCaughtUp, type TestTemporal } from './harness';
 
 const SURVIVORS = ['db2', 'db3', 'db4'];
 /** The lab's shutdown hook: powers a lab host off, as STONITH would. */
@@ -168,6 +168,8 @@ export function scenarios(mode: LabMode, temporal: () => TestTemporal): void {
     await sleep(500);
     assert.equal(await tcpOpen(db1.address, 3306, 500), false, 'db1 accepts no connection after SIGCONT');
     await stopped;
+    // The writer went on with the new master: the other survivors must have executed all it holds first.
+    await waitCaughtUp(cfg, run.report.newMaster!, SURVIVORS.filter((x) => x !== run.report.newMaster));
     await assertSurvivorsHold(cfg, SURVIVORS, writer.acked());
   });
 

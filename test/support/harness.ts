@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Runtime, type Worker } from '@temporalio/worker';
 import type { ClusterConfig } from '../../src/config/schema';
+import { showMasterStatus, showReplicaStatus, withConnection } from '../../src/mysql/client';
 import { resultOf, scenarioConfigDir } from '../../lab/harness';
 import { verifySurvivors, type OracleReport } from '../../lab/oracle';
 import { workflowBundle } from '../../lab/worker-process';
@@ -72,6 +73,25 @@ export async function assertSurvivorsHold(cfg: ClusterConfig, survivors: string[
   const report = await verifySurvivors(cfg, survivors, acked);
   assert.ok(report.ok, `data oracle: ${report.problems.join('; ')}`);
   return report;
+}
+
+/**
+ * Wait until every replica executed all the master holds now (its binlog position, read once): for a test whose
+ * writer went on writing to the new master after the failover, before the oracle compares the survivors.
+ */
+export async function waitCaughtUp(cfg: ClusterConfig, master: string, replicas: string[], timeoutMs = 60_000): Promise<void> {
+  const server = (name: string) => cfg.servers.find((s) => s.name === name)!;
+  const at = await withConnection(cfg, server(master), (c) => showMasterStatus(c));
+  assert.ok(at, `${master} has a binlog`);
+  const deadline = Date.now() + timeoutMs;
+  for (const r of replicas) {
+    for (;;) {
+      const st = await withConnection(cfg, server(r), (c) => showReplicaStatus(c));
+      if (st && st.relaySourceLogFile === at.file && st.execSourceLogPos >= at.pos) break;
+      if (Date.now() > deadline) assert.fail(`${r} did not execute ${master}'s ${at.file}:${at.pos} within ${timeoutMs} ms (at ${st?.relaySourceLogFile}:${st?.execSourceLogPos})`);
+      await sleep(100);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
