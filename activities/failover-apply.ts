@@ -7,7 +7,7 @@ import { binlogErrorsFinal } from '../src/failover/errors';
 import { serverByName } from '../src/config/servers';
 import { withPool } from '../src/ssh/pool';
 import {
-  drainRelayLog, executedGtid, repoint, sqlTargetOf, stopAll, waitGtid, type DrainResult,
+  drainRelayLog, executedGtid, heldGtid, repoint, sqlTargetOf, stopAll, waitGtid, type DrainResult,
 } from '../src/failover/replication';
 import { showMasterStatus, withConnection, type BinlogCoordinates, type Connection } from '../src/mysql/client';
 import { clusterOf, guarded, type ClusterInput } from './failure';
@@ -19,14 +19,15 @@ export interface DrainInput extends ClusterInput {
   patienceMs?: number;
 }
 
-/** Where a server's own binlog stands (null: log_bin off) and what it executed. */
+/** Where a server's own binlog stands (null: log_bin off), what it executed, and every GTID it holds. */
 export interface OwnBinlog {
   binlog: BinlogCoordinates | null;
   gtidExecuted: string;
+  gtidHeld: string;
 }
 
 async function ownBinlog(conn: Connection): Promise<OwnBinlog> {
-  return { binlog: await showMasterStatus(conn), gtidExecuted: await executedGtid(conn) };
+  return { binlog: await showMasterStatus(conn), gtidExecuted: await executedGtid(conn), gtidHeld: await heldGtid(conn) };
 }
 
 export type DrainOutcome = DrainResult & OwnBinlog;
@@ -56,6 +57,7 @@ export interface ApplyDiffInput extends ClusterInput {
 export interface ApplyDiffResult extends ApplyOutcome {
   server: string;
   gtidExecuted: string;
+  gtidHeld: string;
   ms: number;
 }
 
@@ -70,7 +72,7 @@ export async function failoverApplyDiff(input: ApplyDiffInput): Promise<ApplyDif
       const out = await applyDiff({
         cfg, server, flavor: target.flavor, session, conn, diffPath: input.diff.path, sha256: input.diff.sha256, start: input.start, heartbeat,
       });
-      return { ...out, server: input.server, gtidExecuted: await executedGtid(conn), ms: Date.now() - t0 };
+      return { ...out, server: input.server, gtidExecuted: await executedGtid(conn), gtidHeld: await heldGtid(conn), ms: Date.now() - t0 };
     })));
   });
 }

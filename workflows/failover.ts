@@ -12,7 +12,7 @@ import { PROGRESS_QUERY } from '../src/contracts/common';
 import type { FailoverInput, FailoverProgress, FailoverReport, ServerOutcome } from '../src/contracts/failover';
 import type { SavedTail } from '../src/failover/deadmaster';
 import {
-  decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, withoutTailCopy, execPart, invalidFailoverInput, newMasterStart, readPart, tailFindings, tailPart,
+  decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, missingOnNewMaster, withoutTailCopy, execPart, invalidFailoverInput, newMasterStart, readPart, tailFindings, tailPart,
   type ClusterFacts, type DrainFacts, type FencePlan, type RelayPositionFact, type StartDecision,
 } from '../src/failover/decisions';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
@@ -69,6 +69,8 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
     // 3.4-3.5 The new master's diff is generated on its host and applied, alone (on shared hardware the
     //     replicas' applies would slow it down).
     const nm = await recoverNewMaster(run, decision, servers, tail, drains);
+    //     It holds everything every survivor holds, or it is not promoted.
+    requireNewMasterHoldsAll(run, decision, servers, drains, nm);
     // 3.6 + 4 side by side: the new master is promoted while every other replica's diff is generated on its
     //     host and applied there (nothing of that touches the new master).
     //     A replica whose recovery fails is left out and reported: it does not stop the others.
@@ -370,6 +372,8 @@ interface NewMasterStart {
   coords: BinlogCoordinates;
   /** Its executed GTIDs then (GTID mode: what replicas wait for). */
   gtid: string;
+  /** Every GTID it held then. */
+  held: string;
 }
 
 const runKeyOf = (run: FailoverRun) => `failover-${run.runId.slice(0, 8)}`;
@@ -424,10 +428,24 @@ async function recoverNewMaster(run: FailoverRun, d: Decision, servers: ServerSn
   }
   const diff = await buildDiff(run, nm, nm, parts);
   const applied = await applyDiff(run, nm, nm, diff, own);
-  const at = newMasterStart(applied ? { end: applied.end, gtidExecuted: applied.gtidExecuted } : null, own);
+  const at = newMasterStart(applied, own);
   if (!at) refuse(`${nm} has no binary log (log_bin is off): the replicas have nothing to replicate from`);
   run.recordOutcome({ server: nm, role: 'newMaster', plan: d.plan.newMaster.summary, diff: diffSummary(diff), applied: applied?.appliedNow ?? 0, alreadyApplied: applied?.alreadyApplied ?? 0 });
   return at;
+}
+
+function requireNewMasterHoldsAll(run: FailoverRun, d: Decision, servers: ServerSnapshot[], drained: Drained, nm: NewMasterStart): void {
+  const state = (name: string) => servers.find((s) => s.name === name)?.state;
+  const flavor = state(d.newMaster)?.flavor ?? 'mariadb';
+  // What each held once its positions were final: after its drain, else as read when its IO thread stopped.
+  const held = d.replicas.map((p) => ({
+    server: p.server, held: drained.get(p.server)?.gtidHeld ?? (state(p.server)?.gtid.mariadb?.currentPos ?? state(p.server)?.gtid.executed ?? ''),
+  }));
+  const missing = missingOnNewMaster(flavor, nm.held, held);
+  if (missing.length) {
+    refuse(`${d.newMaster} does not hold everything the other survivors hold (${missing.map((m) => `${m.server} has ${m.missing}`).join('; ')}): `
+      + `promoting it would lose those transactions; it was not made writable`);
+  }
 }
 
 async function promote(run: FailoverRun, start: Go, nm: string): Promise<PromoteResult> {

@@ -2,6 +2,7 @@
 // to start at all, what the fencing hooks' answers mean, which parts make up each server's diff. Pure:
 // the workflow calls them on activity results (facts), so each decision is in the history and has a table
 // test (test/src/failover/decisions.test.ts).
+import { mariaGtidText, mysqlGtidText, type GtidFlavor } from '../binlog/gtid';
 import type { ClusterConfig } from '../config/schema';
 import { durationMs } from '../config/schema';
 import type { FailoverInput } from '../contracts/failover';
@@ -322,8 +323,19 @@ export function tailFindings(t: SavedTail, deadMaster: string): { unrecoverable:
 }
 
 /** The replicas' starting point on the new master: after its own diff, before it is writable; null without a binlog. */
-export function newMasterStart(applied: { end: BinlogCoordinates; gtidExecuted: string } | null, own: { binlog: BinlogCoordinates | null; gtidExecuted: string })
-  : { coords: BinlogCoordinates; gtid: string } | null {
-  if (applied) return { coords: applied.end, gtid: applied.gtidExecuted };
-  return own.binlog ? { coords: own.binlog, gtid: own.gtidExecuted } : null;
+export function newMasterStart(applied: { end: BinlogCoordinates; gtidExecuted: string; gtidHeld: string } | null,
+  own: { binlog: BinlogCoordinates | null; gtidExecuted: string; gtidHeld: string }): { coords: BinlogCoordinates; gtid: string; held: string } | null {
+  if (applied) return { coords: applied.end, gtid: applied.gtidExecuted, held: applied.gtidHeld };
+  return own.binlog ? { coords: own.binlog, gtid: own.gtidExecuted, held: own.gtidHeld } : null;
+}
+
+/**
+ * Before it turns writable, the new master must hold every transaction any survivor holds (Vitess's emergency
+ * reparent checks the same): what each one held when its positions were final, minus what the new master holds
+ * now, must be nothing. Without GTIDs (MySQL in file/position mode) the positions are the only guarantee: no check.
+ */
+export function missingOnNewMaster(flavor: GtidFlavor, newMasterHeld: string, others: { server: string; held: string }[]): { server: string; missing: string }[] {
+  if (!newMasterHeld) return [];
+  const minus = flavor === 'mariadb' ? mariaGtidText.subtract : mysqlGtidText.subtract;
+  return others.filter((o) => o.held).map((o) => ({ server: o.server, missing: minus(o.held, newMasterHeld) })).filter((m) => m.missing !== '');
 }

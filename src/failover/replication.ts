@@ -6,7 +6,7 @@ import { resolveSecret } from '../config/secrets';
 import { ConnectionError, MhaflowError, RefusedError } from '../errors';
 import { queryOne, readServerState, showMasterStatus, showReplicaStatus, type BinlogCoordinates, type Connection, type ServerState } from '../mysql/client';
 import {
-  changeMasterTo, executedGtidQuery, readGtidState, resetReplicaAll, setReadOnly, startReplica, startReplicaSql, stopReplica,
+  changeMasterTo, executedGtidQuery, heldGtidQuery, readGtidState, resetReplicaAll, setReadOnly, startReplica, startReplicaSql, stopReplica,
   stopReplicaIo, stopReplicaSql, waitForGtid, waitOutcome, type SqlTarget,
 } from '../mysql/sql';
 import type { ReplicaStatus } from '../mysql/status';
@@ -243,6 +243,11 @@ export async function waitGtid(conn: Connection, server: string, gtid: string, t
     if (Date.now() > deadline) throw new ConnectionError(`did not reach GTID ${gtid} within ${timeoutMs} ms`, { server });
     heartbeat({ waitingFor: gtid });
   }
+}
+
+/** What it holds in GTIDs (MariaDB gtid_current_pos, MySQL gtid_executed), newlines removed: '' without GTIDs. */
+export async function heldGtid(conn: Connection): Promise<string> {
+  return String((await queryOne(conn, heldGtidQuery(await sqlTargetOf(conn))))?.gtid ?? '').replace(/\s+/g, '');
 }
 
 export async function executedGtid(conn: Connection): Promise<string> {

@@ -224,6 +224,11 @@ export function readGtidState(t: SqlTarget): string {
 }
 
 /** The GTID state a replica must reach to hold everything this server executed (the target of waitForGtid). */
+/** Every GTID the server holds, however it got it (MariaDB: its binlog's and its replication's, gtid_current_pos). */
+export function heldGtidQuery(t: SqlTarget): string {
+  return t.flavor === 'mariadb' ? 'SELECT @@GLOBAL.gtid_current_pos AS gtid' : 'SELECT @@GLOBAL.gtid_executed AS gtid';
+}
+
 export function executedGtidQuery(t: SqlTarget): string {
   return t.flavor === 'mariadb' ? 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid' : 'SELECT @@GLOBAL.gtid_executed AS gtid';
 }

@@ -49,6 +49,8 @@ function mocks(o: {
   facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code: number }[]; hooks?: Partial<ClusterFacts['hooks']>;
   /** Targets whose copy of the tail fails; servers whose diff apply fails (a duplicate key). */
   failedCopies?: string[]; failingApply?: string[];
+  /** gtid_current_pos per server (after its drain or its apply); default: the new master ends ahead of all. */
+  held?: Record<string, string>;
 } = {}) {
   const calls: Call[] = [];
   let clock = 0;
@@ -63,7 +65,7 @@ function mocks(o: {
     c.end = ++clock;
     return r;
   };
-  const own = (server: string) => ({ binlog: { file: `${server}-bin.000001`, pos: 4 }, gtidExecuted: `0-1-${server.length}` });
+  const own = (server: string) => ({ binlog: { file: `${server}-bin.000001`, pos: 4 }, gtidExecuted: `0-1-${server.length}`, gtidHeld: o.held?.[server] ?? '0-1-100' });
   const acts: Partial<Acts> = {
     failoverCheck: log('check', () => facts),
     failoverStartSqlThreads: log('start-sql', (i: { servers: string[] }) => ({ started: i.servers })),
@@ -94,7 +96,7 @@ function mocks(o: {
     })),
     failoverApplyDiff: log('apply', (i: { server: string }) => {
       if (o.failingApply?.includes(i.server)) throw ApplicationFailure.nonRetryable(`[${i.server}] replaying the diff failed: ERROR 1062 (23000): Duplicate entry '7'`, 'DiffApplyError');
-      return { total: 2, alreadyApplied: 0, appliedNow: 2, end: { file: `${i.server}-bin.000001`, pos: 999 }, server: i.server, gtidExecuted: '0-1-200', ms: 1 };
+      return { total: 2, alreadyApplied: 0, appliedNow: 2, end: { file: `${i.server}-bin.000001`, pos: 999 }, server: i.server, gtidExecuted: '0-1-200', gtidHeld: o.held?.[i.server] ?? '0-1-200', ms: 1 };
     }),
     failoverPromote: log('promote', (i: { newMaster: string }) => ({ newMaster: i.newMaster, hook: null, readOnlyWasOn: true, binlog: pos(999), gtidExecuted: '', writableAt: '' })),
     failoverRepointReplica: log('repoint', (i: { server: string }) => ({ server: i.server, changed: true, started: true, ioRunning: 'Yes', sqlRunning: true, ms: 1 })),
@@ -232,6 +234,14 @@ describe('failover workflow, activities mocked', () => {
     assert.ok(report.candidates.find((c) => c.name === 'db3')!.reasons.some((r) => /could not receive the dead master's binlog tail: No space left/.test(r)));
     assert.deepEqual(report.leftOut.map((l) => l.server), ['db3']);
     assert.deepEqual(named(m.calls, 'repoint').map(server), ['db2']);
+  });
+
+  it('a new master that lacks what another survivor holds is not promoted', async () => {
+    const m = mocks({ held: { db3: '0-1-200', db4: '0-1-200,1-4-7' } });
+    const { failure } = await run(m);
+    assert.equal(failure?.type, 'RefusedError');
+    assert.match(failure!.message, /db3 does not hold everything the other survivors hold \(db4 has 1-4-7\)/);
+    assert.ok(!m.calls.some((c) => c.name === 'promote' || c.name === 'repoint'), 'not made writable, nobody repointed');
   });
 
   it('the report hook runs on a refused failover too, saying it failed', async () => {

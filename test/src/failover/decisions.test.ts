@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { FailoverInput } from '../../../src/contracts/failover';
 import type { DeadCheck, SavedTail } from '../../../src/failover/deadmaster';
 import {
-  decideFailoverStart, decideFence, execPart, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, tailPart,
+  decideFailoverStart, decideFence, execPart, missingOnNewMaster, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, tailPart,
   NO_MASTER_IP_FAILOVER_HOOK, decideFencePlan, type ClusterFacts, type FailoverCheckFacts, type FenceFacts,
 } from '../../../src/failover/decisions';
 import type { HookRun } from '../../../src/hooks/run';
@@ -210,11 +210,27 @@ describe('diff parts', () => {
     assert.deepEqual(tailFindings({ status: 'nothing-new', from, note: 'truncated before' }, 'db1').warnings, ['truncated before']);
   });
   it('newMasterStart: after its diff, else where it stood, else nothing (no binlog)', () => {
-    const own = { binlog: { file: 'b.000001', pos: 4 }, gtidExecuted: '0-1-5' };
-    assert.deepEqual(newMasterStart({ end: { file: 'b.000001', pos: 99 }, gtidExecuted: '0-1-7' }, own), { coords: { file: 'b.000001', pos: 99 }, gtid: '0-1-7' });
-    assert.deepEqual(newMasterStart(null, own), { coords: { file: 'b.000001', pos: 4 }, gtid: '0-1-5' });
-    assert.equal(newMasterStart(null, { binlog: null, gtidExecuted: '' }), null);
+    const own = { binlog: { file: 'b.000001', pos: 4 }, gtidExecuted: '0-1-5', gtidHeld: '0-1-5' };
+    assert.deepEqual(newMasterStart({ end: { file: 'b.000001', pos: 99 }, gtidExecuted: '0-1-7', gtidHeld: '0-1-7' }, own),
+      { coords: { file: 'b.000001', pos: 99 }, gtid: '0-1-7', held: '0-1-7' });
+    assert.deepEqual(newMasterStart(null, own), { coords: { file: 'b.000001', pos: 4 }, gtid: '0-1-5', held: '0-1-5' });
+    assert.equal(newMasterStart(null, { binlog: null, gtidExecuted: '', gtidHeld: '' }), null);
   });
+});
+
+describe('missingOnNewMaster', () => {
+  const U = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+  const V = '4b0a2b4e-71ca-11e1-9e33-c80aa9429562';
+  const cases: [string, 'mariadb' | 'mysql', string, { server: string; held: string }[], { server: string; missing: string }[]][] = [
+    ['MariaDB: ahead of everyone', 'mariadb', '0-11-500', [{ server: 'db3', held: '0-11-480' }, { server: 'db4', held: '0-11-500' }], []],
+    ['MariaDB: another holds more in a domain', 'mariadb', '0-11-500', [{ server: 'db3', held: '0-11-520' }], [{ server: 'db3', missing: '0-11-520' }]],
+    ['MariaDB: another holds a domain it lacks', 'mariadb', '0-11-500', [{ server: 'db4', held: '0-11-500,1-14-3' }], [{ server: 'db4', missing: '1-14-3' }]],
+    ['MySQL: a superset', 'mysql', `${U}:1-100`, [{ server: 'db3', held: `${U}:1-90` }], []],
+    ['MySQL: another holds transactions it lacks', 'mysql', `${U}:1-100`, [{ server: 'db3', held: `${U}:1-100,${V}:1-2` }], [{ server: 'db3', missing: `${V}:1-2` }]],
+    ['no GTIDs on the new master (MySQL file/position): no check', 'mysql', '', [{ server: 'db3', held: `${U}:1-9` }], []],
+    ['a survivor without GTIDs is skipped', 'mariadb', '0-11-5', [{ server: 'db3', held: '' }], []],
+  ];
+  for (const [name, flavor, nm, others, want] of cases) it(name, () => assert.deepEqual(missingOnNewMaster(flavor, nm, others), want));
 });
 
 
