@@ -11,7 +11,7 @@ import { stopMysqld, waitPortRefused } from '../src/failover/fence';
 import { withPool } from '../src/ssh/pool';
 import { openSsh } from '../src/ssh/session';
 import { serverByName } from '../src/config/servers';
-import { stopIoThread, waitIoSettled, type IoSettled } from '../src/failover/replication';
+import { setRelayLogPurge, stopIoThread, waitIoSettled, type IoSettled } from '../src/failover/replication';
 import { hookArgs, runHook } from '../src/hooks/run';
 import { withConnection } from '../src/mysql/client';
 import type { ServerSnapshot } from '../src/topology/types';
@@ -26,11 +26,14 @@ export interface StopIoResult {
 }
 
 /** Stop the IO thread on every replica once it received what was in flight, then read every server. */
-export async function failoverStopIoThreads(input: ClusterInput & { replicas: string[] }): Promise<StopIoResult> {
+export async function failoverStopIoThreads(input: ClusterInput & { replicas: string[]; keepRelayLogs?: boolean }): Promise<StopIoResult> {
   return guarded(async () => {
     const cfg = clusterOf(input);
     const servers = await Promise.all(input.replicas.map(async (name) => ({
       name, ...await withConnection(cfg, serverByName(cfg, name), async (c) => {
+        // The relay logs are the read_diffs' source until every diff is built: none may be purged meanwhile
+        // (the repoint gives each replica its setting back, as the check read it).
+        if (input.keepRelayLogs) await setRelayLogPurge(c, false);
         const settled = await waitIoSettled(c, name, { heartbeat });
         return { ...await stopIoThread(c, name), settled: settled.how };
       }),

@@ -4,7 +4,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { durationMs } from '../src/config/schema';
 import { serverByName } from '../src/config/servers';
-import { forgetSource, repoint, repointGtidReplica, waitReplicating } from '../src/failover/replication';
+import { forgetSource, repoint, repointGtidReplica, setRelayLogPurge, waitReplicating } from '../src/failover/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import { withConnection, type BinlogCoordinates } from '../src/mysql/client';
 import { clusterOf, guarded, type ClusterInput } from './failure';
@@ -18,6 +18,8 @@ export interface RepointInput extends ClusterInput {
   gtid?: string;
   /** MASTER_DELAY to restore. */
   delay: number;
+  /** relay_log_purge to restore (the failover turned it off while the relay logs were a diff source). */
+  relayLogPurge?: boolean;
 }
 
 export interface RepointResult { server: string; changed: boolean; started: boolean; ioRunning: string; sqlRunning: boolean; ms: number }
@@ -32,6 +34,7 @@ export async function failoverRepointReplica(input: RepointInput): Promise<Repoi
       const r = input.gtid !== undefined
         ? await repointGtidReplica(cfg, conn, input.server, { host: nm.host, port: nm.port, delay: input.delay, gtid: 'slave_pos' }, input.gtid, { timeoutMs, heartbeat })
         : await repoint(cfg, conn, input.server, { host: nm.host, port: nm.port, delay: input.delay, coords: input.coords! });
+      if (input.relayLogPurge !== undefined) await setRelayLogPurge(conn, input.relayLogPurge);
       const st = await waitReplicating(conn, input.server, 30_000, heartbeat);
       return { server: input.server, ...r, ioRunning: st.ioRunning, sqlRunning: st.sqlRunning, ms: Date.now() - t0 };
     });

@@ -76,7 +76,7 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
     //     A replica whose recovery fails is left out and reported: it does not stop the others.
     const [, prepared] = await Promise.all([
       promote(run, start, decision.newMaster),
-      Promise.all(decision.replicas.map((p) => orLeaveOut(run, p.server, nm, () => prepareReplica(run, decision, servers, p, tail, drains)))),
+      Promise.all(decision.replicas.map((p) => orLeaveOut(run, p.server, nm, () => prepareReplica(run, start, decision, servers, p, tail, drains)))),
     ]);
     // 4-5 Side by side, once every diff is applied (a CHANGE MASTER or a RESET SLAVE ALL deletes the relay logs
     //     the read_diffs came from): every replica replicates from the new master, which forgets its old source.
@@ -163,7 +163,11 @@ function renderDetails(run: FailoverRun): string {
   return lines.join('\n');
 }
 
-type Go = Extract<StartDecision, { ok: true }> & { facts: ClusterFacts };
+type Go = Extract<StartDecision, { ok: true }> & {
+  facts: ClusterFacts;
+  /** Each server's relay_log_purge before this failover changed anything (given back when it is repointed). */
+  relayLogPurge: Record<string, boolean>;
+};
 
 // ---------------------------------------------------------------------------------------------
 // 1. Check
@@ -187,7 +191,8 @@ async function checkCluster(run: FailoverRun): Promise<Go> {
   report.deadCheck = start.deadCheck;
   report.mode = start.mode;
   report.modeReason = start.modeReason;
-  return { ...start, facts: facts.cluster };
+  const relayLogPurge = Object.fromEntries(facts.servers.filter((x) => x.state).map((x) => [x.name, x.state!.relayLogPurge]));
+  return { ...start, facts: facts.cluster, relayLogPurge };
 }
 
 async function startStoppedSqlThreads(run: FailoverRun, start: Go): Promise<void> {
@@ -207,11 +212,13 @@ async function stopIoThreads(run: FailoverRun, start: Go): Promise<ServerSnapsho
       (summary) => quick.failoverReadServers.executeWithOptions({ summary }, [{ cluster: run.cluster, replicas }]),
       describePositions);
   }
+  const keepRelayLogs = start.mode === 'filepos';
   const stopped = await run.step('stop-io', { servers: replicas },
-    (summary) => quick.failoverStopIoThreads.executeWithOptions({ summary }, [{ cluster: run.cluster, replicas }]),
+    (summary) => quick.failoverStopIoThreads.executeWithOptions({ summary }, [{ cluster: run.cluster, replicas, keepRelayLogs }]),
     (r) => `${r.servers.map((s) => `${s.name}: ${s.wasRunning ? `stopped (${s.settled})` : 'already stopped'}`).join(', ')}; ${describePositions(r.snapshots)}`);
   const nowStopped = stopped.servers.filter((x) => x.wasRunning).map((x) => x.name);
   if (nowStopped.length) run.changes.push(`IO threads stopped on ${nowStopped.join(', ')}`);
+  if (keepRelayLogs) run.changes.push(`relay_log_purge off on ${replicas.join(', ')}`);
   return stopped.snapshots;
 }
 
@@ -465,15 +472,18 @@ interface PreparedReplica {
   applied: ApplyDiffResult | null;
   /** Its MASTER_DELAY before the failover, given back when it is repointed. */
   delay: number;
+  /** Its relay_log_purge as the check read it, given back when it is repointed (file/position mode turned it off). */
+  relayLogPurge?: boolean;
 }
 
 /** File/position mode: its diff generated on its host and applied. GTID mode: nothing to prepare (it catches up by GTID). */
-async function prepareReplica(run: FailoverRun, d: Decision, servers: ServerSnapshot[], p: ServerDiffPlan, tail: SavedTail, drained: Drained): Promise<PreparedReplica> {
+async function prepareReplica(run: FailoverRun, start: Go, d: Decision, servers: ServerSnapshot[], p: ServerDiffPlan, tail: SavedTail, drained: Drained)
+  : Promise<PreparedReplica> {
   if (d.plan.mode !== 'filepos') return { plan: p, diff: null, applied: null, delay: servers.find((s) => s.name === p.server)?.state?.replica?.sqlDelay ?? 0 };
   const own = drained.get(p.server)!;
   const diff = await buildDiff(run, d.newMaster, p.server, [...execPart(own), ...partsOrRefuse(readPart(p, d.facts)), ...tailPart(tail, p.server)]);
   const applied = await applyDiff(run, d.newMaster, p.server, diff, own);
-  return { plan: p, diff, applied, delay: own.delayWas };
+  return { plan: p, diff, applied, delay: own.delayWas, relayLogPurge: start.relayLogPurge[p.server] };
 }
 
 async function repointReplica(run: FailoverRun, d: Decision, r: PreparedReplica, nm: NewMasterStart): Promise<void> {
@@ -481,7 +491,8 @@ async function repointReplica(run: FailoverRun, d: Decision, r: PreparedReplica,
   const at: { coords: BinlogCoordinates } | { gtid: string } = d.plan.mode === 'filepos' ? { coords: nm.coords } : { gtid: nm.gtid };
   const where = 'coords' in at ? `${at.coords.file}:${at.coords.pos}` : `GTID slave_pos, wait for ${at.gtid}`;
   await run.step('repoint', { server, newMaster: d.newMaster, at: where },
-    (summary) => long.failoverRepointReplica.executeWithOptions({ summary }, [{ cluster: run.cluster, server, newMaster: d.newMaster, delay: r.delay, ...at }]),
+    (summary) => long.failoverRepointReplica.executeWithOptions({ summary },
+      [{ cluster: run.cluster, server, newMaster: d.newMaster, delay: r.delay, ...at, ...(r.relayLogPurge !== undefined ? { relayLogPurge: r.relayLogPurge } : {}) }]),
     (x) => `${x.changed ? 'repointed' : 'already pointing there'}; IO ${x.ioRunning}, SQL ${x.sqlRunning ? 'Yes' : 'No'} in ${x.ms} ms`);
   run.recordOutcome({
     server, role: 'replica', plan: r.plan.summary, diff: diffSummary(r.diff), applied: r.applied?.appliedNow ?? 0, alreadyApplied: r.applied?.alreadyApplied ?? 0,

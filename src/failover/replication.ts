@@ -259,6 +259,13 @@ export async function stopAll(conn: Connection): Promise<void> {
   if (st && (st.ioRunning !== 'No' || st.sqlRunning)) await conn.query(stopReplica(await sqlTargetOf(conn)));
 }
 
+/** SET GLOBAL relay_log_purge unless it already has that value. */
+export async function setRelayLogPurge(conn: Connection, on: boolean): Promise<void> {
+  const now = await queryOne(conn, 'SELECT @@GLOBAL.relay_log_purge AS p');
+  if (Number(now?.p) === (on ? 1 : 0)) return;
+  await conn.query(`SET GLOBAL relay_log_purge = ${on ? 1 : 0}`);
+}
+
 /** read_only OFF (and super_read_only on MySQL) unless already off. */
 export async function makeWritable(conn: Connection): Promise<{ changed: boolean }> {
   const state = await queryOne(conn, 'SELECT @@GLOBAL.read_only AS ro');

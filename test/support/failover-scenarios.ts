@@ -7,7 +7,7 @@ import { it } from 'node:test';
 import type { ClusterConfig } from '../../src/config/schema';
 import { injectFault } from '../../lab/faults';
 import { findHost, labHosts, repoRoot } from '../../lab/layout';
-import { mysqldPid, rootQuery } from '../../lab/mariadb';
+import { mysqldPid, rootQuery, rootSql } from '../../lab/mariadb';
 import { tcpOpen } from '../../lab/system';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countTransactions, LocalFileSource, withReader } from '../../src/binlog';
@@ -116,6 +116,8 @@ export function scenarios(mode: LabMode, temporal: () => TestTemporal): void {
   it('every replica behind the dead master: its binlog tail, saved over SSH, fills the gap', async () => {
     const lab = await resetLab(mode);
     const cfg = testConfig(lab.cfg, uniqueCluster(`${tag}-tail`));
+    // relay_log_purge on: the failover must keep the relay logs (read_diff sources) while it runs, then give it back.
+    for (const h of ['db2', 'db3', 'db4']) await rootSql(findHost(labHosts(), h), 'SET GLOBAL relay_log_purge = 1');
     const writer = await staggeredFault(cfg, [['db2', 200], ['db3', 300], ['db4', 400]], 600);
     const run = await runFailover(t, cfg);
     logFailover(run);
@@ -124,6 +126,10 @@ export function scenarios(mode: LabMode, temporal: () => TestTemporal): void {
     assert.ok(tail?.status === 'saved' && tail.transactions >= 150, `the dead master's tail holds the last ~200 transactions: ${JSON.stringify(tail)}`);
     for (const s of run.report.servers) assert.equal(s.applied ?? 0, s.diff?.transactions ?? 0, `${s.server} applied its whole diff`);
     assert.deepEqual(run.report.unrecoverable, []);
+    for (const h of ['db2', 'db3']) {
+      const purge = (await rootQuery(findHost(labHosts(), h), 'SELECT @@GLOBAL.relay_log_purge AS p'))[0]!.p;
+      assert.equal(Number(purge), 1, `${h}: relay_log_purge given back`);
+    }
     await assertSurvivorsHold(cfg, SURVIVORS, writer.acked());
   });
 

@@ -151,6 +151,8 @@ describe('failover workflow, activities mocked', () => {
     assert.equal(report.newMaster, 'db3', 'the first latest replica');
     assert.equal(report.deadMaster, 'db1');
     assert.deepEqual(calls.slice(0, 2).map((c) => c.name), ['check', 'stop-io']);
+    assert.equal(one(calls, 'stop-io').input.keepRelayLogs, true, 'relay logs are a diff source: none purged meanwhile');
+    for (const r of named(calls, 'repoint')) assert.equal(r.input.relayLogPurge, false, 'each replica gets its relay_log_purge back, as the check read it');
     assert.deepEqual(named(calls, 'drain').map(server).sort(), ['db2', 'db3', 'db4']);
     const stopIo = one(calls, 'stop-io');
     for (const c of [one(calls, 'save-binlog'), one(calls, 'find-relay'), ...named(calls, 'drain')]) assert.ok(c.start > stopIo.end!, `${c.name} after the IO threads stopped`);
