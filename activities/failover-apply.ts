@@ -9,8 +9,8 @@ import { withPool } from '../src/ssh/pool';
 import {
   drainRelayLog, executedGtid, heldGtid, repoint, sqlTargetOf, stopAll, waitGtid, type DrainResult,
 } from '../src/failover/replication';
-import { showMasterStatus, withConnection, type BinlogCoordinates, type Connection } from '../src/mysql/client';
-import { clusterOf, guarded, type ClusterInput } from './failure';
+import { showMasterStatus, type BinlogCoordinates, type Connection } from '../src/mysql/client';
+import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';
 
 export interface DrainInput extends ClusterInput {
   server: string;
@@ -40,7 +40,7 @@ export type DrainOutcome = DrainResult & OwnBinlog;
 export async function failoverDrainRelayLog(input: DrainInput): Promise<DrainOutcome> {
   return guarded(() => {
     const cfg = clusterOf(input);
-    return withConnection(cfg, serverByName(cfg, input.server), async (c) => ({
+    return connectTo(input, cfg, input.server, async (c) => ({
       ...await drainRelayLog(c, input.server, { delayWas: input.delayWas, timeoutMs: durationMs(cfg.failover.relayApplyTimeout), patienceMs: input.patienceMs, heartbeat }),
       ...await ownBinlog(c),
     }));
@@ -66,7 +66,7 @@ export async function failoverApplyDiff(input: ApplyDiffInput): Promise<ApplyDif
     const t0 = Date.now();
     const cfg = clusterOf(input);
     const server = serverByName(cfg, input.server);
-    return binlogErrorsFinal(() => withPool(cfg, (pool) => withConnection(cfg, server, async (conn) => {
+    return binlogErrorsFinal(() => withPool(cfg, (pool) => connectTo(input, cfg, input.server, async (conn) => {
       const session = await pool.get(server);
       const target = await sqlTargetOf(conn);
       const out = await applyDiff({
@@ -94,7 +94,7 @@ export async function failoverCatchUp(input: CatchUpInput): Promise<{ target: st
     const t0 = Date.now();
     const cfg = clusterOf(input);
     const src = serverByName(cfg, input.source);
-    const own = await withConnection(cfg, serverByName(cfg, input.target), async (conn) => {
+    const own = await connectTo(input, cfg, input.target, async (conn) => {
       await repoint(cfg, conn, input.target, { host: src.host, port: src.port, gtid: 'slave_pos', delay: 0 });
       await waitGtid(conn, input.target, input.gtid, durationMs(cfg.failover.relayApplyTimeout), heartbeat);
       await stopAll(conn);

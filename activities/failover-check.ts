@@ -11,13 +11,12 @@ import { serverByName } from '../src/config/servers';
 import { withPool } from '../src/ssh/pool';
 import { startStoppedSqlThread, waitIoSettled } from '../src/failover/replication';
 import { hookArgs, runHook } from '../src/hooks/run';
-import { withConnection } from '../src/mysql/client';
 import { probeServers } from '../src/mysql/probe';
 import { durationMs } from '../src/config/schema';
 import { sshConnections } from '../src/ssh/cache';
 import { decideRoles } from '../src/topology/roles';
 import type { ServerSnapshot } from '../src/topology/types';
-import { clusterOf, guarded, type ClusterInput } from './failure';
+import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';
 
 export interface FailoverCheckInput {
   cluster: string;
@@ -122,7 +121,7 @@ export async function failoverStartSqlThreads(input: ClusterInput & { servers: s
     const cfg = clusterOf(input);
     const started: string[] = [];
     await Promise.all(input.servers.map(async (name) => {
-      const r = await withConnection(cfg, serverByName(cfg, name), (c) => startStoppedSqlThread(c, name));
+      const r = await connectTo(input, cfg, name, (c) => startStoppedSqlThread(c, name));
       if (r.started) started.push(name);
     }));
     return { started: started.sort() };
@@ -137,7 +136,7 @@ export async function failoverStartSqlThreads(input: ClusterInput & { servers: s
 export async function failoverReadServers(input: ClusterInput & { replicas: string[] }): Promise<ServerSnapshot[]> {
   return guarded(async () => {
     const cfg = clusterOf(input);
-    await Promise.all(input.replicas.map((name) => withConnection(cfg, serverByName(cfg, name), (c) => waitIoSettled(c, name, { heartbeat }))));
+    await Promise.all(input.replicas.map((name) => connectTo(input, cfg, name, (c) => waitIoSettled(c, name, { heartbeat }))));
     return readServerSnapshots(cfg);
   });
 }

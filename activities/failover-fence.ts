@@ -13,10 +13,9 @@ import { openSsh } from '../src/ssh/session';
 import { serverByName } from '../src/config/servers';
 import { setRelayLogPurge, stopIoThread, waitIoSettled, type IoSettled } from '../src/failover/replication';
 import { hookArgs, runHook } from '../src/hooks/run';
-import { withConnection } from '../src/mysql/client';
 import type { ServerSnapshot } from '../src/topology/types';
 import { readServerSnapshots } from './failover-check';
-import { clusterOf, guarded, type ClusterInput } from './failure';
+import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';
 
 export interface StopIoResult {
   /** settled: how the IO thread ended receiving before it was stopped (see waitIoSettled). */
@@ -30,7 +29,7 @@ export async function failoverStopIoThreads(input: ClusterInput & { replicas: st
   return guarded(async () => {
     const cfg = clusterOf(input);
     const servers = await Promise.all(input.replicas.map(async (name) => ({
-      name, ...await withConnection(cfg, serverByName(cfg, name), async (c) => {
+      name, ...await connectTo(input, cfg, name, async (c) => {
         // The relay logs are the read_diffs' source until every diff is built: none may be purged meanwhile
         // (the repoint gives each replica its setting back, as the check read it).
         if (input.keepRelayLogs) await setRelayLogPurge(c, false);

@@ -7,8 +7,8 @@ import { sqlAnswers } from '../src/failover/deadmaster';
 import { serverByName } from '../src/config/servers';
 import { binlogCoordinates, executedGtid, makeWritable, stopAll } from '../src/failover/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
-import { withConnection, type BinlogCoordinates } from '../src/mysql/client';
-import { clusterOf, guarded, type ClusterInput } from './failure';
+import type { BinlogCoordinates } from '../src/mysql/client';
+import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';
 
 export interface PromoteInput extends ClusterInput { newMaster: string; deadMaster: string }
 export interface PromoteResult {
@@ -33,7 +33,7 @@ export async function failoverPromote(input: PromoteInput): Promise<PromoteResul
         server: dead.name, hint: `${nm.name} holds all the data and is still read-only; stop ${dead.name} for good, then run the failover again`,
       });
     }
-    const before = await withConnection(cfg, nm, async (c) => {
+    const before = await connectTo(input, cfg, nm.name, async (c) => {
       await stopAll(c);
       return { binlog: await binlogCoordinates(c, nm.name), gtid: await executedGtid(c) };
     });
@@ -51,7 +51,7 @@ export async function failoverPromote(input: PromoteInput): Promise<PromoteResul
         });
       }
     }
-    const writable = await withConnection(cfg, nm, (c) => makeWritable(c));
+    const writable = await connectTo(input, cfg, nm.name, (c) => makeWritable(c));
     return { newMaster: nm.name, hook, readOnlyWasOn: writable.changed, binlog: before.binlog, gtidExecuted: before.gtid, writableAt: new Date().toISOString() };
   });
 }

@@ -6,8 +6,8 @@ import { durationMs } from '../src/config/schema';
 import { serverByName } from '../src/config/servers';
 import { forgetSource, repoint, repointGtidReplica, setRelayLogPurge, waitReplicating } from '../src/failover/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
-import { withConnection, type BinlogCoordinates } from '../src/mysql/client';
-import { clusterOf, guarded, type ClusterInput } from './failure';
+import type { BinlogCoordinates } from '../src/mysql/client';
+import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';
 
 export interface RepointInput extends ClusterInput {
   server: string;
@@ -29,7 +29,7 @@ export async function failoverRepointReplica(input: RepointInput): Promise<Repoi
     const t0 = Date.now();
     const cfg = clusterOf(input);
     const nm = serverByName(cfg, input.newMaster);
-    return withConnection(cfg, serverByName(cfg, input.server), async (conn) => {
+    return connectTo(input, cfg, input.server, async (conn) => {
       const timeoutMs = durationMs(cfg.failover.relayApplyTimeout);
       const r = input.gtid !== undefined
         ? await repointGtidReplica(cfg, conn, input.server, { host: nm.host, port: nm.port, delay: input.delay, gtid: 'slave_pos' }, input.gtid, { timeoutMs, heartbeat })
@@ -44,7 +44,7 @@ export async function failoverRepointReplica(input: RepointInput): Promise<Repoi
 export async function failoverCleanup(input: ClusterInput & { newMaster: string }): Promise<{ reset: boolean }> {
   return guarded(() => {
     const cfg = clusterOf(input);
-    return withConnection(cfg, serverByName(cfg, input.newMaster), (c) => forgetSource(c));
+    return connectTo(input, cfg, input.newMaster, (c) => forgetSource(c));
   });
 }
 

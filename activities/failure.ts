@@ -4,16 +4,42 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { clusterConfig, type ClusterRef } from '../src/config/registry';
 import type { ClusterConfig } from '../src/config/schema';
-import { MhaflowError } from '../src/errors';
+import { serverByName } from '../src/config/servers';
+import { MhaflowError, SafetyError } from '../src/errors';
+import { withConnection, type Connection } from '../src/mysql/client';
+import { identityChange, readIdentity, type ServerIdentity } from '../src/mysql/identity';
 
 /**
  * Every failover activity names its cluster and the config digest the workflow started with; the config
  * (servers, hooks, secrets references) is read here, on the worker, never taken from the history.
+ * `identities`: each server as the workflow's check found it; a step acting on a server checks it is still
+ * that one (not rebuilt, not restarted). `deadline`: past it (epoch ms), no step acts any more: a workflow
+ * resumed late would act on positions read long before.
  */
-export interface ClusterInput { cluster: ClusterRef }
+export interface ClusterInput { cluster: ClusterRef; identities?: Record<string, ServerIdentity>; deadline?: number }
 
 export function clusterOf(input: ClusterInput): ClusterConfig {
+  if (input.deadline !== undefined && Date.now() > input.deadline) {
+    throw new SafetyError(`the failover's deadline passed at ${new Date(input.deadline).toISOString()}: this step (waiting for a worker until now) `
+      + 'would act on positions and states read long before', { hint: 'nothing more is done; check the servers, then run the failover again (failover.deadline sets the limit)' });
+  }
   return clusterConfig(input.cluster);
+}
+
+/** A connection to `name` once it is seen to be the server the workflow's check read. */
+export async function connectTo<T>(input: ClusterInput, cfg: ClusterConfig, name: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  return withConnection(cfg, serverByName(cfg, name), async (conn) => {
+    const was = input.identities?.[name];
+    if (was) {
+      const change = identityChange(was, await readIdentity(conn));
+      if (change) {
+        throw new SafetyError(`${name} is not the server this failover read: ${change}`, {
+          server: name, hint: 'its data and positions may differ from what the failover planned with: nothing more is done; check it, then run the failover again',
+        });
+      }
+    }
+    return fn(conn);
+  });
 }
 
 /** Convert an error into what Temporal records: non-retryable MhaflowErrors stop the workflow with their reason. */

@@ -12,12 +12,13 @@ import { PROGRESS_QUERY } from '../src/contracts/common';
 import type { FailoverInput, FailoverProgress, FailoverReport, ServerOutcome } from '../src/contracts/failover';
 import type { SavedTail } from '../src/failover/deadmaster';
 import {
-  decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, missingOnNewMaster, withoutTailCopy, execPart, invalidFailoverInput, newMasterStart, readPart, tailFindings, tailPart,
+  decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, identitiesOf, missingOnNewMaster, withoutTailCopy, execPart, invalidFailoverInput, newMasterStart, readPart, tailFindings, tailPart,
   type ClusterFacts, type DrainFacts, type FencePlan, type RelayPositionFact, type StartDecision,
 } from '../src/failover/decisions';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
 import { FAILOVER_STEPS, stepId, type FailoverStepKind, type StepArgs } from '../src/failover/steps';
 import type { BinlogCoordinates } from '../src/mysql/client';
+import type { ServerIdentity } from '../src/mysql/identity';
 import {
   assessCandidates, chooseNewMaster, identifyLatestAndOldest, pickLatestBaseReplica, planDiffs, recoveryReplicas, relayLogChecksNeeded,
   type FileposDiffPlan, type GtidDiffPlan, type LatestAndOldest, type LatestBaseDecision, type ServerDiffPlan, type ServerSnapshot,
@@ -105,6 +106,8 @@ class FailoverRun extends StepRun {
   readonly changes: string[] = [];
   readonly report: FailoverReport;
   cluster: ClusterRef = { name: '', digest: '' };
+  /** What every step after the check is given: the cluster, the servers as the check found them, the deadline. */
+  scope: { cluster: ClusterRef; identities: Record<string, ServerIdentity>; deadline: number } = { cluster: this.cluster, identities: {}, deadline: 0 };
   /** Which hooks the cluster has (known once the check read its config). */
   hooks: ClusterFacts['hooks'] | null = null;
 
@@ -183,6 +186,7 @@ async function checkCluster(run: FailoverRun): Promise<Go> {
         + `${f.timings.lastFailoverMs !== null ? `, last-failover lookup ${f.timings.lastFailoverMs} ms` : ''}`,
     ].filter(Boolean).join('; '));
   run.cluster = { name: facts.cluster.name, digest: facts.cluster.digest };
+  run.scope = { cluster: run.cluster, identities: identitiesOf(facts.servers), deadline: run.t0 + facts.cluster.failover.deadlineMs };
   run.hooks = facts.cluster.hooks;
   run.setCluster(facts.cluster.name);
   const start = decideFailoverStart(facts, input);
@@ -198,7 +202,7 @@ async function checkCluster(run: FailoverRun): Promise<Go> {
 async function startStoppedSqlThreads(run: FailoverRun, start: Go): Promise<void> {
   if (!start.sqlToStart.length) return;
   await run.step('start-sql', { servers: start.sqlToStart },
-    (summary) => quick.failoverStartSqlThreads.executeWithOptions({ summary }, [{ cluster: run.cluster, servers: start.sqlToStart }]),
+    (summary) => quick.failoverStartSqlThreads.executeWithOptions({ summary }, [{ ...run.scope, servers: start.sqlToStart }]),
     (r) => `started on ${r.started.join(', ') || 'none'}`);
 }
 
@@ -209,12 +213,12 @@ async function stopIoThreads(run: FailoverRun, start: Go): Promise<ServerSnapsho
   const replicas = start.replicas;
   if (run.input.dryRun) {
     return run.step('read-replicas', { servers: replicas },
-      (summary) => quick.failoverReadServers.executeWithOptions({ summary }, [{ cluster: run.cluster, replicas }]),
+      (summary) => quick.failoverReadServers.executeWithOptions({ summary }, [{ ...run.scope, replicas }]),
       describePositions);
   }
   const keepRelayLogs = start.mode === 'filepos';
   const stopped = await run.step('stop-io', { servers: replicas },
-    (summary) => quick.failoverStopIoThreads.executeWithOptions({ summary }, [{ cluster: run.cluster, replicas, keepRelayLogs }]),
+    (summary) => quick.failoverStopIoThreads.executeWithOptions({ summary }, [{ ...run.scope, replicas, keepRelayLogs }]),
     (r) => `${r.servers.map((s) => `${s.name}: ${s.wasRunning ? `stopped (${s.settled})` : 'already stopped'}`).join(', ')}; ${describePositions(r.snapshots)}`);
   const nowStopped = stopped.servers.filter((x) => x.wasRunning).map((x) => x.name);
   if (nowStopped.length) run.changes.push(`IO threads stopped on ${nowStopped.join(', ')}`);
@@ -247,7 +251,7 @@ async function fenceDeadMaster(run: FailoverRun, start: Go, plan: Extract<FenceP
   const how = [hooks.masterIpFailover ? 'master_ip_failover' : null, plan.method === 'shutdown-hook' ? 'shutdown hook' : null,
     plan.method === 'stop-mysqld' ? 'stop its mysqld over SSH' : null].filter((x): x is string => x !== null);
   const facts = await run.step('fence', { deadMaster: dead, detail: how.length ? how.join(', then ') : 'nothing can fence it (--no-fence)' },
-    (summary) => hook.failoverFenceDeadMaster.executeWithOptions({ summary }, [{ cluster: run.cluster, deadMaster: dead, sshReachable, method: plan.method }]),
+    (summary) => hook.failoverFenceDeadMaster.executeWithOptions({ summary }, [{ ...run.scope, deadMaster: dead, sshReachable, method: plan.method }]),
     (f) => [...f.runs.map((h) => `${h.hook}: exit ${h.code ?? h.signal}`), ...f.stopNotes, ...f.evidence].join('; '));
   const fence = decideFence(dead, hooks, facts, sshReachable);
   if (!fence.ok) refuse(fence.reason);
@@ -280,7 +284,7 @@ async function saveDeadMasterBinlog(run: FailoverRun, start: Go, lo: LatestAndOl
   const targets = start.classification.replicas;
   const tail = await run.step('save-binlog', { deadMaster: dead, at: `${from.file}:${from.pos}`, servers: targets, dryRun: run.input.dryRun },
     (summary) => long.failoverSaveDeadMasterBinlog.executeWithOptions({ summary },
-      [{ cluster: run.cluster, deadMaster: dead, from, targets, runKey: runKeyOf(run), dryRun: Boolean(run.input.dryRun), sshReachable }]),
+      [{ ...run.scope, deadMaster: dead, from, targets, runKey: runKeyOf(run), dryRun: Boolean(run.input.dryRun), sshReachable }]),
     describeTail);
   run.report.binlogTail = tail;
   const found = tailFindings(tail, dead);
@@ -301,7 +305,7 @@ async function findRelayPositions(run: FailoverRun, lo: LatestAndOldest): Promis
   if (!checks.length) return [];
   const where = [...new Set(checks.map((c) => c.replica))];
   return run.step('find-relay', { servers: where, at: checks.map((c) => `${c.from.file}:${c.from.pos}`).join(', ') },
-    (summary) => quick.failoverFindRelayPositions.executeWithOptions({ summary }, [{ cluster: run.cluster, checks }]),
+    (summary) => quick.failoverFindRelayPositions.executeWithOptions({ summary }, [{ ...run.scope, checks }]),
     (fs) => fs.map((f) => `${f.replica} ${f.from.file}:${f.from.pos}: ${f.found ? `${f.relayFile}:${f.relayPos}` : `not found (${f.detail})`}`).join('; '));
 }
 
@@ -314,7 +318,7 @@ type Drained = Map<string, DrainOutcome>;
 async function drain(run: FailoverRun, servers: ServerSnapshot[], server: string): Promise<DrainOutcome> {
   const delayWas = servers.find((s) => s.name === server)?.state?.replica?.sqlDelay ?? 0;
   return run.step('drain', { server, detail: delayWas ? `stop the SQL thread (MASTER_DELAY ${delayWas}: its relay log becomes its exec_diff)` : undefined },
-    (summary) => long.failoverDrainRelayLog.executeWithOptions({ summary }, [{ cluster: run.cluster, server, delayWas, patienceMs: DRAIN_PATIENCE_MS }]),
+    (summary) => long.failoverDrainRelayLog.executeWithOptions({ summary }, [{ ...run.scope, server, delayWas, patienceMs: DRAIN_PATIENCE_MS }]),
     (d) => `exec ${d.exec.file}:${d.exec.pos} read ${d.read.file}:${d.read.pos}${d.caughtUp ? ' (all applied)' : ` (exec_diff from relay ${d.relay.file}:${d.relay.pos})`}`
       + ` in ${d.waitedMs} ms; own binlog ${d.binlog ? `${d.binlog.file}:${d.binlog.pos}` : 'off'}`);
 }
@@ -389,7 +393,7 @@ async function buildDiff(run: FailoverRun, newMaster: string, target: string, pa
   if (parts.length === 0) return null;
   const what = parts.map((p) => `${p.purpose}${p.kind === 'relay' ? ` from ${p.server}'s relay log ${p.relayFile}:${p.relayPos}` : ' from the saved dead master tail'}`).join(' + ');
   return run.step('diff', { server: target, newMaster, detail: what },
-    (summary) => long.failoverBuildDiff.executeWithOptions({ summary }, [{ cluster: run.cluster, target, runKey: runKeyOf(run), parts }]),
+    (summary) => long.failoverBuildDiff.executeWithOptions({ summary }, [{ ...run.scope, target, runKey: runKeyOf(run), parts }]),
     (d) => `${d.transactions} transactions, ${d.bytes} bytes (${d.parts.map((p) => `${p.purpose} ${p.transactions}`).join(', ')})`);
 }
 
@@ -399,7 +403,7 @@ async function applyDiff(run: FailoverRun, newMaster: string, target: string, di
   if (!start) refuse(`${target} has no binary log (log_bin is off): its diff of ${diff.transactions} transactions cannot be applied exactly once`);
   return run.step('apply', { server: target, newMaster, detail: `${diff.transactions} transactions`, at: `${start.file}:${start.pos}` },
     (summary) => long.failoverApplyDiff.executeWithOptions({ summary },
-      [{ cluster: run.cluster, server: target, diff: { path: diff.path, sha256: diff.sha256 }, start: { file: start.file, pos: start.pos } }]),
+      [{ ...run.scope, server: target, diff: { path: diff.path, sha256: diff.sha256 }, start: { file: start.file, pos: start.pos } }]),
     (a) => `${a.appliedNow} applied${a.alreadyApplied ? `, ${a.alreadyApplied} already there` : ''} in ${a.ms} ms`);
 }
 
@@ -427,7 +431,7 @@ async function recoverNewMaster(run: FailoverRun, d: Decision, servers: ServerSn
     own = mine;
     if (latest) {
       own = await run.step('catch-up', { server: nm, source, at: latest.gtidBinlogPos },
-        (summary) => long.failoverCatchUp.executeWithOptions({ summary }, [{ cluster: run.cluster, target: nm, source, gtid: latest.gtidBinlogPos ?? '' }]),
+        (summary) => long.failoverCatchUp.executeWithOptions({ summary }, [{ ...run.scope, target: nm, source, gtid: latest.gtidBinlogPos ?? '' }]),
         (r) => `reached ${r.gtid} in ${r.ms} ms`);
     }
     // What the latest replica received but could not execute (a transaction the dead master cut) comes first.
@@ -457,7 +461,7 @@ function requireNewMasterHoldsAll(run: FailoverRun, d: Decision, servers: Server
 
 async function promote(run: FailoverRun, start: Go, nm: string): Promise<PromoteResult> {
   const r = await run.step('promote', { newMaster: nm },
-    (summary) => hook.failoverPromote.executeWithOptions({ summary }, [{ cluster: run.cluster, newMaster: nm, deadMaster: start.deadMaster.name }]),
+    (summary) => hook.failoverPromote.executeWithOptions({ summary }, [{ ...run.scope, newMaster: nm, deadMaster: start.deadMaster.name }]),
     (p) => `${nm} writable${p.hook ? `; master_ip_failover exit ${p.hook.code}` : ''}`);
   run.report.timings.newMasterWritableMs = run.elapsed();
   return r;
@@ -492,7 +496,7 @@ async function repointReplica(run: FailoverRun, d: Decision, r: PreparedReplica,
   const where = 'coords' in at ? `${at.coords.file}:${at.coords.pos}` : `GTID slave_pos, wait for ${at.gtid}`;
   await run.step('repoint', { server, newMaster: d.newMaster, at: where },
     (summary) => long.failoverRepointReplica.executeWithOptions({ summary },
-      [{ cluster: run.cluster, server, newMaster: d.newMaster, delay: r.delay, ...at, ...(r.relayLogPurge !== undefined ? { relayLogPurge: r.relayLogPurge } : {}) }]),
+      [{ ...run.scope, server, newMaster: d.newMaster, delay: r.delay, ...at, ...(r.relayLogPurge !== undefined ? { relayLogPurge: r.relayLogPurge } : {}) }]),
     (x) => `${x.changed ? 'repointed' : 'already pointing there'}; IO ${x.ioRunning}, SQL ${x.sqlRunning ? 'Yes' : 'No'} in ${x.ms} ms`);
   run.recordOutcome({
     server, role: 'replica', plan: r.plan.summary, diff: diffSummary(r.diff), applied: r.applied?.appliedNow ?? 0, alreadyApplied: r.applied?.alreadyApplied ?? 0,
@@ -523,7 +527,7 @@ async function orLeaveOut<T>(run: FailoverRun, server: string, nm: NewMasterStar
 async function forgetOldSource(run: FailoverRun, start: Go, nm: string): Promise<void> {
   if (start.facts.servers.find((s) => s.name === nm)?.skipResetReplica) return;
   await run.step('cleanup', { newMaster: nm },
-    (summary) => quick.failoverCleanup.executeWithOptions({ summary }, [{ cluster: run.cluster, newMaster: nm }]),
+    (summary) => quick.failoverCleanup.executeWithOptions({ summary }, [{ ...run.scope, newMaster: nm }]),
     (r) => (r.reset ? 'replication settings removed' : 'nothing to reset'));
 }
 

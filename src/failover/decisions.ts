@@ -8,6 +8,7 @@ import { durationMs } from '../config/schema';
 import type { FailoverInput } from '../contracts/failover';
 import type { HookRun } from '../hooks/run';
 import type { BinlogCoordinates, ServerState } from '../mysql/client';
+import type { ServerIdentity } from '../mysql/identity';
 import type { RoleAssignment } from '../topology/roles';
 import { classifyServers, recoveryReplicas, replicationModeOf } from '../topology/replicas';
 import type {
@@ -161,6 +162,12 @@ export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverI
   const sqlToStart = input.dryRun ? [] : classification.replicas.filter((n) => f.servers.find((s) => s.name === n)?.state?.replica?.sqlRunning === false);
   const replicas = f.servers.filter((s) => s.name !== name && s.state?.replica).map((s) => s.name);
   return { ok: true, deadMaster, classification, mode: mode.mode, modeReason: mode.reason, sqlToStart, replicas, deadCheck: f.deadCheck };
+}
+
+/** Each reachable server's identity as the check read it: later steps check they still act on the same servers. */
+export function identitiesOf(servers: ServerSnapshot[]): Record<string, ServerIdentity> {
+  return Object.fromEntries(servers.filter((s) => s.state?.startedAt !== undefined)
+    .map((s) => [s.name, { serverId: s.state!.serverId, serverUuid: s.state!.serverUuid, startedAt: s.state!.startedAt! }]));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -113,10 +113,14 @@ export interface ServerState {
   };
   binlog: BinlogCoordinates | null;
   replica: ReplicaStatus | null;
+  /** When mysqld started (epoch seconds: now minus Uptime): with server_id and server_uuid, its identity (src/mysql/identity.ts). */
+  startedAt?: number;
 }
 
 export async function readServerState(conn: Connection, server: ServerConfig): Promise<ServerState> {
-  const v = await queryOne(conn, 'SELECT @@version AS version, @@server_id AS serverId, @@log_bin AS logBin, @@binlog_format AS binlogFormat, @@read_only AS readOnly, @@relay_log_purge AS relayLogPurge, @@log_slave_updates AS logSlaveUpdates');
+  const v = await queryOne(conn, 'SELECT @@version AS version, @@server_id AS serverId, @@log_bin AS logBin, @@binlog_format AS binlogFormat, @@read_only AS readOnly, '
+    + '@@relay_log_purge AS relayLogPurge, @@log_slave_updates AS logSlaveUpdates, UNIX_TIMESTAMP() AS now');
+  const uptime = Number((await queryRows(conn, "SHOW GLOBAL STATUS LIKE 'Uptime'"))[0]?.Value ?? 0);
   const version = String(v!.version);
   const flavor = flavorOf(version);
   let gtid: ServerState['gtid'];
@@ -151,5 +155,6 @@ export async function readServerState(conn: Connection, server: ServerConfig): P
     gtid,
     binlog: Number(v!.logBin) === 1 ? await showMasterStatus(conn) : null,
     replica: await showReplicaStatus(conn),
+    startedAt: Number(v!.now) - uptime,
   };
 }
