@@ -3,7 +3,7 @@
 // (docs: failover-phases.md); each step is an activity named in the UI by its summary, each decision a pure
 // function of activity results (src/failover/decisions.ts, src/topology), so a crashed worker resumes at
 // the last completed step with the same decisions. Steps that run side by side are joined where they start.
-import { ActivityFailure, ApplicationFailure, defineQuery, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, defineQuery, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { ApplyDiffResult, DrainOutcome, OwnBinlog } from '../activities/failover-apply';
 import type { PromoteResult } from '../activities/failover-promote';
@@ -90,7 +90,8 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
     await sendReport(run, start, decision.newMaster);
     return run.end('completed');
   } catch (e) {
-    run.finish('failed');
+    // refused: nothing was changed; aborted: something was, and a later failover must not start afresh over it.
+    run.finish(run.changes.length ? 'aborted' : 'refused');
     const done = run.changes.length ? ` (already done: ${run.changes.join('; ')})` : '';
     if (!isCancellation(e)) await reportFailure(run, `${e instanceof Error ? e.message : String(e)}${done}`);
     if (e instanceof ApplicationFailure && e.type === 'RefusedError' && done) throw ApplicationFailure.nonRetryable(`${e.message}${done}`, 'RefusedError');
@@ -106,8 +107,31 @@ class FailoverRun extends StepRun {
   readonly changes: string[] = [];
   readonly report: FailoverReport;
   cluster: ClusterRef = { name: '', digest: '' };
-  /** What every step after the check is given: the cluster, the servers as the check found them, the deadline. */
-  scope: { cluster: ClusterRef; identities: Record<string, ServerIdentity>; deadline: number } = { cluster: this.cluster, identities: {}, deadline: 0 };
+  identities: Record<string, ServerIdentity> = {};
+  /** failover.deadline: how long a step may wait for a worker before what it acts on counts as stale. */
+  deadlineMs = 0;
+  /** When the last step ended (or the run began): a step starting much later resumes on stale facts. */
+  private lastProgressAt = Date.now();
+  /** A run reset to before a failed step (mhaflow failover --resume) resumes once, whatever the wait. */
+  private resumeAllowed = workflowInfo().runId !== workflowInfo().firstExecutionRunId;
+
+  /** What every step after the check is given: the cluster, the servers as the check found them, its deadline. */
+  get scope(): { cluster: ClusterRef; identities: Record<string, ServerIdentity>; deadline?: number } {
+    return { cluster: this.cluster, identities: this.identities, ...(this.deadlineMs ? { deadline: Date.now() + this.deadlineMs } : {}) };
+  }
+
+  /** No progress for longer than failover.deadline (no worker ran it): the facts are stale, nothing more is done. */
+  private checkNotStale(title: string): void {
+    const idle = Date.now() - this.lastProgressAt;
+    if (this.deadlineMs && idle > this.deadlineMs) {
+      if (this.resumeAllowed) this.resumeAllowed = false;
+      else {
+        refuse(`this failover made no progress for ${Math.round(idle / 1000)} s (more than failover.deadline) before "${title}": `
+          + 'it would act on positions and states read long before; run a new failover (or --resume, which checks each server again)');
+      }
+    }
+    this.lastProgressAt = Date.now();
+  }
   /** Which hooks the cluster has (known once the check read its config). */
   hooks: ClusterFacts['hooks'] | null = null;
 
@@ -125,7 +149,9 @@ class FailoverRun extends StepRun {
   /** Run a step of the table: its id, phase, title and activity summary come from FAILOVER_STEPS. */
   step<T>(kind: FailoverStepKind, a: StepArgs, fn: (summary: string) => Promise<T>, describe?: (r: T) => string): Promise<T> {
     const spec = FAILOVER_STEPS[kind];
-    return this.run(stepId(kind, a.server), spec.phase, spec.title(a), () => fn(spec.summary(a)), describe);
+    this.checkNotStale(spec.title(a));
+    return this.run(stepId(kind, a.server), spec.phase, spec.title(a), () => fn(spec.summary(a)), describe)
+      .finally(() => { this.lastProgressAt = Date.now(); });
   }
 
   /** A step of the table with nothing to run. */
@@ -186,7 +212,8 @@ async function checkCluster(run: FailoverRun): Promise<Go> {
         + `${f.timings.lastFailoverMs !== null ? `, last-failover lookup ${f.timings.lastFailoverMs} ms` : ''}`,
     ].filter(Boolean).join('; '));
   run.cluster = { name: facts.cluster.name, digest: facts.cluster.digest };
-  run.scope = { cluster: run.cluster, identities: identitiesOf(facts.servers), deadline: run.t0 + facts.cluster.failover.deadlineMs };
+  run.identities = identitiesOf(facts.servers);
+  run.deadlineMs = facts.cluster.failover.deadlineMs;
   run.hooks = facts.cluster.hooks;
   run.setCluster(facts.cluster.name);
   const start = decideFailoverStart(facts, input);

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { MhaflowError, RefusedError } from '../errors';
 import { targetCluster, type ClusterOptions } from './cluster';
-import { followable, startFailover, startFailoverHttp, type FailoverHandle, type StartedFailover } from '../failover/start';
+import { followable, resumeFailover, startFailover, startFailoverHttp, type FailoverHandle, type StartedFailover } from '../failover/start';
 import { temporalNamespace, uiLink } from '../temporal/config';
 import { failureOfJson, HttpUnavailableError, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../temporal/http';
 import type { StepRecord } from '../contracts/common';
@@ -108,17 +108,22 @@ export function failureReason(e: unknown): { message: string; type: string | nul
 
 /** Start (or attach to) the failover through `client`: the SDK client, or the HTTP API. */
 export async function runFailoverCommand(client: Client | TemporalHttp, target: ClusterOptions, input: Omit<FailoverInput, 'cluster' | 'configDigest'>,
-  opts: { json?: boolean; taskQueue?: string } = {}): Promise<FollowResult> {
+  opts: { json?: boolean; taskQueue?: string; resume?: boolean } = {}): Promise<FollowResult> {
   const t0 = Date.now();
   const cluster = targetCluster(target);
   const full: FailoverInput = { cluster: cluster.name, ...(cluster.digest ? { configDigest: cluster.digest } : {}), ...input };
   let run: StartedFailover;
-  if (client instanceof TemporalHttp) run = await startFailoverHttp(client, full, { taskQueue: opts.taskQueue });
+  if (opts.resume) {
+    if (client instanceof TemporalHttp) throw new MhaflowError('resuming a failover needs the gRPC client');
+    const sdk = await resumeFailover(client, cluster.name);
+    run = { ...sdk, handle: followable(sdk.handle) };
+  } else if (client instanceof TemporalHttp) run = await startFailoverHttp(client, full, { taskQueue: opts.taskQueue });
   else {
     const sdk = await startFailover(client, full, { taskQueue: opts.taskQueue });
     run = { ...sdk, handle: followable(sdk.handle) };
   }
-  process.stderr.write(`${run.started ? 'started' : 'attached to the running'} ${input.dryRun ? 'dry run' : 'failover'} ${run.workflowId}\n`);
+  const verb = opts.resume ? (run.started ? 'resumed' : 'attached to the running') : run.started ? 'started' : 'attached to the running';
+  process.stderr.write(`${verb} ${input.dryRun ? 'dry run' : 'failover'} ${run.workflowId}\n`);
   process.stderr.write(`Temporal UI: ${uiLink(run.workflowId)}\n`);
   try {
     const r = await followFailover(run, t0);
@@ -133,6 +138,7 @@ export async function runFailoverCommand(client: Client | TemporalHttp, target: 
 
 export interface FailoverOptions extends ClusterOptions {
   deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean;
+  resume?: boolean; resolved?: string;
   /** commander's --no-fence: false when given. */
   fence?: boolean;
 }
@@ -145,10 +151,11 @@ export async function failoverCommand(o: FailoverOptions): Promise<void> {
   const input = {
     ...(o.deadMaster ? { deadMaster: o.deadMaster } : {}), ...(o.newMaster ? { newMaster: o.newMaster } : {}),
     ignoreLastFailover: Boolean(o.ignoreLastFailover), dryRun: Boolean(o.dryRun), ...(o.fence === false ? { noFence: true } : {}),
+    ...(o.resolved ? { resolvedRun: o.resolved } : {}),
   };
-  const opts = { json: o.json, taskQueue: process.env.MHAFLOW_TASK_QUEUE };
+  const opts = { json: o.json, taskQueue: process.env.MHAFLOW_TASK_QUEUE, resume: Boolean(o.resume) };
   const target = { cluster: o.cluster, config: o.config };
-  const address = temporalHttpAddress();
+  const address = o.resume ? null : temporalHttpAddress(); // a resume needs the gRPC client (a Temporal reset)
   if (address) {
     try {
       await runFailoverCommand(new TemporalHttp(address, temporalNamespace()), target, input, opts);

@@ -29,6 +29,11 @@ export interface FailoverInput {
    * possible, and the report says so. Without it such a failover is refused.
    */
   noFence?: boolean;
+  /**
+   * The run id of an earlier failover that stopped midway, which the operator repaired by hand: without it, a new
+   * failover of the cluster is refused while that run is unresolved.
+   */
+  resolvedRun?: string;
   /** Check, read the positions and plan: nothing is changed anywhere. */
   dryRun?: boolean;
 }
@@ -74,4 +79,5 @@ export interface FailoverReport {
 export type FailoverProgress = WorkflowProgress;
 
 /** The MhaflowPhase search attribute of a failover: where it stands, and how it ended. */
-export type FailoverPhase = 'check' | 'fence' | 'recover' | 'promote' | 'replicas' | 'completed' | 'dry-run' | 'failed';
+/** refused: it stopped before changing anything; aborted: it stopped after changing something (a later failover must resume it or be told it was repaired). */
+export type FailoverPhase = 'check' | 'fence' | 'recover' | 'promote' | 'replicas' | 'completed' | 'dry-run' | 'refused' | 'aborted';

@@ -55,6 +55,18 @@ export interface LastFailover {
   windowMs: number;
 }
 
+/** The cluster's most recent failover that stopped after changing servers, with no completed failover since. */
+export interface UnresolvedFailover {
+  workflowId: string;
+  runId: string;
+  closeTime: string;
+  status: string;
+  /** Where it stood (MhaflowPhase): aborted, or the phase it was in when terminated or timed out. */
+  phase: string;
+  /** Its failure's message (what it had done), when it failed. */
+  message: string;
+}
+
 /** What the check step found. It decides nothing: decideFailoverStart does. */
 export interface FailoverCheckFacts {
   cluster: ClusterFacts;
@@ -68,6 +80,8 @@ export interface FailoverCheckFacts {
   secondaryCheck: { code: number | null; output: string } | null;
   /** null when not looked up (a dry run). */
   lastFailover: LastFailover | null;
+  /** An earlier failover that stopped midway; null when there is none (or not looked up: a dry run). */
+  unresolved?: UnresolvedFailover | null;
   timings: { probesMs: number; deadCheckMs: number | null; lastFailoverMs: number | null };
 }
 
@@ -121,7 +135,8 @@ function describeState(st: ServerState): string {
  * host), the secondary check agrees, the cluster did not fail over too recently, and no server that would
  * be left behind stops it.
  */
-export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverInput, 'configDigest' | 'deadMaster' | 'newMaster' | 'ignoreLastFailover' | 'dryRun'>): StartDecision {
+export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverInput, 'configDigest' | 'deadMaster' | 'newMaster' | 'ignoreLastFailover' | 'dryRun' | 'resolvedRun'>)
+  : StartDecision {
   const c = f.cluster;
   if (input.configDigest && input.configDigest !== c.digest) {
     return { ok: false, reason: `the config you passed for cluster ${c.name} (digest ${input.configDigest}) is not the worker's (digest ${c.digest}): the worker fails over with its own copy; make them the same first` };
@@ -145,6 +160,13 @@ export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverI
   if (f.deadCheck.alive) return { ok: false, server: name, reason: `${name} is not dead: ${f.deadCheck.evidence.join('; ')}` };
   if (f.secondaryCheck && f.secondaryCheck.code !== 0) {
     return { ok: false, server: name, reason: `the secondary check did not confirm that ${name} is dead (exit ${f.secondaryCheck.code}): ${[...f.deadCheck.evidence, f.secondaryCheck.output].join('; ')}` };
+  }
+  const u = f.unresolved;
+  if (u && input.resolvedRun !== u.runId) {
+    return { ok: false, reason: `failover ${u.workflowId} (run ${u.runId}) stopped at ${u.closeTime} (${u.status}, ${u.phase}) after changing servers: `
+      + `${u.message || 'see its history'}. A new failover would start from positions that no longer hold and could apply transactions twice. `
+      + `Resume it (mhaflow failover --resume: it re-runs its failed step with its recorded positions, checking each server again), `
+      + `or, once you have repaired the servers by hand, pass --resolved ${u.runId}` };
   }
   const last = f.lastFailover?.last;
   if (last && !input.ignoreLastFailover) {

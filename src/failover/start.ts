@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { PROGRESS_QUERY } from '../contracts/common';
 import { FAILOVER_WORKFLOW, failoverWorkflowId, type FailoverInput, type FailoverProgress, type FailoverReport } from '../contracts/failover';
+import { RefusedError } from '../errors';
 import { TASK_QUEUE } from '../temporal/config';
 import type { TemporalHttp } from '../temporal/http';
 
@@ -71,4 +72,28 @@ export async function startFailoverHttp(api: TemporalHttp, input: FailoverInput,
       result: () => api.result<FailoverReport>(o.workflowId, runId),
     },
   };
+}
+
+/**
+ * `mhaflow failover --resume`: the cluster's failover that stopped after changing servers goes on from before its
+ * last step, with everything it recorded (positions, plan, what each server applied): a Temporal reset to the
+ * workflow task that scheduled that step. Its steps check again that each server is the one it read.
+ */
+export async function resumeFailover(client: Client, cluster: string): Promise<StartedFailover<WorkflowHandle<FailoverWorkflow>>> {
+  const workflowId = failoverWorkflowId(cluster);
+  const last = await client.workflow.getHandle(workflowId).describe().catch(() => null);
+  if (!last) throw new RefusedError(`no failover of cluster ${cluster} to resume (no workflow ${workflowId})`);
+  if (last.status.name === 'RUNNING') return { handle: client.workflow.getHandle<FailoverWorkflow>(workflowId, last.runId), workflowId, started: false };
+  if (last.status.name === 'COMPLETED') throw new RefusedError(`the last failover of cluster ${cluster} (run ${last.runId}) completed: nothing to resume`);
+  const history = await client.workflow.getHandle(workflowId, last.runId).fetchHistory();
+  const events = history.events ?? [];
+  const lastScheduled = [...events].reverse().find((e) => e.activityTaskScheduledEventAttributes);
+  if (!lastScheduled) throw new RefusedError(`failover ${workflowId} (run ${last.runId}) never ran a step: start a new one`);
+  const taskDone = [...events].reverse().find((e) => Number(e.eventId) < Number(lastScheduled.eventId) && e.workflowTaskCompletedEventAttributes);
+  if (!taskDone) throw new RefusedError(`failover ${workflowId} (run ${last.runId}): no point to resume from`);
+  const reset = await client.workflowService.resetWorkflowExecution({
+    namespace: client.options.namespace, workflowExecution: { workflowId, runId: last.runId },
+    reason: 'mhaflow failover --resume', workflowTaskFinishEventId: taskDone.eventId, requestId: randomUUID(),
+  });
+  return { handle: client.workflow.getHandle<FailoverWorkflow>(workflowId, reset.runId ?? undefined), workflowId, started: true };
 }

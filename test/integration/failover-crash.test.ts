@@ -5,7 +5,10 @@ import { after, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { startFailover } from '../../src/failover/start';
 import type { ClusterConfig, ServerConfig } from '../../src/config/schema';
-import { injectFault } from '../../lab/faults';
+import { injectFault, restoreHost } from '../../lab/faults';
+import { findHost, labHosts } from '../../lab/layout';
+import { stopMysqld } from '../../lab/mariadb';
+import { failureReason } from '../../src/cli/failover';
 import { resultOf, testConfig, uniqueCluster } from '../../lab/harness';
 import { resetLab } from '../../lab/lab';
 import { waitFor } from '../../lab/system';
@@ -24,7 +27,7 @@ async function binlogGtid(cfg: ClusterConfig, server: ServerConfig): Promise<str
 let connection: Connection | undefined;
 after(async () => { await Promise.all(workers.map((w) => w.kill())); await connection?.close(); });
 
-describe('failover durability', () => {
+describe('failover durability, and facts gone stale', () => {
   it('kill -9 of the worker while the new master applies its diff: resumed elsewhere, applied exactly once', async () => {
     const lab = await resetLab('filepos');
     const cfg = testConfig(lab.cfg, uniqueCluster('fo-crash'));
@@ -58,5 +61,33 @@ describe('failover durability', () => {
     assert.equal((target.applied ?? 0) + (target.alreadyApplied ?? 0), target.diff!.transactions, 'every transaction of the diff applied once');
     assert.ok((target.alreadyApplied ?? 0) > 0, 'the retry found transactions the killed attempt had applied');
     await assertSurvivorsHold(cfg, ['db2', 'db3', 'db4'], writer.acked());
+  });
+
+  it('a failover left without a worker while a server changed: the next worker stops it instead of acting on stale facts', async () => {
+    const lab = await resetLab('filepos');
+    const cfg = testConfig(lab.cfg, uniqueCluster('fo-stale'));
+    const writer = startWriter(cfg);
+    await writer.waitAcked(150);
+    await injectFault('kill-mysqld', 'db1');
+    await writer.stop();
+    const taskQueue = `mhaflow-stale-${process.pid}-${Date.now().toString(36)}`;
+    const first = await startWorkerProcess({ taskQueue, sharedBundle: true });
+    workers.push(first);
+    connection ??= await Connection.connect({ address: temporalAddress() });
+    const client = new Client({ connection, namespace: temporalNamespace() });
+    const { handle } = await startFailover(client, { cluster: cfg.cluster }, { taskQueue });
+    await waitProgress(handle, (x) => x.steps.some((s) => s.id === 'check' && s.status === 'done'));
+    await first.kill();
+    // Meanwhile db3 is restarted (rebuilt, or crashed and back): not the server the failover read any more.
+    const db3 = findHost(labHosts(), 'db3');
+    await stopMysqld(db3, 'clean');
+    await restoreHost('db3');
+    workers.push(await startWorkerProcess({ taskQueue, sharedBundle: true }));
+    const failure = await resultOf<FailoverReport>(handle, 120_000).then(() => null, (e: unknown) => failureReason(e));
+    assert.ok(failure, 'the failover did not go on');
+    assert.equal(failure.type, 'SafetyError');
+    assert.match(failure.message, /db3 is not the server this failover read: mysqld restarted at /);
+    const ro = await withConnection(cfg, cfg.servers.find((s) => s.name === 'db2')!, (c) => queryOne(c, 'SELECT @@read_only AS ro'));
+    assert.equal(Number(ro!.ro), 1, 'no replica was made writable');
   });
 });

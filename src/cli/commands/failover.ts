@@ -15,6 +15,8 @@ export function register(program: Command): void {
     .option('--ignore-last-failover', 'proceed even if this cluster failed over within failover.lastFailoverWindow')
     .option('--no-fence', 'go on even if the dead master cannot be fenced (no SSH, no shutdown hook): split brain becomes possible')
     .option('--dry-run', 'check and plan only: print the whole plan, change nothing')
+    .option('--resume', 'resume the cluster\'s failover that stopped midway, from before its failed step, with its recorded positions')
+    .option('--resolved <run-id>', 'that earlier failover (run id) was repaired by hand: allow a new one')
     .option('--json', 'print the report as JSON')
     .action(async (o: FailoverOptions) => {
       await impl().failoverCommand(o);
