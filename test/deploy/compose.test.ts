@@ -26,8 +26,10 @@ describe('docker-compose.yml', () => {
     assert.equal(svc.temporal!.environment!.DB, 'postgres12');
     assert.equal(svc.temporal!.environment!.POSTGRES_SEEDS, 'postgresql');
     assert.deepEqual(svc.temporal!.depends_on, { postgresql: { condition: 'service_healthy' } });
-    assert.ok(svc.temporal!.ports!.includes('7233:7233'));
-    assert.ok(svc['temporal-ui']!.ports!.includes('8080:8080'));
+    assert.ok(svc.temporal!.ports!.includes('127.0.0.1:7233:7233'));
+    assert.ok(svc['temporal-ui']!.ports!.includes('127.0.0.1:8080:8080'));
+    // Anyone who reaches Temporal can start workflows: every published port is bound to the host's loopback.
+    for (const [name, s] of Object.entries(svc)) for (const p of s.ports ?? []) assert.match(p, /^127\.0\.0\.1:/, `${name} publishes ${p} on every interface`);
     assert.equal(svc['temporal-ui']!.environment!.TEMPORAL_ADDRESS, 'temporal:7233');
     assert.match(JSON.stringify(svc['temporal-search-attributes']!.command), /MhaflowCluster MhaflowPhase/);
   });
