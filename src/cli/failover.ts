@@ -85,6 +85,8 @@ export function formatOutcome(r: FollowResult): string {
     lines.push(`  new master writable: ${fmt(r.cliWritableMs)} after the command started (${fmt(rep.timings.newMasterWritableMs)} into the workflow)`);
     lines.push(`  all replicas repointed: ${fmt(rep.timings.allReplicasRepointedMs)} into the workflow; total ${fmt(rep.timings.totalMs)} (command: ${fmt(r.cliTotalMs)})`);
   }
+  if (rep.fence) lines.push(`  fence of ${rep.deadMaster}: ${rep.fence.method}${rep.fence.verified ? ' (seen to hold)' : rep.dryRun ? ' (planned)' : ' (NOT fenced)'} — ${rep.fence.why}`);
+  for (const l of rep.leftOut) lines.push(`  LEFT OUT ${l.server}: ${l.reason}\n      what to do: ${l.hint}`);
   lines.push(`  unrecoverable: ${rep.unrecoverable.length ? rep.unrecoverable.join('; ') : 'nothing'}`);
   for (const w of rep.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');
