@@ -6,7 +6,8 @@ import { loadCluster } from '../src/config/registry';
 import type { ClusterConfig } from '../src/config/schema';
 import { resolveSecret } from '../src/config/secrets';
 import { checkDeadMaster } from '../src/failover/deadmaster';
-import { clusterFactsOf, resolveServerRef, type FailoverCheckFacts, type LastFailover, type UnresolvedFailover } from '../src/failover/decisions';
+import { clusterFactsOf, resolveServerRef, type FailoverCheckFacts, type LastFailover } from '../src/failover/decisions';
+import { findUnresolvedFailover } from '../src/failover/runs';
 import { serverByName } from '../src/config/servers';
 import { withPool } from '../src/ssh/pool';
 import { startStoppedSqlThread, waitIoSettled } from '../src/failover/replication';
@@ -57,7 +58,7 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
       ? lastFailoverOf(cfg.cluster, cluster.failover.lastFailoverWindowMs).finally(() => { lastFailoverMs = Date.now() - t0; })
       : Promise.resolve(null);
     last.catch(() => {}); // awaited below
-    const unresolved = input.lookupLastFailover ? unresolvedFailoverOf(cfg.cluster) : Promise.resolve(null);
+    const unresolved = input.lookupLastFailover ? findUnresolvedFailover(Context.current().client, cfg.cluster) : Promise.resolve(null);
     unresolved.catch(() => {});
     // A named dead master is examined over SSH while every server is probed.
     const named = input.deadMaster ? resolveServerRef(cluster.servers, input.deadMaster) : null;
@@ -115,32 +116,6 @@ async function lastFailoverOf(cluster: string, windowMs: number): Promise<LastFa
     }
   }
   return { last, windowMs };
-}
-
-/**
- * The cluster's failovers that ended, newest first, until the last completed one: the newest that stopped after
- * changing servers (aborted, or terminated or timed out beyond the check) is unresolved. Temporal's visibility
- * store is the record: shared by every worker, nothing on one worker's disk (MHA keeps a failover.error file).
- */
-async function unresolvedFailoverOf(cluster: string): Promise<UnresolvedFailover | null> {
-  const client = Context.current().client;
-  const query = `WorkflowType = 'failover' AND MhaflowCluster = '${cluster.replace(/'/g, '')}' AND ExecutionStatus != 'Running'`;
-  const runs: { workflowId: string; runId: string; closeTime: string; status: string; phase: string }[] = [];
-  for await (const wf of client.workflow.list({ query, pageSize: 50 })) {
-    const phase = String(wf.searchAttributes?.MhaflowPhase?.[0] ?? '');
-    runs.push({ workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '', status: wf.status.name, phase });
-    if (runs.length >= 50) break;
-  }
-  runs.sort((a, b) => (a.closeTime < b.closeTime ? 1 : -1));
-  for (const r of runs) {
-    if (r.phase === 'completed') return null;
-    if (['dry-run', 'refused', 'check', ''].includes(r.phase) || r.workflowId.startsWith('failover-dryrun:')) continue;
-    const history = await client.workflow.getHandle(r.workflowId, r.runId).fetchHistory().catch(() => null);
-    const end = history?.events?.[history.events.length - 1];
-    const message = end?.workflowExecutionFailedEventAttributes?.failure?.message ?? end?.workflowExecutionTerminatedEventAttributes?.reason ?? '';
-    return { ...r, message };
-  }
-  return null;
 }
 
 /** Phase 1: start SQL threads that are stopped without an error, so relay logs get applied. */

@@ -130,7 +130,8 @@ export function startWriter(cfg: ClusterConfig, opts: { rate?: number } = {}): R
     logFile,
     acked,
     async stop() { ac.abort(); await done; return summary!; },
-    async waitAcked(n, timeoutMs = 20_000) {
+    // A wait for progress, not a measure of speed: generous, as a loaded machine writes slowly.
+    async waitAcked(n, timeoutMs = 180_000) {
       await waitFor(`the writer to acknowledge ${n} ids`, () => acked().length >= n, timeoutMs, 50)
         .catch((e: Error) => { throw new LabError(`${e.message}: it acknowledged ${acked().length}`); });
     },

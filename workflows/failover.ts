@@ -17,6 +17,7 @@ import {
 } from '../src/failover/decisions';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
 import { FAILOVER_STEPS, stepId, type FailoverStepKind, type StepArgs } from '../src/failover/steps';
+import { mariaGtidText } from '../src/binlog/gtid';
 import type { BinlogCoordinates } from '../src/mysql/client';
 import type { ServerIdentity } from '../src/mysql/identity';
 import {
@@ -472,12 +473,19 @@ async function recoverNewMaster(run: FailoverRun, d: Decision, servers: ServerSn
   return at;
 }
 
+/** What a server held as read (MariaDB: its binlog and slave positions merged; MySQL: gtid_executed). */
+function heldOf(st: ServerSnapshot['state'] | undefined): string {
+  if (!st) return '';
+  const m = st.gtid.mariadb;
+  return m ? mariaGtidText.union(m.binlogPos, m.slavePos) : st.gtid.executed;
+}
+
 function requireNewMasterHoldsAll(run: FailoverRun, d: Decision, servers: ServerSnapshot[], drained: Drained, nm: NewMasterStart): void {
   const state = (name: string) => servers.find((s) => s.name === name)?.state;
   const flavor = state(d.newMaster)?.flavor ?? 'mariadb';
   // What each held once its positions were final: after its drain, else as read when its IO thread stopped.
   const held = d.replicas.map((p) => ({
-    server: p.server, held: drained.get(p.server)?.gtidHeld ?? (state(p.server)?.gtid.mariadb?.currentPos ?? state(p.server)?.gtid.executed ?? ''),
+    server: p.server, held: drained.get(p.server)?.gtidHeld ?? heldOf(state(p.server)),
   }));
   const missing = missingOnNewMaster(flavor, nm.held, held);
   if (missing.length) {

@@ -147,7 +147,7 @@ export function applyFailure(stderr: string, server: string): MhaflowError {
     });
   }
   if (m && !CONNECTION_ERRNOS.has(Number(m[1]))) {
-    return new DiffApplyError(`replaying the diff failed: ${text}`, { server, hint: 'the transactions before it are applied; inspect the diff file with mariadb-binlog and fix the target by hand' });
+    return new DiffApplyError(`replaying the diff failed: ${text}`, { server, hint: 'the transactions before it are applied; fix what it conflicts with on the target (inspect the diff file with mariadb-binlog), then resume: mhaflow failover --resume applies the rest, each once' });
   }
   return new ConnectionError(`replaying the diff was interrupted: ${text}`, { server, hint: 'retried: it resumes at the next unapplied transaction' });
 }

@@ -1,6 +1,7 @@
 // Replication steps of a failover on one server, each checking the server's state before acting so
 // that running it again (after a crash at any point) does nothing twice.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mariaGtidText } from '../binlog/gtid';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
 import { ConnectionError, MhaflowError, RefusedError } from '../errors';
@@ -245,9 +246,12 @@ export async function waitGtid(conn: Connection, server: string, gtid: string, t
   }
 }
 
-/** What it holds in GTIDs (MariaDB gtid_current_pos, MySQL gtid_executed), newlines removed: '' without GTIDs. */
+/** What it holds in GTIDs (MariaDB: binlog and slave positions merged per domain; MySQL gtid_executed): '' without GTIDs. */
 export async function heldGtid(conn: Connection): Promise<string> {
-  return String((await queryOne(conn, heldGtidQuery(await sqlTargetOf(conn))))?.gtid ?? '').replace(/\s+/g, '');
+  const target = await sqlTargetOf(conn);
+  const r = await queryOne(conn, heldGtidQuery(target));
+  const gtid = String(r?.gtid ?? '').replace(/\s+/g, '');
+  return target.flavor === 'mariadb' ? mariaGtidText.union(gtid, String(r?.slave ?? '')) : gtid;
 }
 
 export async function executedGtid(conn: Connection): Promise<string> {

@@ -6,6 +6,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { PROGRESS_QUERY } from '../contracts/common';
 import { FAILOVER_WORKFLOW, failoverWorkflowId, type FailoverInput, type FailoverProgress, type FailoverReport } from '../contracts/failover';
 import { RefusedError } from '../errors';
+import { findUnresolvedFailover } from './runs';
 import { TASK_QUEUE } from '../temporal/config';
 import type { TemporalHttp } from '../temporal/http';
 
@@ -81,11 +82,11 @@ export async function startFailoverHttp(api: TemporalHttp, input: FailoverInput,
  */
 export async function resumeFailover(client: Client, cluster: string): Promise<StartedFailover<WorkflowHandle<FailoverWorkflow>>> {
   const workflowId = failoverWorkflowId(cluster);
-  const last = await client.workflow.getHandle(workflowId).describe().catch(() => null);
-  if (!last) throw new RefusedError(`no failover of cluster ${cluster} to resume (no workflow ${workflowId})`);
-  if (last.status.name === 'RUNNING') return { handle: client.workflow.getHandle<FailoverWorkflow>(workflowId, last.runId), workflowId, started: false };
-  if (last.status.name === 'COMPLETED') throw new RefusedError(`the last failover of cluster ${cluster} (run ${last.runId}) completed: nothing to resume`);
-  const history = await client.workflow.getHandle(workflowId, last.runId).fetchHistory();
+  const current = await client.workflow.getHandle(workflowId).describe().catch(() => null);
+  if (current?.status.name === 'RUNNING') return { handle: client.workflow.getHandle<FailoverWorkflow>(workflowId, current.runId), workflowId, started: false };
+  const last = await findUnresolvedFailover(client, cluster);
+  if (!last) throw new RefusedError(`no failover of cluster ${cluster} stopped midway: nothing to resume`);
+  const history = await client.workflow.getHandle(last.workflowId, last.runId).fetchHistory();
   const events = history.events ?? [];
   const lastScheduled = [...events].reverse().find((e) => e.activityTaskScheduledEventAttributes);
   if (!lastScheduled) throw new RefusedError(`failover ${workflowId} (run ${last.runId}) never ran a step: start a new one`);

@@ -224,9 +224,13 @@ export function readGtidState(t: SqlTarget): string {
 }
 
 /** The GTID state a replica must reach to hold everything this server executed (the target of waitForGtid). */
-/** Every GTID the server holds, however it got it (MariaDB: its binlog's and its replication's, gtid_current_pos). */
+/**
+ * Every GTID the server holds, however it got it. MariaDB: its binlog's and its replication's, as two positions
+ * (binlog, slave) to merge per domain: gtid_current_pos is not that (a diff replayed through a client session
+ * lands in the binlog under the dead master's server_id, and current_pos then reports the slave position).
+ */
 export function heldGtidQuery(t: SqlTarget): string {
-  return t.flavor === 'mariadb' ? 'SELECT @@GLOBAL.gtid_current_pos AS gtid' : 'SELECT @@GLOBAL.gtid_executed AS gtid';
+  return t.flavor === 'mariadb' ? 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid, @@GLOBAL.gtid_slave_pos AS slave' : 'SELECT @@GLOBAL.gtid_executed AS gtid';
 }
 
 export function executedGtidQuery(t: SqlTarget): string {

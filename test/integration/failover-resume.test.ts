@@ -51,7 +51,7 @@ describe('a failover that stopped midway', () => {
     // A new request does not start over it: refused, naming the run and what it did.
     const again = await failoverFailure(t, cfg);
     assert.equal(again.type, 'RefusedError');
-    assert.match(again.message, /failover failover:fo-resume-\S+ \(run [0-9a-f-]+\) stopped at .* after changing servers: .*Resume it .*--resume.*--resolved/);
+    assert.match(again.message, /failover failover:fo-resume-\S+ \(run [0-9a-f-]+\) stopped at .* after changing servers: .*Duplicate entry.*Resume it .*--resume.*--resolved/s);
 
     // The operator removes the conflict, then resumes: the apply counts what db3 already holds and goes on.
     await rootSql(db3!, `SET sql_log_bin = 0; DELETE FROM ${TEST_DB}.writes WHERE id = ${planted} AND writer = 'planted'`);
