@@ -12,7 +12,7 @@ import { PROGRESS_QUERY } from '../src/contracts/common';
 import type { FailoverInput, FailoverProgress, FailoverReport, ServerOutcome } from '../src/contracts/failover';
 import type { SavedTail } from '../src/failover/deadmaster';
 import {
-  decideFailoverStart, decideFence, deadMasterBinlogOf, execPart, invalidFailoverInput, newMasterStart, readPart, tailFindings, tailPart,
+  catchUpGtid, decideFailoverStart, decideFence, deadMasterBinlogOf, execPart, invalidFailoverInput, newMasterStart, readPart, tailFindings, tailPart,
   type ClusterFacts, type DrainFacts, type RelayPositionFact, type StartDecision,
 } from '../src/failover/decisions';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
@@ -380,8 +380,8 @@ async function recoverNewMaster(run: FailoverRun, d: Decision, servers: ServerSn
     const [mine, latest] = await Promise.all([drainedOf(run, servers, drained, nm), source === nm ? null : drainedOf(run, servers, drained, source)]);
     own = mine;
     if (latest) {
-      own = await run.step('catch-up', { server: nm, source, at: latest.gtidBinlogPos },
-        (summary) => long.failoverCatchUp.executeWithOptions({ summary }, [{ cluster: run.cluster, target: nm, source, gtid: latest.gtidBinlogPos ?? '' }]),
+      own = await run.step('catch-up', { server: nm, source, at: catchUpGtid(latest) },
+        (summary) => long.failoverCatchUp.executeWithOptions({ summary }, [{ cluster: run.cluster, target: nm, source, gtid: catchUpGtid(latest) }]),
         (r) => `reached ${r.gtid} in ${r.ms} ms`);
     }
     // What the latest replica received but could not execute (a transaction the dead master cut) comes first.

@@ -202,7 +202,18 @@ export interface DrainFacts {
   server: string;
   caughtUp: boolean;
   relay: BinlogCoordinates;
-  gtidBinlogPos?: string;
+  /** What it executed once drained, in its flavor's terms: MySQL gtid_executed, MariaDB gtid_binlog_pos. */
+  gtidExecuted: string;
+}
+
+/**
+ * GTID mode: what the new master must have executed before it stops replicating from the latest replica it
+ * catches up from: everything that replica executed once its relay log was applied (its flavor's executed
+ * set, read by the drain). An empty target is reached at once, so a MariaDB-only field read on MySQL would
+ * silently skip the catch-up.
+ */
+export function catchUpGtid(source: Pick<DrainFacts, 'gtidExecuted'>): string {
+  return source.gtidExecuted;
 }
 
 /** The dead master's saved tail on `server`, when it was saved there. */
@@ -213,7 +224,7 @@ export function tailPart(tail: SavedTail, server: string): DiffPartSpec[] {
 }
 
 /** What a drained server received but could not execute, from its own relay log (GTID catch-up: from the source's). */
-export function execPart(d: DrainFacts, purpose: 'exec_diff' | 'read_diff' = 'exec_diff'): DiffPartSpec[] {
+export function execPart(d: Pick<DrainFacts, 'server' | 'caughtUp' | 'relay'>, purpose: 'exec_diff' | 'read_diff' = 'exec_diff'): DiffPartSpec[] {
   return d.caughtUp ? [] : [{ kind: 'relay', purpose, server: d.server, relayFile: d.relay.file, relayPos: d.relay.pos }];
 }
 

@@ -6,7 +6,7 @@ import { resolveSecret } from '../config/secrets';
 import { ConnectionError, MhaflowError, RefusedError } from '../errors';
 import { queryOne, readServerState, showMasterStatus, showReplicaStatus, type BinlogCoordinates, type Connection, type ServerState } from '../mysql/client';
 import {
-  changeMasterTo, executedGtidQuery, readGtidState, resetReplicaAll, setReadOnly, startReplica, startReplicaSql, stopReplica,
+  changeMasterTo, executedGtidQuery, resetReplicaAll, setReadOnly, startReplica, startReplicaSql, stopReplica,
   stopReplicaIo, stopReplicaSql, waitForGtid, waitOutcome, type SqlTarget,
 } from '../mysql/sql';
 import type { ReplicaStatus } from '../mysql/status';
@@ -89,8 +89,6 @@ export interface DrainResult {
   caughtUp: boolean;
   /** MASTER_DELAY it had (set to 0 to drain; restored when repointed). */
   delayWas: number;
-  gtidBinlogPos?: string;
-  gtidCurrentPos?: string;
   waitedMs: number;
 }
 
@@ -112,13 +110,11 @@ export async function drainRelayLog(conn: Connection, server: string, opts: { de
   }
   await conn.query(stopReplicaSql(target));
   st = await requireReplica(conn, server);
-  const g = target.flavor === 'mariadb' ? await queryOne(conn, readGtidState(target)) : undefined;
   const exec = { file: st.relaySourceLogFile, pos: st.execSourceLogPos };
   const read = { file: st.sourceLogFile, pos: st.readSourceLogPos };
   return {
     server, exec, read, relay: { file: st.relayLogFile, pos: st.relayLogPos }, caughtUp: sameCoords(exec, read),
     delayWas: opts.delayWas,
-    ...(g ? { gtidBinlogPos: String(g.binlogPos ?? ''), gtidCurrentPos: String(g.currentPos ?? '') } : {}),
     waitedMs: Date.now() - t0,
   };
 }

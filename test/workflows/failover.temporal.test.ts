@@ -44,7 +44,7 @@ function checkFacts(p: Partial<FailoverCheckFacts> = {}): FailoverCheckFacts {
 }
 
 /** Mocked activities that answer like the real ones on the scenario above, and log when each runs. */
-function mocks(o: { facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code: number }[]; hooks?: Partial<ClusterFacts['hooks']> } = {}) {
+function mocks(o: { facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code: number }[]; hooks?: Partial<ClusterFacts['hooks']>; executed?: (server: string) => string } = {}) {
   const calls: Call[] = [];
   let clock = 0;
   const facts = o.facts ?? checkFacts();
@@ -58,7 +58,7 @@ function mocks(o: { facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code
     c.end = ++clock;
     return r;
   };
-  const own = (server: string) => ({ binlog: { file: `${server}-bin.000001`, pos: 4 }, gtidExecuted: `0-1-${server.length}` });
+  const own = (server: string) => ({ binlog: { file: `${server}-bin.000001`, pos: 4 }, gtidExecuted: o.executed?.(server) ?? `0-1-${server.length}` });
   const acts: Partial<Acts> = {
     failoverCheck: log('check', () => facts),
     failoverStartSqlThreads: log('start-sql', (i: { servers: string[] }) => ({ started: i.servers })),
@@ -75,7 +75,7 @@ function mocks(o: { facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code
       const s = snap.find((x) => x.name === i.server)!.state!.replica!;
       return {
         server: i.server, exec: pos(s.execSourceLogPos), read: pos(s.readSourceLogPos), relay: { file: 'relay-bin.000002', pos: 400 }, caughtUp: true,
-        delayWas: i.delayWas, waitedMs: 1, gtidBinlogPos: '0-1-100', ...own(i.server),
+        delayWas: i.delayWas, waitedMs: 1, ...own(i.server),
       };
     }),
     failoverCatchUp: log('catch-up', (i: { target: string; source: string; gtid: string }) => ({ target: i.target, source: i.source, gtid: i.gtid, ms: 1, ...own(i.target) })),
@@ -187,6 +187,19 @@ describe('failover workflow, activities mocked', () => {
     assert.deepEqual(named(m.calls, 'drain').map(server).sort(), ['db2', catchUp.input.source as string].sort(), 'only the new master and its source drain');
     assert.deepEqual(named(m.calls, 'apply').map(server), ['db2']);
     assert.deepEqual(named(m.calls, 'repoint').map((c) => [server(c), c.input.gtid]), [['db3', '0-1-200'], ['db4', '0-1-200']]);
+  });
+
+  it('GTID mode on MySQL: the catch-up waits for the latest replica\'s executed GTID set', async () => {
+    const U = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+    const mysql = { version: '8.4.3', candidateMaster: false };
+    const ss = [deadMaster(), ...([['db2', 900], ['db3', 1000], ['db4', 1000]] as const).map(([n, p]) =>
+      at(n, [F, p], undefined, { autoPosition: true, retrievedGtidSet: `${U}:1-${p}` }, { ...mysql, gtidExecuted: `${U}:1-${p}`, candidateMaster: n === 'db2' }))];
+    const m = mocks({ facts: checkFacts({ servers: ss }), executed: (server) => `${U}:1-${server === 'db2' ? 900 : 1000}` });
+    const { report } = await run(m);
+    assert.ok(report);
+    assert.equal(report.newMaster, 'db2');
+    const catchUp = one(m.calls, 'catch-up');
+    assert.equal(catchUp.input.gtid, `${U}:1-1000`, 'what the latest replica executed, not an empty set');
   });
 
   const refusals: [string, Parameters<typeof mocks>[0], Partial<FailoverInput>, RegExp, string[]][] = [

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { FailoverInput } from '../../../src/contracts/failover';
 import type { DeadCheck, SavedTail } from '../../../src/failover/deadmaster';
 import {
-  decideFailoverStart, decideFence, execPart, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, tailPart,
+  catchUpGtid, decideFailoverStart, decideFence, execPart, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, tailPart,
   NO_MASTER_IP_FAILOVER_HOOK, NO_SHUTDOWN_HOOK, type ClusterFacts, type FailoverCheckFacts,
 } from '../../../src/failover/decisions';
 import type { HookRun } from '../../../src/hooks/run';
@@ -181,6 +181,12 @@ describe('diff parts', () => {
     assert.deepEqual(newMasterStart({ end: { file: 'b.000001', pos: 99 }, gtidExecuted: '0-1-7' }, own), { coords: { file: 'b.000001', pos: 99 }, gtid: '0-1-7' });
     assert.deepEqual(newMasterStart(null, own), { coords: { file: 'b.000001', pos: 4 }, gtid: '0-1-5' });
     assert.equal(newMasterStart(null, { binlog: null, gtidExecuted: '' }), null);
+  });
+  it('catchUpGtid: the source\'s executed set in its flavor\'s terms, MySQL\'s included (it has no gtid_binlog_pos)', () => {
+    const drained = { server: 'db3', caughtUp: true, relay: { file: 'relay-bin.000002', pos: 400 } };
+    const mysql = '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-1200,4f22ab58-71ca-11e1-9e33-c80aa9429562:1-3';
+    assert.equal(catchUpGtid({ ...drained, gtidExecuted: mysql }), mysql);
+    assert.equal(catchUpGtid({ ...drained, gtidExecuted: '0-1-1200,1-2-7' }), '0-1-1200,1-2-7');
   });
 });
 

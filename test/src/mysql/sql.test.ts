@@ -142,6 +142,14 @@ describe('waits', () => {
       "SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,abc:1', 60) AS result");
     assert.throws(() => waitForGtid(MY84, 'x', 1.5), /timeout must be a non-negative integer/);
   });
+  test('waitForGtid on MySQL 8.0 and 8.4: the executed set the catch-up waits for, never a MariaDB position', () => {
+    const set = '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-1200,\n4f22ab58-71ca-11e1-9e33-c80aa9429562:1-3';
+    for (const t of [MY8023, MY8026, MY84]) {
+      assert.equal(waitForGtid(t, set, 1),
+        "SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-1200,4f22ab58-71ca-11e1-9e33-c80aa9429562:1-3', 1) AS result");
+      assert.equal(executedGtidQuery(t), 'SELECT @@GLOBAL.gtid_executed AS gtid', 'what the drain records as gtidExecuted');
+    }
+  });
   test('waitOutcome', () => {
     const table: [Parameters<typeof waitOutcome>[0], unknown, string][] = [
       ['position', 0, 'reached'], ['position', 17, 'reached'], ['position', '3', 'reached'], ['position', -1, 'timeout'],
