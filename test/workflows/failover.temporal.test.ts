@@ -83,7 +83,7 @@ function mocks(o: { facts?: FailoverCheckFacts; fenceRuns?: { hook: string; code
       target: i.target, path: `/w/${i.target}/diff`, sha256: 'x', bytes: 10, transactions: i.parts.length * 2,
       parts: i.parts.map((p) => ({ purpose: p.purpose, source: 's', from: 4, bytes: 5, transactions: 2, startsMidTransaction: false, cutBytes: 0 })),
     })),
-    failoverApplyDiff: log('apply', (i: { server: string }) => ({ total: 2, alreadyApplied: 0, appliedNow: 2, end: { file: `${i.server}-bin.000001`, pos: 999 }, server: i.server, gtidExecuted: '0-1-200', ms: 1 })),
+    failoverApplyDiff: log('apply', (i: { server: string }) => ({ total: 2, alreadyApplied: 0, appliedNow: 2, end: { file: `${i.server}-bin.000001`, pos: 999 }, server: i.server, gtidExecuted: '0-1-200', ms: 1, superReadOnlyLowered: false })),
     failoverPromote: log('promote', (i: { newMaster: string }) => ({ newMaster: i.newMaster, hook: null, readOnlyWasOn: true, binlog: pos(999), gtidExecuted: '', writableAt: '' })),
     failoverRepointReplica: log('repoint', (i: { server: string }) => ({ server: i.server, changed: true, started: true, ioRunning: 'Yes', sqlRunning: true, ms: 1 })),
     failoverCleanup: log('cleanup', () => ({ reset: true })),
