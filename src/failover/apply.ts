@@ -19,6 +19,7 @@ import type { Flavor } from '../mysql/status';
 import type { SshSession } from '../ssh/session';
 import { shellQuote } from '../ssh/quote';
 import { remoteExists, remoteFileDigest, removeRemote, remoteSource, writeRemoteFiles } from '../ssh/sftp';
+import { secureRunDir } from '../ssh/workdir';
 
 export const APPLY_LOCK = 'mhaflow_apply';
 
@@ -115,6 +116,11 @@ export interface ApplyOutcome {
   superReadOnlyLowered: boolean;
 }
 
+/** servers[].mysqlClientOptions as separate arguments: split at whitespace, each quoted (a config value never reaches the shell as code). */
+export function clientOptionWords(options: string | undefined): string[] {
+  return (options ?? '').split(/\s+/).filter(Boolean);
+}
+
 function clientCommands(server: ServerConfig, flavor: Flavor): { binlog: string; client: string } {
   const dir = server.clientBindir ? `${server.clientBindir.replace(/\/$/, '')}/` : '';
   return flavor === 'mariadb' ? { binlog: `${dir}mariadb-binlog`, client: `${dir}mariadb` } : { binlog: `${dir}mysqlbinlog`, client: `${dir}mysql` };
@@ -131,11 +137,11 @@ export function gtidStateExpr(flavor: Flavor): string {
  * point was counted from: an earlier attempt that was not dead (its worker only lost Temporal) and starts
  * its replay late, after this one applied everything, fails there instead of applying twice.
  */
-export function applyPipeline(o: { binlog: string; client: string; diffPath: string; cnfPath: string; startPos: number | null; extra?: string; expect?: { expr: string; value: string } }): string {
+export function applyPipeline(o: { binlog: string; client: string; diffPath: string; cnfPath: string; startPos: number | null; extra?: string[]; expect?: { expr: string; value: string } }): string {
   const ok = o.expect && /^[0-9A-Za-z:,\-]*$/.test(o.expect.value) ? ` AND ${o.expect.expr} = '${o.expect.value}'` : '';
   const lockStmt = `SET SESSION sql_log_bin = IF(GET_LOCK('${APPLY_LOCK}', 10) = 1${ok}, 1, NULL);`;
   const binlogCmd = [shellQuote(o.binlog), ...(o.startPos ? [`--start-position=${o.startPos}`] : []), shellQuote(o.diffPath)].join(' ');
-  const clientCmd = [shellQuote(o.client), `--defaults-extra-file=${shellQuote(o.cnfPath)}`, '--binary-mode', ...(o.extra ? [o.extra] : [])].join(' ');
+  const clientCmd = [shellQuote(o.client), `--defaults-extra-file=${shellQuote(o.cnfPath)}`, '--binary-mode', ...(o.extra ?? []).map(shellQuote)].join(' ');
   return `{ echo ${shellQuote(lockStmt)}; ${binlogCmd}; } | ${clientCmd}`;
 }
 
@@ -167,12 +173,13 @@ export function optionFileValue(v: string): string {
 async function writeDefaultsFile(o: ApplyOptions): Promise<string> {
   const cnfPath = posix.join(posix.dirname(o.diffPath), `apply-${o.server.name}.cnf`);
   const pw = resolveSecret(o.cfg.mysql.password, 'mysql.password');
-  const text = `[client]\nuser=${optionFileValue(o.cfg.mysql.user)}\npassword=${optionFileValue(pw)}\nhost=${o.server.host}\nport=${o.server.port}\n`;
+  const text = `[client]\nuser=${optionFileValue(o.cfg.mysql.user)}\npassword=${optionFileValue(pw)}\nhost=${optionFileValue(o.server.host)}\nport=${o.server.port}\n`;
   await writeRemoteFiles([{ session: o.session, path: cnfPath, mode: 0o600 }], [Buffer.from(text)]);
   return cnfPath;
 }
 
 export async function applyDiff(o: ApplyOptions): Promise<ApplyOutcome> {
+  await secureRunDir(o.session, posix.dirname(o.diffPath));
   await fenceEarlierApply(o.conn);
   const digest = await remoteFileDigest(o.session, o.diffPath);
   if (!digest || digest.sha256 !== o.sha256) {
@@ -244,7 +251,7 @@ async function runPipeline(o: ApplyOptions, startPos: number, done: number, expe
   const timer = setInterval(() => o.heartbeat({ phase: 'replaying', from: done }), 1000);
   try {
     const cmds = clientCommands(o.server, o.flavor);
-    const script = applyPipeline({ ...cmds, diffPath: o.diffPath, cnfPath, startPos: done > 0 ? startPos : null, extra: o.server.mysqlClientOptions, expect });
+    const script = applyPipeline({ ...cmds, diffPath: o.diffPath, cnfPath, startPos: done > 0 ? startPos : null, extra: clientOptionWords(o.server.mysqlClientOptions), expect });
     const r = await o.session.exec(['bash', '-o', 'pipefail', '-c', script]);
     if (r.code !== 0) throw applyFailure(r.stderr, o.server.name);
   } finally {

@@ -14,7 +14,9 @@ import { errorMessage } from '../errors';
 import type { BinlogCoordinates } from '../mysql/client';
 import type { SshPool } from '../ssh/pool';
 import type { SshSession } from '../ssh/session';
+import { shellQuote } from '../ssh/quote';
 import { readRemoteText, remoteSource, writeRemoteFiles } from '../ssh/sftp';
+import { secureRunDir } from '../ssh/workdir';
 
 export interface DeadCheck {
   /** true: it answered (SQL, even with an error, or mysqladmin ping on its host): not dead. */
@@ -69,6 +71,13 @@ export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeout
   });
 }
 
+/** mysqladmin ping on the dead master's own host, every config value quoted; exit 127 when the host has no mysqladmin. */
+export function mysqladminPingScript(dead: Pick<ServerConfig, 'host' | 'port' | 'clientBindir'>): string {
+  const tool = (name: string) => shellQuote(`${dead.clientBindir ? `${dead.clientBindir.replace(/\/$/, '')}/` : ''}${name}`);
+  return `A=$(command -v ${tool('mariadb-admin')} || command -v ${tool('mysqladmin')}) || exit 127; `
+    + `"$A" --no-defaults -h ${shellQuote(dead.host)} -P ${shellQuote(dead.port)} --connect-timeout=2 ping`;
+}
+
 /**
  * Second check of the dead master: a fresh SQL connect, then, from its own host over SSH, a connection to
  * its port (mysqladmin ping there when sshd forbids forwarding).
@@ -87,10 +96,7 @@ export async function checkDeadMaster(pool: SshPool, cfg: ClusterConfig, dead: S
       evidence.push(ping.detail);
       return { alive: ping.answered, sshReachable, evidence };
     }
-    const bindir = dead.clientBindir ? `${dead.clientBindir.replace(/\/$/, '')}/` : '';
-    const script = `A=$(command -v ${bindir}mariadb-admin || command -v ${bindir}mysqladmin) || exit 127; `
-      + `"$A" --no-defaults -h ${dead.host} -P ${dead.port} --connect-timeout=2 ping`;
-    const r = await s.exec(['sh', '-c', script], { timeoutMs: 8000 });
+    const r = await s.exec(['sh', '-c', mysqladminPingScript(dead)], { timeoutMs: 8000 });
     if (r.code === 0) {
       evidence.push(`mysqladmin ping on ${dead.name}'s host: ${r.stdout.trim() || 'alive'}`);
       return { alive: true, sshReachable, evidence };
@@ -168,7 +174,11 @@ export async function saveDeadMasterTail(pool: SshPool, cfg: ClusterConfig, o: {
     const copies = o.targets.map((t) => ({ server: t, path: posix.join(runDir(cfg, serverByName(cfg, t), o.runKey), TAIL_FILE) }));
     let sha256 = '';
     if (!o.dryRun) {
-      const targets = await Promise.all(copies.map(async (c) => ({ session: await pool.get(c.server), path: c.path })));
+      const targets = await Promise.all(copies.map(async (c) => {
+        const session = await pool.get(c.server);
+        await secureRunDir(session, posix.dirname(c.path));
+        return { session, path: c.path };
+      }));
       sha256 = (await writeRemoteFiles(targets, layoutChunks(layout, parts)))[0]!.sha256;
     }
     return {

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import type { ClusterConfig, ServerConfig } from '../../../src/config/schema';
 import { ConnectionError, DiffApplyError, SafetyError } from '../../../src/errors';
 import {
-  alreadyApplied, applyDiff, applyFailure, applyPipeline, diffTransactions, gtidOfEvent, gtidStateExpr, optionFileValue,
+  alreadyApplied, applyDiff, applyFailure, applyPipeline, clientOptionWords, diffTransactions, gtidOfEvent, gtidStateExpr, optionFileValue,
   superReadOnlyMarker, transactionsSince, type ApplyOptions,
 } from '../../../src/failover/apply';
 import type { BinlogCoordinates, Connection } from '../../../src/mysql/client';
@@ -199,7 +199,7 @@ async function applySetup(): Promise<{ target: FakeTarget; opts: ApplyOptions; d
   const dir = tempDir();
   const target = new FakeTarget(dir);
   const diff = await splitDiff(M4, 4, M4_SPLIT);
-  mkdirSync(join(dir, 'run-1'));
+  mkdirSync(join(dir, 'run-1'), { mode: 0o700 });
   const diffPath = join(dir, 'run-1', 'diff-db2.binlog');
   writeFileSync(diffPath, diff);
   const cfg = { mysql: { user: 'mha', password: 'env:MHAFLOW_TEST_APPLY_PASSWORD' } } as unknown as ClusterConfig;
@@ -263,6 +263,33 @@ describe('applyDiff on a simulated target', () => {
       if (seen.status === 0) assert.deepEqual(seen.stdout.split('\n').filter(Boolean), ['--user=mha', `--password=${PASSWORD}`, '--host=127.0.0.1', '--port=3306']);
       else assert.match(run.cnf, /^password="p@ss \\"w0rd' \$HOME \\\\n;\\\\"$/m);
     }
+  });
+
+  it('config values (client options, host, bindir) reach the client as arguments and option values, never as shell code', async () => {
+    const { target, opts, diffPath } = await applySetup();
+    const dir = join(diffPath, '..', '..');
+    const options = "--ssl-mode=REQUIRED --init-command='$(touch PWNED-1)' ;touch PWNED-2 `touch PWNED-3`";
+    opts.server = { ...opts.server, host: "127.0.0.1\nuser=root; $(touch PWNED-4)", mysqlClientOptions: options };
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      await applyDiff(opts);
+    } finally {
+      process.chdir(cwd);
+    }
+    const run = target.runs[0]!;
+    assert.deepEqual(run.args.slice(2), clientOptionWords(options));
+    assert.deepEqual(clientOptionWords(options), ['--ssl-mode=REQUIRED', "--init-command='$(touch", "PWNED-1)'", ';touch', 'PWNED-2', '`touch', 'PWNED-3`']);
+    assert.match(run.cnf, /^host="127\.0\.0\.1\\nuser=root; \$\(touch PWNED-4\)"$/m, 'one option-file value, its newline escaped');
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('PWNED')), []);
+    assert.deepEqual(readdirSync(process.cwd()).filter((f) => f.startsWith('PWNED')), []);
+  });
+
+  it('a run directory others can write into is refused before anything is replayed', async () => {
+    const { target, opts, diffPath } = await applySetup();
+    chmodSync(join(diffPath, '..'), 0o777);
+    await assert.rejects(applyDiff(opts), (e: unknown) => e instanceof SafetyError && e.nonRetryable && /run-1 is open to group or others .*mode 0777/.test(e.message));
+    assert.equal(target.runs.length, 0);
   });
 
   it('a diff changed or removed on the target since it was written is refused before anything is replayed', async () => {
