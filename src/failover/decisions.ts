@@ -7,6 +7,7 @@ import { durationMs } from '../config/schema';
 import type { FailoverInput } from '../contracts/failover';
 import type { HookRun } from '../hooks/run';
 import type { BinlogCoordinates, ServerState } from '../mysql/client';
+import { addressBook, replicaSourceOf, serverByRef, sourceServerOf } from '../topology/addresses';
 import type { RoleAssignment } from '../topology/roles';
 import { classifyServers, recoveryReplicas, replicationModeOf } from '../topology/replicas';
 import type {
@@ -96,18 +97,29 @@ export function invalidFailoverInput(input: unknown): string | null {
   return null;
 }
 
-/** Resolves a server reference (name, "host:port", a host or an alias of exactly one server) to its name. */
+/** Resolves a server reference (name, "host:port", a host or an alias of exactly one server) to its name (src/topology/addresses.ts). */
 export function resolveServerRef(servers: ClusterFacts['servers'], ref: string): string | null {
-  const byName = servers.find((s) => s.name === ref);
-  if (byName) return byName.name;
-  const byAddr = servers.filter((s) => [s.host, ...s.aliases].some((h) => `${h}:${s.port}` === ref));
-  if (byAddr.length === 1) return byAddr[0]!.name;
-  const byHost = servers.filter((s) => [s.host, ...s.aliases].includes(ref));
-  return byHost.length === 1 ? byHost[0]!.name : null;
+  return serverByRef(servers, ref);
 }
 
 function describeState(st: ServerState): string {
   return `version ${st.version}, read_only=${st.readOnly ? 'ON' : 'OFF'}`;
+}
+
+/**
+ * The dead master as its replicas know it: its config names and resolved addresses, and the server_id that
+ * the replicas naming it (by name, alias or address: the one resolution) report for it.
+ */
+export function deadMasterRefOf(f: Pick<FailoverCheckFacts, 'cluster' | 'servers'>, name: string): DeadMasterRef {
+  const conf = f.cluster.servers.find((s) => s.name === name)!;
+  const snap = f.servers.find((s) => s.name === name);
+  const book = addressBook(f.servers.map((s) => ({ ...s, aliases: f.cluster.servers.find((c) => c.name === s.name)?.aliases ?? s.aliases })));
+  const ids = f.servers.map((s) => replicaSourceOf(s)).filter((src) => src?.serverId && sourceServerOf({ ...src, serverId: null }, book) === name)
+    .map((src) => src!.serverId!);
+  const counts = new Map<number, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const serverId = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  return { name, host: conf.host, port: conf.port, serverId, addresses: [...conf.aliases, ...(snap?.addresses ?? [])] };
 }
 
 /**
@@ -142,9 +154,7 @@ export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverI
   if (last && !input.ignoreLastFailover) {
     return { ok: false, reason: `cluster ${c.name} failed over at ${last.closeTime} (workflow ${last.workflowId}), less than ${Math.round(f.lastFailover!.windowMs / 60000)} minutes ago: a master failing again so soon needs a human look; run with --ignore-last-failover to proceed anyway` };
   }
-  const conf = c.servers.find((s) => s.name === name)!;
-  const replicaOf = f.servers.find((s) => s.state?.replica && s.state.replica.sourceHost === conf.host && s.state.replica.sourcePort === conf.port);
-  const deadMaster: DeadMasterRef = { name, host: conf.host, port: conf.port, serverId: replicaOf?.state?.replica?.sourceServerId ?? null, addresses: conf.aliases };
+  const deadMaster = deadMasterRefOf(f, name);
   const classification = classifyServers(f.servers, deadMaster);
   if (classification.blockers.length) return { ok: false, reason: `the failover cannot leave these servers behind: ${classification.blockers.join(' | ')}` };
   const decided = replicationModeOf(recoveryReplicas(f.servers, classification));

@@ -125,6 +125,12 @@ export async function resolveAddresses(name: string, timeoutMs = 2000): Promise<
   return Promise.race([res, timeout]);
 }
 
+/** A configured server's names (host, aliases) and every address they resolve to. */
+export async function serverAddresses(server: Pick<ServerConfig, 'host' | 'aliases'>): Promise<string[]> {
+  const names = [server.host, ...(server.aliases ?? [])];
+  return [...new Set((await Promise.all(names.map((n) => resolveAddresses(n)))).flat().concat(names))];
+}
+
 async function optional<T>(fn: () => Promise<T>): Promise<{ v: T | null; err?: string }> {
   try {
     return { v: await fn() };
@@ -145,8 +151,9 @@ export async function readExtras(conn: Connection, cfg: ClusterConfig, server: S
   const logs = state.logBin
     ? await optional(async () => (await queryRows(conn, 'SHOW BINARY LOGS')).map((r) => ({ name: String(r.Log_name), size: Number(r.File_size) })))
     : { v: null };
-  const names = [server.host, ...(server.aliases ?? []), ...(vars?.hostname ? [String(vars.hostname)] : [])];
-  const addresses = [...new Set((await Promise.all(names.map((n) => resolveAddresses(n)))).flat().concat(names))];
+  // Only what the config names it by (and what that resolves to): @@hostname cannot be asked of a dead master,
+  // so a replica naming its master that way would pass the check and still not be recognised by the failover.
+  const addresses = await serverAddresses(server);
   const sourceAddresses = await Promise.all(channels.map((c) => resolveAddresses(c.sourceHost)));
   return {
     channels,

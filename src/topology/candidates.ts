@@ -6,6 +6,7 @@
 import { parseVersion } from '../mysql/status';
 import type { ReplicaStatus } from '../mysql/status';
 import { compareBinlogCoordinates, compareBinlogFiles, formatCoordinates } from '../binlog/coordinates';
+import { serverByRef } from './addresses';
 import { classifyServers } from './replicas';
 import type {
   BinlogCoordinates, CandidateAssessment, CandidatesResult, DeadMasterRef, LatestAndOldest, LatestBaseDecision,
@@ -281,19 +282,14 @@ export interface ChooseNewMasterInput {
   candidates: CandidatesResult;
   latest: LatestAndOldest;
   /** Config flags of every server, in config order (latestPriority is read from the latest replicas). */
-  servers: Pick<ServerFlags, 'name' | 'host' | 'port' | 'latestPriority'>[];
+  servers: Pick<ServerFlags, 'name' | 'host' | 'port' | 'latestPriority' | 'aliases'>[];
   /** --new-master: a server name, "host" or "host:port". */
   requested?: string | null;
 }
 
-/** Resolves --new-master to a configured server's name: by name, then "host:port", then a unique host. */
-export function resolveServer(servers: Pick<ServerFlags, 'name' | 'host' | 'port'>[], ref: string): string | null {
-  const byName = servers.find((s) => s.name === ref);
-  if (byName) return byName.name;
-  const byAddr = servers.find((s) => `${s.host}:${s.port}` === ref);
-  if (byAddr) return byAddr.name;
-  const byHost = servers.filter((s) => s.host === ref);
-  return byHost.length === 1 ? byHost[0]!.name : null;
+/** Resolves --new-master to a configured server's name: by name, "host:port", a unique host or alias (src/topology/addresses.ts). */
+export function resolveServer(servers: Pick<ServerFlags, 'name' | 'host' | 'port' | 'aliases'>[], ref: string): string | null {
+  return serverByRef(servers, ref);
 }
 
 function describeAll(servers: CandidateAssessment[]): string {

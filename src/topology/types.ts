@@ -12,7 +12,7 @@ export type ReplicationMode = 'filepos' | 'gtid';
 
 /** The config flags the decisions read. A ServerConfig satisfies it. */
 export type ServerFlags = Pick<ServerConfig,
-  'name' | 'host' | 'port' | 'candidateMaster' | 'noMaster' | 'ignoreFail' | 'checkReplDelay' | 'latestPriority'
+  'name' | 'host' | 'port' | 'candidateMaster' | 'noMaster' | 'ignoreFail' | 'checkReplDelay' | 'latestPriority' | 'aliases'
 > & { binlogServer?: boolean };
 
 /**
@@ -23,6 +23,10 @@ export interface ServerSnapshot extends ServerFlags {
   /** null when the server could not be reached over SQL; `error` then says why. */
   state: ServerState | null;
   error?: string;
+  /** What its host and aliases resolve to (DNS facts of the check step; absent: not resolved). */
+  addresses?: string[];
+  /** What its replica status's Source_Host resolves to. */
+  sourceAddresses?: string[];
 }
 
 /** What the decisions need from one replica; a ServerState with a replica status satisfies it. */
@@ -37,7 +41,7 @@ export interface DeadMasterRef {
   port: number;
   /** Its server_id when known: a replica whose Source_Server_Id matches replicates from it. */
   serverId?: number | null;
-  /** Other addresses replicas may name it by (its IPs), compared with Source_Host. */
+  /** Other names replicas may use for it (config aliases, resolved addresses), compared with Source_Host. */
   addresses?: string[];
 }
 
