@@ -144,6 +144,7 @@ function renderDetails(run: FailoverRun): string {
   ];
   if (r.planSummary.length) lines.push('', '**plan**', ...r.planSummary.map((l) => `- ${l}`));
   if (r.unrecoverable.length) lines.push('', '**unrecoverable**', ...r.unrecoverable.map((l) => `- ${l}`));
+  if (r.leftOut?.length) lines.push('', '**left out**', ...r.leftOut.map((l) => `- ${l.name}: ${l.reason}; ${l.todo}`));
   return lines.join('\n');
 }
 
@@ -313,12 +314,17 @@ function chooseTheNewMaster(run: FailoverRun, start: Go, servers: ServerSnapshot
   if (!base.ok) refuse(base.reason);
   const candidates = assessCandidates({
     servers, deadMaster: start.deadMaster, latest: lo, base, maxDelayBytes: start.facts.failover.maxDelayBytes, classification: start.classification,
+    allowErrant: run.input.allowErrantCandidate,
   });
   run.report.candidates = candidates.servers;
   const choice = chooseNewMaster({ candidates, latest: lo, servers, requested: run.input.newMaster ?? null });
   if (!choice.ok) refuse(choice.reason);
   const plan = planDiffs({ latest: lo, base, newMaster: choice.newMaster, binlog: deadMasterBinlogOf(tail) });
   if (!plan.ok) refuse(plan.reason);
+  if (plan.leftOut.length) {
+    run.report.leftOut = plan.leftOut;
+    run.report.warnings.push(...plan.leftOut.map((l) => `${l.name} left out: ${l.reason}; ${l.todo}`));
+  }
   Object.assign(run.report, { newMaster: choice.newMaster, newMasterReason: choice.reason, planSummary: [...base.reasons, ...plan.summary] });
   run.progress.newMaster = choice.newMaster;
   run.report.unrecoverable.push(...base.unrecoverable.map((u) => `${u.name}: ${u.reason}`));

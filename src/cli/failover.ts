@@ -68,7 +68,10 @@ export function formatOutcome(r: FollowResult): string {
   if (rep.latest) lines.push(`  latest: ${rep.latest.latest.join(', ')} at ${rep.latest.latestPosition.file}:${rep.latest.latestPosition.pos}; oldest: ${rep.latest.oldest.join(', ')} at ${rep.latest.oldestPosition.file}:${rep.latest.oldestPosition.pos}`);
   if (rep.dryRun || rep.candidates.some((c) => !c.eligible)) {
     lines.push('  candidates:');
-    for (const c of rep.candidates) lines.push(`    ${c.name}: ${c.eligible ? 'eligible' : `not eligible: ${c.reasons.join('; ')}`}${c.candidateMaster ? ' [candidate_master]' : ''}${c.latest ? ' [latest]' : ''}`);
+    for (const c of rep.candidates) {
+      lines.push(`    ${c.name}: ${c.eligible ? 'eligible' : `not eligible: ${c.reasons.join('; ')}`}${c.candidateMaster ? ' [candidate_master]' : ''}${c.latest ? ' [latest]' : ''}`
+        + `${c.eligible && c.errantGtids ? ` [errant transactions ${c.errantGtids}]` : ''}`);
+    }
   }
   if (rep.planSummary.length) {
     lines.push('  plan:');
@@ -86,6 +89,7 @@ export function formatOutcome(r: FollowResult): string {
     lines.push(`  all replicas repointed: ${fmt(rep.timings.allReplicasRepointedMs)} into the workflow; total ${fmt(rep.timings.totalMs)} (command: ${fmt(r.cliTotalMs)})`);
   }
   lines.push(`  unrecoverable: ${rep.unrecoverable.length ? rep.unrecoverable.join('; ') : 'nothing'}`);
+  for (const l of rep.leftOut ?? []) lines.push(`  left out: ${l.name}: ${l.reason}\n    what to do: ${l.todo}`);
   for (const w of rep.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');
 }
@@ -131,7 +135,9 @@ export async function runFailoverCommand(client: Client | TemporalHttp, target: 
   }
 }
 
-export interface FailoverOptions extends ClusterOptions { deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean }
+export interface FailoverOptions extends ClusterOptions {
+  deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean; allowErrantCandidate?: boolean;
+}
 
 /**
  * `mhaflow failover`: through Temporal's HTTP API when it answers (no gRPC client to load: ~0.2 s sooner),
@@ -141,6 +147,7 @@ export async function failoverCommand(o: FailoverOptions): Promise<void> {
   const input = {
     ...(o.deadMaster ? { deadMaster: o.deadMaster } : {}), ...(o.newMaster ? { newMaster: o.newMaster } : {}),
     ignoreLastFailover: Boolean(o.ignoreLastFailover), dryRun: Boolean(o.dryRun),
+    ...(o.allowErrantCandidate ? { allowErrantCandidate: true } : {}),
   };
   const opts = { json: o.json, taskQueue: process.env.MHAFLOW_TASK_QUEUE };
   const target = { cluster: o.cluster, config: o.config };

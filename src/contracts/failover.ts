@@ -3,7 +3,7 @@
 //   temporal workflow start --type failover --task-queue mhaflow --workflow-id failover:app1 --input '{"cluster":"app1"}'
 import type { DeadCheck, SavedTail } from '../failover/deadmaster';
 import type { DiffFile } from '../failover/diff';
-import type { CandidatesResult, LatestAndOldest, ReplicationMode } from '../topology/types';
+import type { CandidatesResult, LatestAndOldest, LeftOutServer, ReplicationMode } from '../topology/types';
 import type { StepRecord, WorkflowProgress } from './common';
 
 export const FAILOVER_WORKFLOW = 'failover';
@@ -25,6 +25,11 @@ export interface FailoverInput {
   ignoreLastFailover?: boolean;
   /** Check, read the positions and plan: nothing is changed anywhere. */
   dryRun?: boolean;
+  /**
+   * GTID mode: a candidate holding errant transactions (executed there, held by no other replica, not from the
+   * dead master) may become the new master; they are listed, and every replica receives them. Default: refused.
+   */
+  allowErrantCandidate?: boolean;
 }
 
 export interface ServerOutcome {
@@ -54,6 +59,8 @@ export interface FailoverReport {
   binlogTail: SavedTail | null;
   /** What could not be recovered, in words; empty when nothing was lost. */
   unrecoverable: string[];
+  /** Replicas the failover left as they were (neither recovered nor repointed): why, and what to do. */
+  leftOut?: LeftOutServer[];
   servers: ServerOutcome[];
   steps: StepRecord[];
   /** From the workflow's start. */

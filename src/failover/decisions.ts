@@ -94,6 +94,9 @@ export function invalidFailoverInput(input: unknown): string | null {
   for (const k of ['deadMaster', 'newMaster', 'configDigest'] as const) {
     if (i[k] !== undefined && typeof i[k] !== 'string') return `failover input ${k} must be a string`;
   }
+  for (const k of ['ignoreLastFailover', 'dryRun', 'allowErrantCandidate'] as const) {
+    if (i[k] !== undefined && typeof i[k] !== 'boolean') return `failover input ${k} must be true or false`;
+  }
   return null;
 }
 

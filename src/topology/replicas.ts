@@ -14,6 +14,7 @@ import type { ReplicaStatus } from '../mysql/status';
 import { compareBinlogCoordinates, formatCoordinates } from '../binlog/coordinates';
 import { compareGtidText, mariaGtidText, mysqlGtidText } from '../binlog/gtid';
 import { addressBook, sourceServerOf, type AddressedServer } from './addresses';
+import { filterOutliers } from './filters';
 
 // ---------------------------------------------------------------------------------------------
 // Classification: who takes part in the recovery.
@@ -199,6 +200,11 @@ export function identifyLatestAndOldest(replicas: ReplicaSnapshot[], opts: { mod
     .map((c) => `${c.name} reports no read position (empty Master_Log_File): counted as having received nothing`);
   if (mode === 'gtid') warnings.push(...gtidCrossCheck(coords, mostAdvanced));
 
+  const filtersDiffer = filterOutliers(replicas);
+  if (filtersDiffer.length && mode === 'filepos') {
+    reasons.push(`replication filters differ on ${filtersDiffer.map((f) => f.name).join(', ')}: left out of the recovery (file/position mode)`);
+  }
+
   const result: LatestAndOldest = {
     ok: true,
     mode,
@@ -211,6 +217,7 @@ export function identifyLatestAndOldest(replicas: ReplicaSnapshot[], opts: { mod
     replicas: coords,
     reasons,
     warnings,
+    filtersDiffer,
   };
   return result;
 }

@@ -123,6 +123,12 @@ export interface LatestAndOldest {
   reasons: string[];
   /** Inconsistencies worth a human look that do not change the decision (e.g. GTID vs position disagree). */
   warnings: string[];
+  /**
+   * Replicas whose replication filters differ from those most replicas share, with how. Never promoted; in
+   * file/position mode also left out of the recovery (a diff replayed through a client session would bypass
+   * their filters); in GTID mode repointed as the others (their own SQL thread applies their filters).
+   */
+  filtersDiffer: { name: string; differences: string[] }[];
 }
 
 export type LatestAndOldestResult = LatestAndOldest | { ok: false; reason: string };
@@ -155,6 +161,13 @@ export interface UnrecoverableReplica {
   reason: string;
 }
 
+/** A replica the failover leaves as it is (not recovered, not repointed), why, and what to do about it. */
+export interface LeftOutServer {
+  name: string;
+  reason: string;
+  todo: string;
+}
+
 export type LatestBaseDecision =
   | {
     ok: true;
@@ -182,6 +195,8 @@ export interface CandidateAssessment {
   reasons: string[];
   candidateMaster: boolean;
   latest: boolean;
+  /** GTID mode: transactions it executed that no other replica holds and that did not come from the dead master. */
+  errantGtids?: string;
 }
 
 export interface CandidatesResult {
@@ -297,6 +312,8 @@ export interface FileposDiffPlan {
   latestBase: string;
   /** Replicas left out of the recovery and why. */
   skipped: UnrecoverableReplica[];
+  /** Replicas whose replication filters differ: no diff replayed through a client session, not repointed. */
+  leftOut: LeftOutServer[];
   /** Transactions that no surviving server nor the saved binlog holds, when the binlog could not be saved. */
   lost: string | null;
   summary: string[];
@@ -336,6 +353,8 @@ export interface GtidDiffPlan {
   newMaster: GtidNewMasterPlan;
   replicas: GtidReplicaPlan[];
   skipped: UnrecoverableReplica[];
+  /** Always empty: GTID mode recovers every replica of the dead master, each applying its own filters. */
+  leftOut: LeftOutServer[];
   lost: string | null;
   summary: string[];
 }

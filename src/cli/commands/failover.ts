@@ -13,6 +13,7 @@ export function register(program: Command): void {
     .option('--dead-master <host[:port]>', 'the dead master (default: the server the replicas replicate from)')
     .option('--new-master <host[:port]>', 'promote this server if it is eligible')
     .option('--ignore-last-failover', 'proceed even if this cluster failed over within failover.lastFailoverWindow')
+    .option('--allow-errant-candidate', 'GTID mode: a candidate with errant transactions (held by no other replica) may still be promoted')
     .option('--dry-run', 'check and plan only: print the whole plan, change nothing')
     .option('--json', 'print the report as JSON')
     .action(async (o: FailoverOptions) => {

@@ -41,6 +41,8 @@ describe('invalidFailoverInput', () => {
     ['a config object is refused', { cluster: 'app1', config: { servers: [] } }, /takes a cluster name, not a config/],
     ['a path is refused too', { config: '/etc/x.yml' }, /needs \{ "cluster"/],
     ['a non-string option', { cluster: 'app1', newMaster: 3 }, /newMaster must be a string/],
+    ['the errant-candidate override', { cluster: 'app1', allowErrantCandidate: true }, null],
+    ['a flag that is not true or false', { cluster: 'app1', allowErrantCandidate: 'yes' }, /allowErrantCandidate must be true or false/],
   ];
   for (const [name, input, want] of cases) {
     it(name, () => {
