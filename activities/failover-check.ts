@@ -33,6 +33,7 @@ function snapshotsOf(cfg: ClusterConfig, probes: Awaited<ReturnType<typeof probe
       name: s.name, host: s.host, port: s.port, candidateMaster: s.candidateMaster, noMaster: s.noMaster, ignoreFail: s.ignoreFail,
       checkReplDelay: s.checkReplDelay, latestPriority: s.latestPriority, binlogServer: s.binlogServer,
       state: p.state, ...(p.error ? { error: p.error } : {}),
+      aliases: s.aliases ?? [], ...(p.addresses ? { addresses: p.addresses } : {}), ...(p.sourceAddresses ? { sourceAddresses: p.sourceAddresses } : {}),
     };
   });
 }

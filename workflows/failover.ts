@@ -12,8 +12,8 @@ import { PROGRESS_QUERY } from '../src/contracts/common';
 import type { FailoverInput, FailoverProgress, FailoverReport, ServerOutcome } from '../src/contracts/failover';
 import type { SavedTail } from '../src/failover/deadmaster';
 import {
-  decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, identitiesOf, missingOnNewMaster, withoutTailCopy, execPart, invalidFailoverInput, newMasterStart, readPart, tailFindings, tailPart,
-  type ClusterFacts, type DrainFacts, type FencePlan, type RelayPositionFact, type StartDecision,
+  catchUpGtid, decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, identitiesOf, missingOnNewMaster, withoutTailCopy, execPart, invalidFailoverInput,
+  newMasterStart, readPart, tailFindings, tailPart, type ClusterFacts, type DrainFacts, type FencePlan, type RelayPositionFact, type StartDecision,
 } from '../src/failover/decisions';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
 import { FAILOVER_STEPS, stepId, type FailoverStepKind, type StepArgs } from '../src/failover/steps';
@@ -190,6 +190,7 @@ function renderDetails(run: FailoverRun): string {
   ];
   if (r.planSummary.length) lines.push('', '**plan**', ...r.planSummary.map((l) => `- ${l}`));
   if (r.unrecoverable.length) lines.push('', '**unrecoverable**', ...r.unrecoverable.map((l) => `- ${l}`));
+  if (r.leftOut?.length) lines.push('', '**left out**', ...r.leftOut.map((l) => `- ${l.server}: ${l.reason}; ${l.hint}`));
   return lines.join('\n');
 }
 
@@ -381,12 +382,14 @@ function chooseTheNewMaster(run: FailoverRun, start: Go, servers: ServerSnapshot
   if (!base.ok) refuse(base.reason);
   const candidates = withoutTailCopy(assessCandidates({
     servers, deadMaster: start.deadMaster, latest: lo, base, maxDelayBytes: start.facts.failover.maxDelayBytes, classification: start.classification,
+    allowErrant: run.input.allowErrantCandidate,
   }), tail);
   run.report.candidates = candidates.servers;
   const choice = chooseNewMaster({ candidates, latest: lo, servers, requested: run.input.newMaster ?? null });
   if (!choice.ok) refuse(choice.reason);
   const plan = planDiffs({ latest: lo, base, newMaster: choice.newMaster, binlog: deadMasterBinlogOf(tail) });
   if (!plan.ok) refuse(plan.reason);
+  for (const l of plan.leftOut) run.leaveOut(l.name, l.reason, l.todo);
   Object.assign(run.report, { newMaster: choice.newMaster, newMasterReason: choice.reason, planSummary: [...base.reasons, ...plan.summary] });
   run.progress.newMaster = choice.newMaster;
   run.report.unrecoverable.push(...base.unrecoverable.map((u) => `${u.name}: ${u.reason}`));
@@ -458,8 +461,8 @@ async function recoverNewMaster(run: FailoverRun, d: Decision, servers: ServerSn
     const [mine, latest] = await Promise.all([drainedOf(run, servers, drained, nm), source === nm ? null : drainedOf(run, servers, drained, source)]);
     own = mine;
     if (latest) {
-      own = await run.step('catch-up', { server: nm, source, at: latest.gtidBinlogPos },
-        (summary) => long.failoverCatchUp.executeWithOptions({ summary }, [{ ...run.scope, target: nm, source, gtid: latest.gtidBinlogPos ?? '' }]),
+      own = await run.step('catch-up', { server: nm, source, at: catchUpGtid(latest) },
+        (summary) => long.failoverCatchUp.executeWithOptions({ summary }, [{ ...run.scope, target: nm, source, gtid: catchUpGtid(latest) }]),
         (r) => `reached ${r.gtid} in ${r.ms} ms`);
     }
     // What the latest replica received but could not execute (a transaction the dead master cut) comes first.

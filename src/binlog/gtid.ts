@@ -367,3 +367,44 @@ export type GtidFlavor = 'mysql' | 'mariadb';
 export function compareGtidText(flavor: GtidFlavor, a: string, b: string): GtidOrder {
   return flavor === 'mariadb' ? mariaGtidText.compare(a, b).relation : mysqlGtidText.order(a, b);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Errant transactions
+
+export interface ErrantInput {
+  /** What the server executed: MySQL gtid_executed, MariaDB gtid_current_pos. */
+  executed: string;
+  /** What it received through replication: MySQL Retrieved_Gtid_Set, MariaDB Gtid_IO_Pos. */
+  received?: string;
+  /** What every other replica holds (executed and received). */
+  others: string[];
+  /** The source they all replicate from: MySQL its server_uuid(s); MariaDB its server_id. */
+  source: { uuids?: string[]; serverId?: number | null };
+}
+
+/**
+ * Errant transactions: what a server executed that came neither from the source the replicas share nor from
+ * its own replication, and that no other replica holds (written on it directly, or replicated from elsewhere).
+ * Canonical text, '' when none: MySQL a GTID set; MariaDB the last such GTID of each domain (a position tells
+ * no more: a local write followed by replicated ones in the same domain is not seen). With no other replica
+ * there is nothing to compare: ''.
+ */
+export function errantGtids(flavor: GtidFlavor, o: ErrantInput): string {
+  if (o.others.length === 0) return '';
+  if (flavor === 'mysql') {
+    let legit = readMysql(o.received ?? '');
+    for (const other of o.others) legit = mysqlGtidUnion(legit, readMysql(other));
+    const errant = mysqlGtidSubtract(readMysql(o.executed), legit);
+    const sources = new Set((o.source.uuids ?? []).filter((u) => UUID_RE.test(u)).map(canonicalUuid));
+    for (const key of [...errant.keys()]) if (sources.has(key.split(':')[0]!)) errant.delete(key);
+    return formatMysqlGtidSet(errant);
+  }
+  let legit = readMaria(o.received ?? '');
+  for (const other of o.others) legit = mariaGtidUnion(legit, readMaria(other));
+  const errant = [...readMaria(o.executed).values()].filter((g) => {
+    if (o.source.serverId && g.server === o.source.serverId) return false;
+    const have = legit.get(g.domain);
+    return !(have && (have.seq > g.seq || (have.seq === g.seq && have.server === g.server)));
+  });
+  return formatMariaGtidList(errant);
+}

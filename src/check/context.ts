@@ -7,6 +7,7 @@ import type { DiscoveredServer } from '../mysql/discover';
 import type { ReplicaStatus } from '../mysql/status';
 import type { SshHostCheck } from '../ssh/check';
 import { assessCandidates, chooseNewMaster, classifyServers, identifyLatestAndOldest, recoveryReplicas } from '../topology';
+import { addressBook, sourceServerOf } from '../topology/addresses';
 import { decideRoles, type ServerProbe } from '../topology/roles';
 import type { DeadMasterRef, ServerSnapshot } from '../topology/types';
 import { list } from './finding';
@@ -58,23 +59,13 @@ export interface CheckContext {
   ssh: SshHostCheck[] | null;
 }
 
-/** Which configured server a replica channel points at: by name/alias/resolved address and port, else (unresolvable name) by server_id. */
+/** Which configured server a replica channel points at: the one resolution of the check and the failover (src/topology/addresses.ts). */
 export function matchSource(ch: ReplicaStatus, chAddresses: string[], servers: DiscoveredServer[], config: ClusterConfig): string | null {
-  const host = ch.sourceHost.toLowerCase();
-  const resolved = new Set(chAddresses.map((a) => a.toLowerCase()));
-  for (const s of servers) {
-    if (s.binlogServer || s.port !== ch.sourcePort) continue;
-    const cfg = config.servers.find((c) => c.name === s.name);
-    const names = new Set([s.host, ...(cfg?.aliases ?? []), ...(s.extras?.addresses ?? [])].map((n) => n.toLowerCase()));
-    if (names.has(host) || [...resolved].some((a) => names.has(a))) return s.name;
-  }
-  // Source_Server_Id is only a hint: it keeps the last source's id after CHANGE MASTER until the IO thread
-  // connects again. Use it only for a name the manager cannot resolve at all.
-  if (ch.sourceServerId && resolved.size === 0) {
-    const byId = servers.filter((s) => s.state?.serverId === ch.sourceServerId && s.port === ch.sourcePort);
-    if (byId.length === 1) return byId[0]!.name;
-  }
-  return null;
+  const book = addressBook(servers.map((s) => ({
+    ...s, aliases: config.servers.find((c) => c.name === s.name)?.aliases ?? [], ...(s.extras ? { addresses: s.extras.addresses } : {}),
+    binlogServer: s.binlogServer || config.servers.find((c) => c.name === s.name)?.binlogServer,
+  })));
+  return sourceServerOf({ host: ch.sourceHost, port: ch.sourcePort, serverId: ch.sourceServerId, addresses: chAddresses }, book);
 }
 
 /** The replication mode the master's replicas use, and why; the replicas split by GTID use. */
@@ -98,7 +89,8 @@ export function replicationModeOfReplicas(masterReplicas: LiveServer[], config: 
 function candidateOutlook(config: ClusterConfig, servers: DiscoveredServer[], masterServer: DiscoveredServer, mode: ReplicationModeReport): CandidateOutlook {
   const snapshots: ServerSnapshot[] = config.servers.map((c) => {
     const d = servers.find((s) => s.name === c.name);
-    return { ...c, state: d?.state ?? null, ...(d?.error ? { error: d.error } : {}) };
+    const resolved = d?.extras ? { addresses: d.extras.addresses, ...(d.extras.sourceAddresses[0] ? { sourceAddresses: d.extras.sourceAddresses[0] } : {}) } : {};
+    return { ...c, state: d?.state ?? null, ...(d?.error ? { error: d.error } : {}), ...resolved };
   });
   const deadMaster: DeadMasterRef = {
     name: masterServer.name, host: masterServer.host, port: masterServer.port,

@@ -68,7 +68,10 @@ export function formatOutcome(r: FollowResult): string {
   if (rep.latest) lines.push(`  latest: ${rep.latest.latest.join(', ')} at ${rep.latest.latestPosition.file}:${rep.latest.latestPosition.pos}; oldest: ${rep.latest.oldest.join(', ')} at ${rep.latest.oldestPosition.file}:${rep.latest.oldestPosition.pos}`);
   if (rep.dryRun || rep.candidates.some((c) => !c.eligible)) {
     lines.push('  candidates:');
-    for (const c of rep.candidates) lines.push(`    ${c.name}: ${c.eligible ? 'eligible' : `not eligible: ${c.reasons.join('; ')}`}${c.candidateMaster ? ' [candidate_master]' : ''}${c.latest ? ' [latest]' : ''}`);
+    for (const c of rep.candidates) {
+      lines.push(`    ${c.name}: ${c.eligible ? 'eligible' : `not eligible: ${c.reasons.join('; ')}`}${c.candidateMaster ? ' [candidate_master]' : ''}${c.latest ? ' [latest]' : ''}`
+        + `${c.eligible && c.errantGtids ? ` [errant transactions ${c.errantGtids}]` : ''}`);
+    }
   }
   if (rep.planSummary.length) {
     lines.push('  plan:');
@@ -139,7 +142,7 @@ export async function runFailoverCommand(client: Client | TemporalHttp, target: 
 }
 
 export interface FailoverOptions extends ClusterOptions {
-  deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean;
+  deadMaster?: string; newMaster?: string; ignoreLastFailover?: boolean; dryRun?: boolean; json?: boolean; allowErrantCandidate?: boolean;
   resume?: boolean; resolved?: string;
   /** commander's --no-fence: false when given. */
   fence?: boolean;
@@ -154,6 +157,7 @@ export async function failoverCommand(o: FailoverOptions): Promise<void> {
     ...(o.deadMaster ? { deadMaster: o.deadMaster } : {}), ...(o.newMaster ? { newMaster: o.newMaster } : {}),
     ignoreLastFailover: Boolean(o.ignoreLastFailover), dryRun: Boolean(o.dryRun), ...(o.fence === false ? { noFence: true } : {}),
     ...(o.resolved ? { resolvedRun: o.resolved } : {}),
+    ...(o.allowErrantCandidate ? { allowErrantCandidate: true } : {}),
   };
   const opts = { json: o.json, taskQueue: process.env.MHAFLOW_TASK_QUEUE, resume: Boolean(o.resume) };
   const target = { cluster: o.cluster, config: o.config };

@@ -52,7 +52,7 @@ export const serverSchema = z.object({
   binlogServer: z.boolean().default(false),
   /** Among non-candidates, prefer a latest replica (MHA latest_priority). */
   latestPriority: z.boolean().default(true),
-  /** Extra mysql options given to the client when applying diffs. */
+  /** Extra mysql options given to the client when applying diffs, separated by spaces; each is one argument, quoted (no shell syntax). */
   mysqlClientOptions: z.string().optional(),
   // Optional keys below have no default on purpose (absent = the documented default), so code and
   // tests that build ServerConfig objects by hand need not list them.

@@ -36,6 +36,11 @@ export interface FailoverInput {
   resolvedRun?: string;
   /** Check, read the positions and plan: nothing is changed anywhere. */
   dryRun?: boolean;
+  /**
+   * GTID mode: a candidate holding errant transactions (executed there, held by no other replica, not from the
+   * dead master) may become the new master; they are listed, and every replica receives them. Default: refused.
+   */
+  allowErrantCandidate?: boolean;
 }
 
 export interface ServerOutcome {

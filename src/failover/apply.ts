@@ -13,11 +13,13 @@ import { iterateTransactions } from '../binlog/transactions';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
 import { ConnectionError, DiffApplyError, MhaflowError, SafetyError } from '../errors';
-import { queryOne, queryRows, showMasterStatus, type BinlogCoordinates, type Connection } from '../mysql/client';
+import { queryOne, queryRows, showMasterStatus, sqlTargetOf, type BinlogCoordinates, type Connection } from '../mysql/client';
+import { dialectOf, readOnlyQuery, setSuperReadOnly } from '../mysql/sql';
 import type { Flavor } from '../mysql/status';
 import type { SshSession } from '../ssh/session';
 import { shellQuote } from '../ssh/quote';
-import { remoteFileDigest, removeRemote, remoteSource, writeRemoteFiles } from '../ssh/sftp';
+import { remoteExists, remoteFileDigest, removeRemote, remoteSource, writeRemoteFiles } from '../ssh/sftp';
+import { secureRunDir } from '../ssh/workdir';
 
 export const APPLY_LOCK = 'mhaflow_apply';
 
@@ -110,6 +112,13 @@ export interface ApplyOutcome {
   appliedNow: number;
   /** The target's binlog coordinates once the diff is applied. */
   end: BinlogCoordinates;
+  /** MySQL: super_read_only was ON, lowered for the replay (read_only stayed ON) and set ON again. */
+  superReadOnlyLowered: boolean;
+}
+
+/** servers[].mysqlClientOptions as separate arguments: split at whitespace, each quoted (a config value never reaches the shell as code). */
+export function clientOptionWords(options: string | undefined): string[] {
+  return (options ?? '').split(/\s+/).filter(Boolean);
 }
 
 function clientCommands(server: ServerConfig, flavor: Flavor): { binlog: string; client: string } {
@@ -128,11 +137,11 @@ export function gtidStateExpr(flavor: Flavor): string {
  * point was counted from: an earlier attempt that was not dead (its worker only lost Temporal) and starts
  * its replay late, after this one applied everything, fails there instead of applying twice.
  */
-export function applyPipeline(o: { binlog: string; client: string; diffPath: string; cnfPath: string; startPos: number | null; extra?: string; expect?: { expr: string; value: string } }): string {
+export function applyPipeline(o: { binlog: string; client: string; diffPath: string; cnfPath: string; startPos: number | null; extra?: string[]; expect?: { expr: string; value: string } }): string {
   const ok = o.expect && /^[0-9A-Za-z:,\-]*$/.test(o.expect.value) ? ` AND ${o.expect.expr} = '${o.expect.value}'` : '';
   const lockStmt = `SET SESSION sql_log_bin = IF(GET_LOCK('${APPLY_LOCK}', 10) = 1${ok}, 1, NULL);`;
   const binlogCmd = [shellQuote(o.binlog), ...(o.startPos ? [`--start-position=${o.startPos}`] : []), shellQuote(o.diffPath)].join(' ');
-  const clientCmd = [shellQuote(o.client), `--defaults-extra-file=${shellQuote(o.cnfPath)}`, '--binary-mode', ...(o.extra ? [o.extra] : [])].join(' ');
+  const clientCmd = [shellQuote(o.client), `--defaults-extra-file=${shellQuote(o.cnfPath)}`, '--binary-mode', ...(o.extra ?? []).map(shellQuote)].join(' ');
   return `{ echo ${shellQuote(lockStmt)}; ${binlogCmd}; } | ${clientCmd}`;
 }
 
@@ -141,6 +150,10 @@ const CONNECTION_ERRNOS = new Set([1040, 1053, 1927, 2002, 2003, 2006, 2013, 202
 export function applyFailure(stderr: string, server: string): MhaflowError {
   const m = /ERROR (\d+)[^\n]*/.exec(stderr);
   const text = (m?.[0] ?? stderr.trim()).slice(0, 600);
+  if (m && Number(m[1]) === 1290 && /super[-_]read[-_]only/i.test(m[0])) {
+    // Set ON again under the replay (an earlier attempt that was not dead restored it): lowered again on retry.
+    return new ConnectionError(`super_read_only was ON during the replay (${text})`, { server, hint: 'retried: it lowers super_read_only again for the replay' });
+  }
   if (/sql_log_bin/.test(m?.[0] ?? '')) {
     return new ConnectionError(`the apply session could not start: the apply lock is held or the target's binlog moved since the resume point was counted (${text})`, {
       server, hint: 'retried: it recounts what the target holds and resumes from there',
@@ -160,12 +173,13 @@ export function optionFileValue(v: string): string {
 async function writeDefaultsFile(o: ApplyOptions): Promise<string> {
   const cnfPath = posix.join(posix.dirname(o.diffPath), `apply-${o.server.name}.cnf`);
   const pw = resolveSecret(o.cfg.mysql.password, 'mysql.password');
-  const text = `[client]\nuser=${optionFileValue(o.cfg.mysql.user)}\npassword=${optionFileValue(pw)}\nhost=${o.server.host}\nport=${o.server.port}\n`;
+  const text = `[client]\nuser=${optionFileValue(o.cfg.mysql.user)}\npassword=${optionFileValue(pw)}\nhost=${optionFileValue(o.server.host)}\nport=${o.server.port}\n`;
   await writeRemoteFiles([{ session: o.session, path: cnfPath, mode: 0o600 }], [Buffer.from(text)]);
   return cnfPath;
 }
 
 export async function applyDiff(o: ApplyOptions): Promise<ApplyOutcome> {
+  await secureRunDir(o.session, posix.dirname(o.diffPath));
   await fenceEarlierApply(o.conn);
   const digest = await remoteFileDigest(o.session, o.diffPath);
   if (!digest || digest.sha256 !== o.sha256) {
@@ -178,14 +192,58 @@ export async function applyDiff(o: ApplyOptions): Promise<ApplyOutcome> {
   const expr = gtidStateExpr(o.flavor);
   const state = String((await queryOne(o.conn, `SELECT ${expr} AS g`))?.g ?? '');
   const done = alreadyApplied(diff, await transactionsSince(o.conn, o.flavor, o.start), o.server.name);
-  if (done < diff.length) await runPipeline(o, diff[done]!.startPos, done, { expr, value: state });
+  const lowered = await lowerSuperReadOnly(o, done < diff.length);
+  try {
+    if (done < diff.length) await runPipeline(o, diff[done]!.startPos, done, { expr, value: state });
+  } finally {
+    if (lowered) await restoreSuperReadOnly(o);
+  }
   const after = alreadyApplied(diff, await transactionsSince(o.conn, o.flavor, o.start), o.server.name);
   if (after !== diff.length) {
     throw new ConnectionError(`after the replay the target holds ${after} of the diff's ${diff.length} transactions`, { server: o.server.name });
   }
   const end = await showMasterStatus(o.conn);
   if (!end) throw new SafetyError('the target has no binlog after the apply', { server: o.server.name });
-  return { total: diff.length, alreadyApplied: done, appliedNow: diff.length - done, end };
+  return { total: diff.length, alreadyApplied: done, appliedNow: diff.length - done, end, superReadOnlyLowered: lowered };
+}
+
+/** Where a lowered super_read_only is recorded on the target's host, beside the diff: a retry after a crash restores it. */
+export function superReadOnlyMarker(diffPath: string, server: string): string {
+  return posix.join(posix.dirname(diffPath), `super-read-only-${server}.was-on`);
+}
+
+/**
+ * MySQL's super_read_only also stops the apply session (the admin user has SUPER): lower it for the replay,
+ * read_only stays ON so ordinary clients still cannot write, as MHA does. What was changed is recorded
+ * first, in a marker file beside the diff: an attempt that died before restoring it leaves the marker, and
+ * the retry (which finds super_read_only OFF) knows to set it ON again. Returns whether it must be restored.
+ * `replay` false: nothing to replay, only an earlier attempt's change to undo.
+ */
+async function lowerSuperReadOnly(o: ApplyOptions, replay: boolean): Promise<boolean> {
+  const target = await sqlTargetOf(o.conn);
+  if (!dialectOf(target).superReadOnly) return false;
+  const marker = superReadOnlyMarker(o.diffPath, o.server.name);
+  const on = Number((await queryOne(o.conn, readOnlyQuery(target)))?.superReadOnly) === 1;
+  const recorded = await remoteExists(o.session, marker);
+  if (!on && !recorded) return false;
+  if (!replay) return true;
+  if (!recorded) {
+    const note = `super_read_only was ON on ${o.server.name}; lowered for the failover's apply of ${posix.basename(o.diffPath)}, to be set ON again\n`;
+    await writeRemoteFiles([{ session: o.session, path: marker, mode: 0o600 }], [Buffer.from(note)]);
+  }
+  if (on) await o.conn.query(setSuperReadOnly(target, false));
+  return true;
+}
+
+async function restoreSuperReadOnly(o: ApplyOptions): Promise<void> {
+  try {
+    await o.conn.query(setSuperReadOnly(await sqlTargetOf(o.conn), true));
+  } catch (e) {
+    throw new ConnectionError(`could not set super_read_only ON again after the apply: ${(e as Error).message}`, {
+      server: o.server.name, hint: 'retried: the marker left on the target says it must be restored', cause: e,
+    });
+  }
+  await removeRemote(o.session, superReadOnlyMarker(o.diffPath, o.server.name));
 }
 
 async function runPipeline(o: ApplyOptions, startPos: number, done: number, expect: { expr: string; value: string }): Promise<void> {
@@ -193,7 +251,7 @@ async function runPipeline(o: ApplyOptions, startPos: number, done: number, expe
   const timer = setInterval(() => o.heartbeat({ phase: 'replaying', from: done }), 1000);
   try {
     const cmds = clientCommands(o.server, o.flavor);
-    const script = applyPipeline({ ...cmds, diffPath: o.diffPath, cnfPath, startPos: done > 0 ? startPos : null, extra: o.server.mysqlClientOptions, expect });
+    const script = applyPipeline({ ...cmds, diffPath: o.diffPath, cnfPath, startPos: done > 0 ? startPos : null, extra: clientOptionWords(o.server.mysqlClientOptions), expect });
     const r = await o.session.exec(['bash', '-o', 'pipefail', '-c', script]);
     if (r.code !== 0) throw applyFailure(r.stderr, o.server.name);
   } finally {

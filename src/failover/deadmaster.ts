@@ -15,7 +15,9 @@ import { BinlogError, errorMessage } from '../errors';
 import type { BinlogCoordinates } from '../mysql/client';
 import type { SshPool } from '../ssh/pool';
 import type { SshSession } from '../ssh/session';
+import { shellQuote } from '../ssh/quote';
 import { readRemoteText, remoteSource, writeRemoteFiles } from '../ssh/sftp';
+import { secureRunDir } from '../ssh/workdir';
 
 /** What one view of the dead master saw: a server that answered, refused connections, accepted and then said nothing, or no route. */
 export type MysqlAnswer = 'answered' | 'refused' | 'silent' | 'unreachable';
@@ -95,11 +97,16 @@ export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeout
   });
 }
 
+/** mysqladmin ping on the dead master's own host, every config value quoted; exit 127 when the host has no mysqladmin. */
+export function mysqladminPingScript(dead: Pick<ServerConfig, 'host' | 'port' | 'clientBindir'>): string {
+  const tool = (name: string) => shellQuote(`${dead.clientBindir ? `${dead.clientBindir.replace(/\/$/, '')}/` : ''}${name}`);
+  return `A=$(command -v ${tool('mariadb-admin')} || command -v ${tool('mysqladmin')}) || exit 127; `
+    + `"$A" --no-defaults -h ${shellQuote(dead.host)} -P ${shellQuote(dead.port)} --connect-timeout=2 ping`;
+}
+
 /** mysqladmin ping on the host (sshd forbids forwarding): 0 alive, 127 no client there. */
 async function adminPingOnHost(s: SshSession, dead: ServerConfig): Promise<{ view: MysqlAnswer | null; detail: string }> {
-  const bindir = dead.clientBindir ? `${dead.clientBindir.replace(/\/$/, '')}/` : '';
-  const script = 'A=$(command -v "$1mariadb-admin" || command -v "$1mysqladmin") || exit 127; "$A" --no-defaults -h "$2" -P "$3" --connect-timeout=2 ping';
-  const r = await s.exec(['sh', '-c', script, 'sh', bindir, dead.host, String(dead.port)], { timeoutMs: 8000 });
+  const r = await s.exec(['sh', '-c', mysqladminPingScript(dead)], { timeoutMs: 8000 });
   if (r.code === 0) return { view: 'answered', detail: `mysqladmin ping on ${dead.name}'s host: ${r.stdout.trim() || 'alive'}` };
   if (r.code === 127) return { view: null, detail: `${dead.name}'s host has no mysqladmin: SSH check limited to reachability` };
   return { view: 'silent', detail: `mysqladmin ping on ${dead.name}'s host: no mysqld answering (${(r.stderr || r.stdout).trim().split('\n').pop()})` };
@@ -175,7 +182,9 @@ async function writeCopy(pool: SshPool, c: { server: string; path: string }, chu
   let last: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const [w] = await writeRemoteFiles([{ session: await pool.get(c.server), path: c.path }], chunks());
+      const session = await pool.get(c.server);
+      await secureRunDir(session, posix.dirname(c.path));
+      const [w] = await writeRemoteFiles([{ session, path: c.path }], chunks());
       return { ...c, sha256: w!.sha256 };
     } catch (e) {
       last = e;

@@ -9,6 +9,7 @@ import type { FailoverInput } from '../contracts/failover';
 import type { HookRun } from '../hooks/run';
 import type { BinlogCoordinates, ServerState } from '../mysql/client';
 import type { ServerIdentity } from '../mysql/identity';
+import { addressBook, replicaSourceOf, serverByRef, sourceServerOf } from '../topology/addresses';
 import type { RoleAssignment } from '../topology/roles';
 import { classifyServers, recoveryReplicas, replicationModeOf } from '../topology/replicas';
 import type {
@@ -112,21 +113,35 @@ export function invalidFailoverInput(input: unknown): string | null {
   for (const k of ['deadMaster', 'newMaster', 'configDigest'] as const) {
     if (i[k] !== undefined && typeof i[k] !== 'string') return `failover input ${k} must be a string`;
   }
+  for (const k of ['ignoreLastFailover', 'dryRun', 'allowErrantCandidate'] as const) {
+    if (i[k] !== undefined && typeof i[k] !== 'boolean') return `failover input ${k} must be true or false`;
+  }
   return null;
 }
 
-/** Resolves a server reference (name, "host:port", a host or an alias of exactly one server) to its name. */
+/** Resolves a server reference (name, "host:port", a host or an alias of exactly one server) to its name (src/topology/addresses.ts). */
 export function resolveServerRef(servers: ClusterFacts['servers'], ref: string): string | null {
-  const byName = servers.find((s) => s.name === ref);
-  if (byName) return byName.name;
-  const byAddr = servers.filter((s) => [s.host, ...s.aliases].some((h) => `${h}:${s.port}` === ref));
-  if (byAddr.length === 1) return byAddr[0]!.name;
-  const byHost = servers.filter((s) => [s.host, ...s.aliases].includes(ref));
-  return byHost.length === 1 ? byHost[0]!.name : null;
+  return serverByRef(servers, ref);
 }
 
 function describeState(st: ServerState): string {
   return `version ${st.version}, read_only=${st.readOnly ? 'ON' : 'OFF'}`;
+}
+
+/**
+ * The dead master as its replicas know it: its config names and resolved addresses, and the server_id that
+ * the replicas naming it (by name, alias or address: the one resolution) report for it.
+ */
+export function deadMasterRefOf(f: Pick<FailoverCheckFacts, 'cluster' | 'servers'>, name: string): DeadMasterRef {
+  const conf = f.cluster.servers.find((s) => s.name === name)!;
+  const snap = f.servers.find((s) => s.name === name);
+  const book = addressBook(f.servers.map((s) => ({ ...s, aliases: f.cluster.servers.find((c) => c.name === s.name)?.aliases ?? s.aliases })));
+  const ids = f.servers.map((s) => replicaSourceOf(s)).filter((src) => src?.serverId && sourceServerOf({ ...src, serverId: null }, book) === name)
+    .map((src) => src!.serverId!);
+  const counts = new Map<number, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const serverId = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  return { name, host: conf.host, port: conf.port, serverId, addresses: [...conf.aliases, ...(snap?.addresses ?? [])] };
 }
 
 /**
@@ -172,9 +187,7 @@ export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverI
   if (last && !input.ignoreLastFailover) {
     return { ok: false, reason: `cluster ${c.name} failed over at ${last.closeTime} (workflow ${last.workflowId}), less than ${Math.round(f.lastFailover!.windowMs / 60000)} minutes ago: a master failing again so soon needs a human look; run with --ignore-last-failover to proceed anyway` };
   }
-  const conf = c.servers.find((s) => s.name === name)!;
-  const replicaOf = f.servers.find((s) => s.state?.replica && s.state.replica.sourceHost === conf.host && s.state.replica.sourcePort === conf.port);
-  const deadMaster: DeadMasterRef = { name, host: conf.host, port: conf.port, serverId: replicaOf?.state?.replica?.sourceServerId ?? null, addresses: conf.aliases };
+  const deadMaster = deadMasterRefOf(f, name);
   const classification = classifyServers(f.servers, deadMaster);
   if (classification.blockers.length) return { ok: false, reason: `the failover cannot leave these servers behind: ${classification.blockers.join(' | ')}` };
   const decided = replicationModeOf(recoveryReplicas(f.servers, classification));
@@ -284,7 +297,18 @@ export interface DrainFacts {
   server: string;
   caughtUp: boolean;
   relay: BinlogCoordinates;
-  gtidBinlogPos?: string;
+  /** What it executed once drained, in its flavor's terms: MySQL gtid_executed, MariaDB gtid_binlog_pos. */
+  gtidExecuted: string;
+}
+
+/**
+ * GTID mode: what the new master must have executed before it stops replicating from the latest replica it
+ * catches up from: everything that replica executed once its relay log was applied (its flavor's executed
+ * set, read by the drain). An empty target is reached at once, so a MariaDB-only field read on MySQL would
+ * silently skip the catch-up.
+ */
+export function catchUpGtid(source: Pick<DrainFacts, 'gtidExecuted'>): string {
+  return source.gtidExecuted;
 }
 
 /** The dead master's saved tail on `server`, when it was saved there. */
@@ -295,7 +319,7 @@ export function tailPart(tail: SavedTail, server: string): DiffPartSpec[] {
 }
 
 /** What a drained server received but could not execute, from its own relay log (GTID catch-up: from the source's). */
-export function execPart(d: DrainFacts, purpose: 'exec_diff' | 'read_diff' = 'exec_diff'): DiffPartSpec[] {
+export function execPart(d: Pick<DrainFacts, 'server' | 'caughtUp' | 'relay'>, purpose: 'exec_diff' | 'read_diff' = 'exec_diff'): DiffPartSpec[] {
   return d.caughtUp ? [] : [{ kind: 'relay', purpose, server: d.server, relayFile: d.relay.file, relayPos: d.relay.pos }];
 }
 

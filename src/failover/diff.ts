@@ -15,6 +15,7 @@ import { BinlogError } from '../errors';
 import { queryOne, withConnection } from '../mysql/client';
 import type { SshPool } from '../ssh/pool';
 import { readRemoteText, remoteSource, writeRemoteFiles } from '../ssh/sftp';
+import { secureRunDir } from '../ssh/workdir';
 
 export type DiffPurpose = 'exec_diff' | 'read_diff' | 'binlog_diff';
 
@@ -100,7 +101,9 @@ export async function buildDiff(pool: SshPool, cfg: ClusterConfig, target: strin
     const layout = await filteredLayout(sources);
     const targetServer = serverByName(cfg, target);
     const session = await pool.get(targetServer);
-    const path = posix.join(runDir(cfg, targetServer, runKey), `diff-${target}.binlog`);
+    const dir = runDir(cfg, targetServer, runKey);
+    await secureRunDir(session, dir);
+    const path = posix.join(dir, `diff-${target}.binlog`);
     const [written] = await writeRemoteFiles([{ session, path }], layoutChunks(layout, sources));
     return {
       target, path, sha256: written!.sha256, bytes: written!.bytes, ...summarizeTails(plans),

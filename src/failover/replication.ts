@@ -5,19 +5,18 @@ import { mariaGtidText } from '../binlog/gtid';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
 import { ConnectionError, MhaflowError, RefusedError } from '../errors';
-import { queryOne, readServerState, showMasterStatus, showReplicaStatus, type BinlogCoordinates, type Connection, type ServerState } from '../mysql/client';
 import {
-  changeMasterTo, executedGtidQuery, heldGtidQuery, readGtidState, resetReplicaAll, setReadOnly, startReplica, startReplicaSql, stopReplica,
-  stopReplicaIo, stopReplicaSql, waitForGtid, waitOutcome, type SqlTarget,
+  queryOne, readServerState, showMasterStatus, showReplicaStatus, sqlTargetOf, type BinlogCoordinates, type Connection, type ServerState,
+} from '../mysql/client';
+import {
+  changeMasterTo, changeSourceDelay, executedGtidQuery, heldGtidQuery, readGtidState, readOnlyQuery, resetReplicaAll, setReadOnly, startReplica, startReplicaSql, stopReplica,
+  stopReplicaIo, stopReplicaSql, waitForGtid, waitOutcome,
 } from '../mysql/sql';
 import type { ReplicaStatus } from '../mysql/status';
 
 export type Heartbeat = (details?: unknown) => void;
 
-export async function sqlTargetOf(conn: Connection): Promise<SqlTarget> {
-  const v = String((await queryOne(conn, 'SELECT @@version AS v'))!.v);
-  return { flavor: /mariadb/i.test(v) ? 'mariadb' : 'mysql', version: v };
-}
+export { sqlTargetOf };
 
 async function requireReplica(conn: Connection, server: string): Promise<ReplicaStatus> {
   const st = await showReplicaStatus(conn);
@@ -90,8 +89,6 @@ export interface DrainResult {
   caughtUp: boolean;
   /** MASTER_DELAY it had (set to 0 to drain; restored when repointed). */
   delayWas: number;
-  gtidBinlogPos?: string;
-  gtidCurrentPos?: string;
   waitedMs: number;
 }
 
@@ -113,20 +110,13 @@ export async function drainRelayLog(conn: Connection, server: string, opts: { de
   }
   await conn.query(stopReplicaSql(target));
   st = await requireReplica(conn, server);
-  const g = target.flavor === 'mariadb' ? await queryOne(conn, readGtidState(target)) : undefined;
   const exec = { file: st.relaySourceLogFile, pos: st.execSourceLogPos };
   const read = { file: st.sourceLogFile, pos: st.readSourceLogPos };
   return {
     server, exec, read, relay: { file: st.relayLogFile, pos: st.relayLogPos }, caughtUp: sameCoords(exec, read),
     delayWas: opts.delayWas,
-    ...(g ? { gtidBinlogPos: String(g.binlogPos ?? ''), gtidCurrentPos: String(g.currentPos ?? '') } : {}),
     waitedMs: Date.now() - t0,
   };
-}
-
-async function sqlThreadState(conn: Connection): Promise<string> {
-  const r = await queryOne(conn, 'SHOW SLAVE STATUS').catch(() => undefined);
-  return String(r?.Slave_SQL_Running_State ?? r?.Replica_SQL_Running_State ?? '');
 }
 
 /**
@@ -145,7 +135,7 @@ async function waitRelayApplied(conn: Connection, server: string, opts: { timeou
     const exec = { file: st.relaySourceLogFile, pos: st.execSourceLogPos };
     if (sameCoords(exec, { file: st.sourceLogFile, pos: st.readSourceLogPos })) return;
     const key = `${exec.file}:${exec.pos}`;
-    const idle = /read all relay log/i.test(await sqlThreadState(conn));
+    const idle = /read all relay log/i.test(st.sqlRunningState ?? '');
     // Idle with exec unchanged: what is left is a transaction cut by the dead master; the exec_diff
     // covers it (stopping early is never wrong, only slower).
     still = key === last && idle ? still + 1 : 0;
@@ -184,9 +174,9 @@ export async function repoint(cfg: ClusterConfig, conn: Connection, server: stri
     const sql = changeMasterTo(target, {
       host: p.host, port: p.port, user: cfg.replication.user,
       ...(p.gtid ? { useGtid: p.gtid } : { useGtid: 'no' as const, file: p.coords!.file, pos: p.coords!.pos }),
+      ...(p.delay !== undefined ? { delay: Math.max(0, p.delay) } : {}),
     });
     await conn.query(sql, [resolveSecret(cfg.replication.password, 'replication.password')]);
-    if (p.delay !== undefined) await conn.query(`CHANGE MASTER TO MASTER_DELAY=${Math.max(0, Math.floor(p.delay))}`);
     changed = true;
     st = await showReplicaStatus(conn);
   }
@@ -202,7 +192,7 @@ async function setDelay(conn: Connection, delay: number): Promise<void> {
   const st = await showReplicaStatus(conn);
   if (!st || st.sqlDelay === delay) return;
   await stopAll(conn);
-  await conn.query(`CHANGE MASTER TO MASTER_DELAY=${Math.max(0, Math.floor(delay))}`);
+  await conn.query(changeSourceDelay(target, Math.max(0, delay)));
   await conn.query(startReplica(target));
 }
 
@@ -272,9 +262,10 @@ export async function setRelayLogPurge(conn: Connection, on: boolean): Promise<v
 
 /** read_only OFF (and super_read_only on MySQL) unless already off. */
 export async function makeWritable(conn: Connection): Promise<{ changed: boolean }> {
-  const state = await queryOne(conn, 'SELECT @@GLOBAL.read_only AS ro');
-  if (Number(state?.ro) === 0) return { changed: false };
-  for (const s of setReadOnly(await sqlTargetOf(conn), false)) await conn.query(s);
+  const target = await sqlTargetOf(conn);
+  const state = await queryOne(conn, readOnlyQuery(target));
+  if (Number(state?.readOnly) === 0 && !Number(state?.superReadOnly)) return { changed: false };
+  for (const s of setReadOnly(target, false)) await conn.query(s);
   return { changed: true };
 }
 

@@ -6,6 +6,7 @@ import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { durationMs } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
 import { ConnectionError } from '../errors';
+import { showBinlogStatus, showReplicaStatus as showReplicaStatusSql, type SqlTarget } from './sql';
 import { flavorOf, normalizeReplicaStatus, type Flavor, type ReplicaStatus } from './status';
 
 export type { Connection };
@@ -65,27 +66,34 @@ export async function queryOne(conn: Connection, sql: string, values?: unknown[]
   return (await queryRows(conn, sql, values))[0];
 }
 
-/** SHOW REPLICA STATUS with a fallback to SHOW SLAVE STATUS (MySQL < 8.0.22, MariaDB < 10.5.1). */
-export async function showReplicaStatus(conn: Connection): Promise<ReplicaStatus | null> {
-  let rows: Record<string, unknown>[];
-  try {
-    rows = await queryRows(conn, 'SHOW REPLICA STATUS');
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ER_PARSE_ERROR') throw e;
-    rows = await queryRows(conn, 'SHOW SLAVE STATUS');
+// The server's flavor and version, asked once per connection (its own answer to SELECT @@version): every
+// statement that differs by flavor or version is built from it by src/mysql/sql.ts, never guessed by trying.
+const targets = new WeakMap<Connection, Promise<SqlTarget>>();
+
+export function sqlTargetOf(conn: Connection): Promise<SqlTarget> {
+  let t = targets.get(conn);
+  if (!t) {
+    t = queryOne(conn, 'SELECT @@version AS v').then((r) => {
+      const version = String(r?.v ?? '');
+      return { flavor: flavorOf(version), version };
+    });
+    t.catch(() => targets.delete(conn));
+    targets.set(conn, t);
   }
+  return t;
+}
+
+/** SHOW REPLICA STATUS (MySQL 8.0.22+) or SHOW SLAVE STATUS (older MySQL, MariaDB); null when not a replica. */
+export async function showReplicaStatus(conn: Connection): Promise<ReplicaStatus | null> {
+  const rows = await queryRows(conn, showReplicaStatusSql(await sqlTargetOf(conn)));
   return rows.length ? normalizeReplicaStatus(rows[0]!) : null;
 }
 
 export type { BinlogCoordinates };
 
+/** SHOW BINARY LOG STATUS (MySQL 8.2+) or SHOW MASTER STATUS; null when log_bin is off. */
 export async function showMasterStatus(conn: Connection): Promise<BinlogCoordinates | null> {
-  let row: Record<string, unknown> | undefined;
-  try {
-    row = await queryOne(conn, 'SHOW BINARY LOG STATUS');
-  } catch {
-    row = await queryOne(conn, 'SHOW MASTER STATUS');
-  }
+  const row = await queryOne(conn, showBinlogStatus(await sqlTargetOf(conn)));
   return row && row.File ? { file: String(row.File), pos: Number(row.Position) } : null;
 }
 
@@ -123,6 +131,7 @@ export async function readServerState(conn: Connection, server: ServerConfig): P
   const uptime = Number((await queryRows(conn, "SHOW GLOBAL STATUS LIKE 'Uptime'"))[0]?.Value ?? 0);
   const version = String(v!.version);
   const flavor = flavorOf(version);
+  if (!targets.has(conn)) targets.set(conn, Promise.resolve({ flavor, version }));
   let gtid: ServerState['gtid'];
   let serverUuid: string | null = null;
   let superReadOnly: boolean | null = null;

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { ConfigError, errorMessage, MhaflowError } from '../errors';
 import { queryOne, queryRows, readServerState, withConnection, type Connection, type ServerState } from './client';
+import { showBinlogStatus, showReplicaStatus, type SqlTarget } from './sql';
 import { normalizeReplicaStatus, type ReplicaStatus, type ReplicationFilters } from './status';
 
 /** The six Replicate_* filters, each as the server reports it (comma-separated). */
@@ -72,21 +73,9 @@ function filtersFromStatus(s: ReplicaStatus): FilterSet {
   };
 }
 
-const code = (e: unknown) => (e as { code?: string }).code;
-
-/** Every replication channel: SHOW REPLICA STATUS (all MySQL channels) or SHOW ALL SLAVES STATUS (MariaDB). */
-export async function readReplicaChannels(conn: Connection, flavor: ServerState['flavor']): Promise<ReplicaStatus[]> {
-  let rows: Record<string, unknown>[];
-  if (flavor === 'mariadb') {
-    rows = await queryRows(conn, 'SHOW ALL SLAVES STATUS');
-  } else {
-    try {
-      rows = await queryRows(conn, 'SHOW REPLICA STATUS');
-    } catch (e) {
-      if (code(e) !== 'ER_PARSE_ERROR') throw e;
-      rows = await queryRows(conn, 'SHOW SLAVE STATUS');
-    }
-  }
+/** Every replication channel: SHOW REPLICA STATUS / SHOW SLAVE STATUS by version (all MySQL channels) or SHOW ALL SLAVES STATUS (MariaDB). */
+export async function readReplicaChannels(conn: Connection, target: SqlTarget): Promise<ReplicaStatus[]> {
+  const rows = await queryRows(conn, target.flavor === 'mariadb' ? 'SHOW ALL SLAVES STATUS' : showReplicaStatus(target));
   return rows.map(normalizeReplicaStatus);
 }
 
@@ -121,13 +110,8 @@ export async function readReplUserGrant(conn: Connection, user: string): Promise
   };
 }
 
-async function readBinlogStatus(conn: Connection): Promise<{ doDb: string; ignoreDb: string } | null> {
-  let row: Record<string, unknown> | undefined;
-  try {
-    row = await queryOne(conn, 'SHOW BINARY LOG STATUS');
-  } catch {
-    row = await queryOne(conn, 'SHOW MASTER STATUS');
-  }
+async function readBinlogStatus(conn: Connection, target: SqlTarget): Promise<{ doDb: string; ignoreDb: string } | null> {
+  const row = await queryOne(conn, showBinlogStatus(target));
   if (!row) return null;
   return { doDb: String(row.Binlog_Do_DB ?? ''), ignoreDb: String(row.Binlog_Ignore_DB ?? '') };
 }
@@ -141,6 +125,12 @@ export async function resolveAddresses(name: string, timeoutMs = 2000): Promise<
   return Promise.race([res, timeout]);
 }
 
+/** A configured server's names (host, aliases) and every address they resolve to. */
+export async function serverAddresses(server: Pick<ServerConfig, 'host' | 'aliases'>): Promise<string[]> {
+  const names = [server.host, ...(server.aliases ?? [])];
+  return [...new Set((await Promise.all(names.map((n) => resolveAddresses(n)))).flat().concat(names))];
+}
+
 async function optional<T>(fn: () => Promise<T>): Promise<{ v: T | null; err?: string }> {
   try {
     return { v: await fn() };
@@ -151,18 +141,19 @@ async function optional<T>(fn: () => Promise<T>): Promise<{ v: T | null; err?: s
 }
 
 export async function readExtras(conn: Connection, cfg: ClusterConfig, server: ServerConfig, state: ServerState): Promise<DiscoveredExtras> {
-  const channels = await readReplicaChannels(conn, state.flavor);
+  const channels = await readReplicaChannels(conn, state);
   const vars = await queryOne(conn, state.flavor === 'mysql'
     ? 'SELECT @@hostname AS hostname, @@log_bin_basename AS basename, @@enforce_gtid_consistency AS egc'
     : 'SELECT @@hostname AS hostname, @@log_bin_basename AS basename');
   const filters = await readReplicationFilters(conn, state);
   const grant = await optional(() => readReplUserGrant(conn, cfg.replication.user));
-  const binlogFilters = state.logBin ? (await optional(() => readBinlogStatus(conn))).v : null;
+  const binlogFilters = state.logBin ? (await optional(() => readBinlogStatus(conn, state))).v : null;
   const logs = state.logBin
     ? await optional(async () => (await queryRows(conn, 'SHOW BINARY LOGS')).map((r) => ({ name: String(r.Log_name), size: Number(r.File_size) })))
     : { v: null };
-  const names = [server.host, ...(server.aliases ?? []), ...(vars?.hostname ? [String(vars.hostname)] : [])];
-  const addresses = [...new Set((await Promise.all(names.map((n) => resolveAddresses(n)))).flat().concat(names))];
+  // Only what the config names it by (and what that resolves to): @@hostname cannot be asked of a dead master,
+  // so a replica naming its master that way would pass the check and still not be recognised by the failover.
+  const addresses = await serverAddresses(server);
   const sourceAddresses = await Promise.all(channels.map((c) => resolveAddresses(c.sourceHost)));
   return {
     channels,

@@ -108,6 +108,8 @@ export interface ChangeSourceOptions {
   useGtid: 'no' | 'slave_pos' | 'current_pos';
   /** MySQL 8: fetch the source's RSA key (caching_sha2_password without TLS). Ignored elsewhere. */
   getSourcePublicKey?: boolean;
+  /** MASTER_DELAY / SOURCE_DELAY in seconds; absent: left as it is. */
+  delay?: number;
 }
 
 function positionClauses(t: SqlTarget, o: ChangeSourceOptions): string[] {
@@ -139,7 +141,17 @@ export function changeMasterTo(t: SqlTarget, o: ChangeSourceOptions): string {
   if (o.getSourcePublicKey && t.flavor === 'mysql' && atLeast(t.version, [8, 0, 0])) {
     clauses.push(d.optionPrefix === 'SOURCE_' ? 'GET_SOURCE_PUBLIC_KEY=1' : 'GET_MASTER_PUBLIC_KEY=1');
   }
+  if (o.delay !== undefined) clauses.push(delayClause(t, o.delay));
   return `${d.changeSource} ${clauses.join(', ')}`;
+}
+
+function delayClause(t: SqlTarget, seconds: number): string {
+  return `${dialectOf(t).optionPrefix}DELAY=${int(Math.floor(seconds), 'delay')}`;
+}
+
+/** Only the replica's delay: CHANGE MASTER TO MASTER_DELAY=n, or CHANGE REPLICATION SOURCE TO SOURCE_DELAY=n (MySQL 8.0.23+; 8.4 knows no other). */
+export function changeSourceDelay(t: SqlTarget, seconds: number): string {
+  return `${dialectOf(t).changeSource} ${delayClause(t, seconds)}`;
 }
 
 /** Puts the escaped password in place of the placeholder after MASTER_PASSWORD= / SOURCE_PASSWORD=. On the worker only. */
@@ -210,6 +222,22 @@ export function setReadOnly(t: SqlTarget, on: boolean): string[] {
   return on
     ? ['SET GLOBAL read_only = ON', 'SET GLOBAL super_read_only = ON']
     : ['SET GLOBAL super_read_only = OFF', 'SET GLOBAL read_only = OFF'];
+}
+
+/** MySQL 5.7.8+: read_only and super_read_only in one row (columns readOnly, superReadOnly); MariaDB: read_only only. */
+export function readOnlyQuery(t: SqlTarget): string {
+  return dialectOf(t).superReadOnly
+    ? 'SELECT @@GLOBAL.read_only AS readOnly, @@GLOBAL.super_read_only AS superReadOnly'
+    : 'SELECT @@GLOBAL.read_only AS readOnly';
+}
+
+/**
+ * super_read_only alone (read_only stays as it is: OFF leaves read_only ON, so ordinary clients still cannot
+ * write). Only servers that have it: a RangeError otherwise.
+ */
+export function setSuperReadOnly(t: SqlTarget, on: boolean): string {
+  if (!dialectOf(t).superReadOnly) throw new RangeError(`${t.flavor} ${t.version} has no super_read_only`);
+  return `SET GLOBAL super_read_only = ${on ? 'ON' : 'OFF'}`;
 }
 
 /**

@@ -29,12 +29,16 @@ export interface ReplicaStatus extends ReplicationFilters {
   execSourceLogPos: number;
   ioRunning: 'Yes' | 'No' | 'Connecting';
   sqlRunning: boolean;
+  /** What the SQL thread is doing (Replica_SQL_Running_State / Slave_SQL_Running_State), e.g. "... has read all relay log; ...". */
+  sqlRunningState?: string;
   lastIoErrno: number;
   lastIoError: string;
   lastSqlErrno: number;
   lastSqlError: string;
   secondsBehindSource: number | null;
   sourceServerId: number | null;
+  /** MySQL only: the source's server_uuid (Source_UUID / Master_UUID); the UUID of the GTIDs it writes. */
+  sourceUuid?: string;
   /** MySQL: Auto_Position=1. MariaDB: Using_Gtid = Slave_Pos or Current_Pos. */
   autoPosition: boolean;
   /** MariaDB only: No, Slave_Pos, Current_Pos. */
@@ -77,12 +81,15 @@ export function normalizeReplicaStatus(row: Row): ReplicaStatus {
     execSourceLogPos: num(pick(row, 'Exec_Source_Log_Pos', 'Exec_Master_Log_Pos')),
     ioRunning: io === 'Yes' ? 'Yes' : io === 'Connecting' ? 'Connecting' : 'No',
     sqlRunning: str(pick(row, 'Replica_SQL_Running', 'Slave_SQL_Running')) === 'Yes',
+    ...(pick(row, 'Replica_SQL_Running_State', 'Slave_SQL_Running_State') !== undefined
+      ? { sqlRunningState: str(pick(row, 'Replica_SQL_Running_State', 'Slave_SQL_Running_State')) } : {}),
     lastIoErrno: num(pick(row, 'Last_IO_Errno')),
     lastIoError: str(pick(row, 'Last_IO_Error')),
     lastSqlErrno: num(pick(row, 'Last_SQL_Errno')),
     lastSqlError: str(pick(row, 'Last_SQL_Error')),
     secondsBehindSource: sbm === null || sbm === undefined || sbm === '' ? null : Number(sbm),
     sourceServerId: sourceServerId === undefined || sourceServerId === null ? null : Number(sourceServerId),
+    ...(pick(row, 'Source_UUID', 'Master_UUID') ? { sourceUuid: str(pick(row, 'Source_UUID', 'Master_UUID')) } : {}),
     autoPosition: usingGtid !== undefined ? str(usingGtid) !== 'No' && str(usingGtid) !== '' : num(autoPos) === 1,
     ...(usingGtid !== undefined ? { usingGtid: str(usingGtid) } : {}),
     ...(pick(row, 'Retrieved_Gtid_Set') !== undefined ? { retrievedGtidSet: str(pick(row, 'Retrieved_Gtid_Set')).replace(/\s+/g, '') } : {}),

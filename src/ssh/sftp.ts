@@ -28,6 +28,11 @@ export async function mkdirRemote(s: SshSession, dir: string): Promise<void> {
   }
 }
 
+/** Whether a remote path exists (whatever it is). */
+export async function remoteExists(s: SshSession, path: string): Promise<boolean> {
+  return exists(await s.sftp(), path);
+}
+
 /** A remote file as a ByteSource, named "server:path" in messages. */
 export async function remoteSource(s: SshSession, path: string): Promise<ByteSource> {
   return new SftpFileSource(await s.sftp(), path, { name: `${s.target.name}:${path}` });

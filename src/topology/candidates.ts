@@ -4,8 +4,10 @@
 //   relayLogChecksNeeded -> (activity looks in the latest replicas' relay logs) -> pickLatestBaseReplica
 //   -> assessCandidates -> chooseNewMaster.
 import { parseVersion } from '../mysql/status';
-import type { ReplicaStatus } from '../mysql/status';
 import { compareBinlogCoordinates, compareBinlogFiles, formatCoordinates } from '../binlog/coordinates';
+import { errantGtids } from '../binlog/gtid';
+import { serverByRef } from './addresses';
+import { filterDifferences, filtersOf, referenceFilters as referenceFiltersOf } from './filters';
 import { classifyServers } from './replicas';
 import type {
   BinlogCoordinates, CandidateAssessment, CandidatesResult, DeadMasterRef, LatestAndOldest, LatestBaseDecision,
@@ -22,10 +24,16 @@ function ignoreFailSet(servers: IgnoreFailOf[]): Set<string> {
   return new Set(servers.filter((s) => s.ignoreFail).map((s) => s.name));
 }
 
-/** Distinct read positions of the replicas behind the latest, ascending. */
+/** File/position mode: the replicas with other replication filters, left out of the recovery (they need no read_diff). */
+export function leftOutNames(lo: LatestAndOldest): Set<string> {
+  return new Set(lo.mode === 'filepos' ? lo.filtersDiffer.map((f) => f.name) : []);
+}
+
+/** Distinct read positions of the replicas behind the latest that take part in the recovery, ascending. */
 function positionsBehindLatest(lo: LatestAndOldest): { pos: BinlogCoordinates; replicas: string[] }[] {
   const out: { pos: BinlogCoordinates; replicas: string[] }[] = [];
-  const behind = lo.replicas.filter((r) => compareBinlogCoordinates(r.read, lo.latestPosition) < 0)
+  const leftOut = leftOutNames(lo);
+  const behind = lo.replicas.filter((r) => !leftOut.has(r.name) && compareBinlogCoordinates(r.read, lo.latestPosition) < 0)
     .sort((a, b) => compareBinlogCoordinates(a.read, b.read));
   for (const r of behind) {
     const last = out[out.length - 1];
@@ -73,9 +81,11 @@ function factDetails(facts: RelayLogFact[], replicas: string[]): string {
 
 function gtidBase(lo: LatestAndOldest): LatestBaseDecision {
   // GTID mode needs no relay logs, but the new master may have to replicate from the base: prefer a latest
-  // replica that writes what it replicates to its own binlog, most advanced first.
+  // replica with the others' filters (one with other filters has not binlogged what it filtered) that writes
+  // what it replicates to its own binlog, most advanced first.
+  const differ = new Set(lo.filtersDiffer.map((f) => f.name));
   const latest = lo.replicas.filter((r) => lo.latest.includes(r.name))
-    .sort((a, b) => compareBinlogCoordinates(b.exec, a.exec));
+    .sort((a, b) => Number(differ.has(a.name)) - Number(differ.has(b.name)) || compareBinlogCoordinates(b.exec, a.exec));
   const serving = latest.find((r) => r.servesBinlog !== false);
   const base = serving ?? latest.find((r) => r.name === lo.mostAdvancedLatest)!;
   const reasons = [`GTID mode: no relay logs needed; ${base.name} is the latest replica the new master catches up from if it is not a latest one`];
@@ -92,14 +102,14 @@ function gtidBase(lo: LatestAndOldest): LatestBaseDecision {
  */
 export function pickLatestBaseReplica(lo: LatestAndOldest, servers: IgnoreFailOf[], facts: RelayLogFact[]): LatestBaseDecision {
   if (lo.mode === 'gtid') return gtidBase(lo);
-  if (lo.allReceivedSame) {
+  const behind = positionsBehindLatest(lo);
+  if (lo.allReceivedSame || behind.length === 0) {
     return {
       ok: true, latestBase: lo.mostAdvancedLatest, coversFrom: lo.latestPosition, unrecoverable: [],
-      reasons: [`every replica received up to ${formatCoordinates(lo.latestPosition)}: no relay logs are needed from another replica`],
+      reasons: [`every replica ${lo.allReceivedSame ? '' : 'taking part '}received up to ${formatCoordinates(lo.latestPosition)}: no relay logs are needed from another replica`],
     };
   }
   const ignoreFail = ignoreFailSet(servers);
-  const behind = positionsBehindLatest(lo);
   const positions = behind.map((b) => b.pos);
   // The oldest position that must be covered: that of the oldest replica without ignore_fail.
   const required = behind.find((b) => b.replicas.some((n) => !ignoreFail.has(n)));
@@ -133,7 +143,8 @@ export function pickLatestBaseReplica(lo: LatestAndOldest, servers: IgnoreFailOf
 }
 
 function unrecoverableBehind(lo: LatestAndOldest, coveredFrom: BinlogCoordinates, base: string): UnrecoverableReplica[] {
-  return lo.replicas.filter((r) => compareBinlogCoordinates(r.read, coveredFrom) < 0).map((r) => ({
+  const leftOut = leftOutNames(lo);
+  return lo.replicas.filter((r) => !leftOut.has(r.name) && compareBinlogCoordinates(r.read, coveredFrom) < 0).map((r) => ({
     name: r.name,
     reason: `received only up to ${formatCoordinates(r.read)}, older than the relay logs ${base} still holds `
       + `(from ${formatCoordinates(coveredFrom)}); ignore_fail is set, so it is left out of the recovery`,
@@ -142,41 +153,6 @@ function unrecoverableBehind(lo: LatestAndOldest, coveredFrom: BinlogCoordinates
 
 // ---------------------------------------------------------------------------------------------
 // Candidates
-
-const FILTER_KEYS: (keyof ReplicationFilters)[] = [
-  'replicateDoDb', 'replicateIgnoreDb', 'replicateDoTable', 'replicateIgnoreTable', 'replicateWildDoTable', 'replicateWildIgnoreTable',
-];
-const FILTER_LABELS: Record<keyof ReplicationFilters, string> = {
-  replicateDoDb: 'Replicate_Do_DB', replicateIgnoreDb: 'Replicate_Ignore_DB', replicateDoTable: 'Replicate_Do_Table',
-  replicateIgnoreTable: 'Replicate_Ignore_Table', replicateWildDoTable: 'Replicate_Wild_Do_Table',
-  replicateWildIgnoreTable: 'Replicate_Wild_Ignore_Table',
-};
-
-/** The replica's filters with each list trimmed and sorted, so "a,b" and "b, a" compare equal. */
-export function filtersOf(status: Pick<ReplicaStatus, keyof ReplicationFilters>): ReplicationFilters {
-  const norm = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean).sort().join(',');
-  const out = {} as ReplicationFilters;
-  for (const k of FILTER_KEYS) out[k] = norm(status[k]);
-  return out;
-}
-
-function filterDifferences(a: ReplicationFilters, ref: ReplicationFilters): string[] {
-  return FILTER_KEYS.filter((k) => a[k] !== ref[k]).map((k) => `${FILTER_LABELS[k]}='${a[k]}' (expected '${ref[k]}')`);
-}
-
-/** The filters most replicas share (config order breaks ties): the odd one out is the misconfigured one. */
-function majorityFilters(filters: ReplicationFilters[]): ReplicationFilters | null {
-  const counts = new Map<string, { f: ReplicationFilters; n: number }>();
-  for (const f of filters) {
-    const key = JSON.stringify(f);
-    const c = counts.get(key);
-    if (c) c.n++;
-    else counts.set(key, { f, n: 1 });
-  }
-  let best: { f: ReplicationFilters; n: number } | null = null;
-  for (const c of counts.values()) if (!best || c.n > best.n) best = c;
-  return best?.f ?? null;
-}
 
 function majorMinor(version: string): [number, number] {
   const [a, b] = parseVersion(version);
@@ -201,6 +177,40 @@ export interface AssessCandidatesInput {
   referenceFilters?: ReplicationFilters;
   /** Precomputed classifyServers(servers, deadMaster); computed when absent. */
   classification?: ServerClassification;
+  /** GTID mode: a candidate with errant transactions stays eligible (they are listed; the replicas will receive them). */
+  allowErrant?: boolean;
+}
+
+/** The value most servers share (a tie: the first in config order); null without any. */
+function majorityOf(values: string[]): string | null {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [v, n] of counts) if (best === null || n > counts.get(best)!) best = v;
+  return best;
+}
+
+/**
+ * GTID mode: each recovered replica's errant transactions, against every other recovered replica (what they
+ * executed and received) and the dead master (its server_uuid as its replicas report it; MariaDB its server_id).
+ */
+function errantByServer(recovered: ServerSnapshot[], lo: LatestAndOldest, dead: DeadMasterRef): Map<string, string> {
+  const out = new Map<string, string>();
+  if (lo.mode !== 'gtid') return out;
+  const coords = new Map(lo.replicas.map((r) => [r.name, r]));
+  const uuids = recovered.map((s) => s.state!.replica!.sourceUuid).filter((u): u is string => Boolean(u));
+  for (const s of recovered) {
+    const mine = coords.get(s.name)?.gtid;
+    if (!mine) continue;
+    const r = s.state!.replica!;
+    const others = recovered.filter((o) => o.name !== s.name).map((o) => coords.get(o.name)?.gtid?.received ?? '');
+    const errant = errantGtids(mine.kind, {
+      executed: mine.executed, received: mine.kind === 'mysql' ? r.retrievedGtidSet ?? '' : r.gtidIoPos ?? '', others,
+      source: { uuids, serverId: dead.serverId ?? null },
+    });
+    if (errant) out.set(s.name, errant);
+  }
+  return out;
 }
 
 function tooFarBehind(exec: BinlogCoordinates, latest: BinlogCoordinates, maxDelayBytes: number): string | null {
@@ -228,9 +238,11 @@ export function assessCandidates(input: AssessCandidatesInput): CandidatesResult
   const oldestMajor = recovered.map((s) => s.state!.version).sort(compareMajor)[0] ?? null;
   const oldestMajorVersion = oldestMajor ? majorMinor(oldestMajor).join('.') : null;
   const referenceFilters = input.referenceFilters
-    ?? majorityFilters(recovered.map((s) => filtersOf(s.state!.replica!)));
+    ?? referenceFiltersOf(recovered.map((s) => filtersOf(s.state!.replica!)));
   const unrecoverable = new Map((input.base?.ok ? input.base.unrecoverable : []).map((u) => [u.name, u.reason]));
   const coords = new Map(lo.replicas.map((r) => [r.name, r]));
+  const binlogFormat = majorityOf(recovered.map((s) => s.state!.binlogFormat.toUpperCase()));
+  const errant = errantByServer(recovered, lo, deadMaster);
 
   const assess = (s: ServerSnapshot): CandidateAssessment => {
     const c = classOf.get(s.name);
@@ -250,6 +262,14 @@ export function assessCandidates(input: AssessCandidatesInput): CandidatesResult
         const diff = filterDifferences(filtersOf(st.replica), referenceFilters);
         if (diff.length) reasons.push(`replication filters differ: ${diff.join(', ')}`);
       }
+      if (binlogFormat && c?.role === 'replica' && st.binlogFormat.toUpperCase() !== binlogFormat) {
+        reasons.push(`binlog_format is ${st.binlogFormat}, the other replicas' is ${binlogFormat}: the replicas would receive another format than they are set up for`);
+      }
+    }
+    const own = errant.get(s.name);
+    if (own && !input.allowErrant) {
+      reasons.push(`errant transactions ${own}: executed here, held by no other replica and not from the dead master; `
+        + 'promoting it sends them to every replica (allowErrantCandidate, --allow-errant-candidate, to promote it anyway)');
     }
     if (c?.role === 'replica') {
       const rc = coords.get(s.name);
@@ -261,7 +281,10 @@ export function assessCandidates(input: AssessCandidatesInput): CandidatesResult
       const lack = unrecoverable.get(s.name);
       if (lack) reasons.push(lack);
     }
-    return { name: s.name, eligible: reasons.length === 0, reasons, candidateMaster: s.candidateMaster, latest: lo.latest.includes(s.name) };
+    return {
+      name: s.name, eligible: reasons.length === 0, reasons, candidateMaster: s.candidateMaster, latest: lo.latest.includes(s.name),
+      ...(own ? { errantGtids: own } : {}),
+    };
   };
 
   const assessed = servers.map(assess);
@@ -281,19 +304,14 @@ export interface ChooseNewMasterInput {
   candidates: CandidatesResult;
   latest: LatestAndOldest;
   /** Config flags of every server, in config order (latestPriority is read from the latest replicas). */
-  servers: Pick<ServerFlags, 'name' | 'host' | 'port' | 'latestPriority'>[];
+  servers: Pick<ServerFlags, 'name' | 'host' | 'port' | 'latestPriority' | 'aliases'>[];
   /** --new-master: a server name, "host" or "host:port". */
   requested?: string | null;
 }
 
-/** Resolves --new-master to a configured server's name: by name, then "host:port", then a unique host. */
-export function resolveServer(servers: Pick<ServerFlags, 'name' | 'host' | 'port'>[], ref: string): string | null {
-  const byName = servers.find((s) => s.name === ref);
-  if (byName) return byName.name;
-  const byAddr = servers.find((s) => `${s.host}:${s.port}` === ref);
-  if (byAddr) return byAddr.name;
-  const byHost = servers.filter((s) => s.host === ref);
-  return byHost.length === 1 ? byHost[0]!.name : null;
+/** Resolves --new-master to a configured server's name: by name, "host:port", a unique host or alias (src/topology/addresses.ts). */
+export function resolveServer(servers: Pick<ServerFlags, 'name' | 'host' | 'port' | 'aliases'>[], ref: string): string | null {
+  return serverByRef(servers, ref);
 }
 
 function describeAll(servers: CandidateAssessment[]): string {
@@ -312,8 +330,11 @@ export function chooseNewMaster(input: ChooseNewMasterInput): NewMasterChoice {
   const eligible = (n: string) => byName.get(n)?.eligible === true;
   const flags = new Map(input.servers.map((s) => [s.name, s]));
   const at = formatCoordinates(lo.latestPosition);
-  const pick = (newMaster: string, rule: Exclude<NewMasterChoice, { ok: false }>['rule'], reason: string): NewMasterChoice => (
-    { ok: true, newMaster, rule, isLatest: lo.latest.includes(newMaster), reason });
+  const pick = (newMaster: string, rule: Exclude<NewMasterChoice, { ok: false }>['rule'], reason: string): NewMasterChoice => {
+    const errant = byName.get(newMaster)?.errantGtids;
+    const said = errant ? `${reason}; it holds errant transactions ${errant} (allowed): every replica will receive them` : reason;
+    return { ok: true, newMaster, rule, isLatest: lo.latest.includes(newMaster), reason: said };
+  };
 
   if (input.requested) {
     const name = resolveServer(input.servers, input.requested);

@@ -17,7 +17,7 @@
 import { bytesBetween, compareBinlogCoordinates, formatCoordinates } from '../binlog/coordinates';
 import type {
   BinlogDiffPlan, DeadMasterBinlog, DiffPlanResult, ExecDiff, FileposDiffPlan, GtidDiffPlan, GtidNewMasterPlan,
-  GtidReplicaPlan, LatestAndOldest, LatestBaseDecision, MariadbUseGtid, ReadDiff, ReplicaCoordinates, ServerDiffPlan,
+  GtidReplicaPlan, LatestAndOldest, LatestBaseDecision, LeftOutServer, MariadbUseGtid, ReadDiff, ReplicaCoordinates, ServerDiffPlan,
 } from './types';
 
 export interface PlanDiffsInput {
@@ -103,18 +103,40 @@ function serverPlan(r: ReplicaCoordinates, input: PlanDiffsInput, binlogDiff: Bi
   return { ...plan, summary: describePlan(plan, input.newMaster) };
 }
 
+/**
+ * File/position mode: the replicas whose replication filters differ are left as they are. Their diffs would be
+ * replayed through a client session, which applies no replicate-* filter: they would receive what they are set
+ * up to ignore, or stop on a schema they lack.
+ */
+function leftOutByFilters(input: PlanDiffsInput): LeftOutServer[] {
+  if (input.latest.mode !== 'filepos') return [];
+  return input.latest.filtersDiffer.map((f) => {
+    const exec = input.latest.replicas.find((r) => r.name === f.name)?.exec;
+    return {
+      name: f.name,
+      reason: `its replication filters differ from the other replicas' (${f.differences.join(', ')}): a diff replayed through a client session `
+        + 'would bypass them, so it was neither recovered nor repointed',
+      todo: `it is left replicating from the dead master, stopped${exec ? ` at ${formatCoordinates(exec)}` : ''}; rebuild it from ${input.newMaster} `
+        + `(a backup or a clone, with its filters) and replicate from ${input.newMaster}; with GTID replication a failover repoints such a replica `
+        + 'and its own SQL thread applies its filters',
+    };
+  });
+}
+
 /** Common checks; returns the recovered replicas' coordinates (new master first) or a refusal. */
-function participants(input: PlanDiffsInput): { newMaster: ReplicaCoordinates; others: ReplicaCoordinates[] } | { error: string } {
+function participants(input: PlanDiffsInput, leftOut: LeftOutServer[]): { newMaster: ReplicaCoordinates; others: ReplicaCoordinates[] } | { error: string } {
   const lo = input.latest;
   const newMaster = lo.replicas.find((r) => r.name === input.newMaster);
   if (!newMaster) return { error: `the new master ${input.newMaster} is not one of the recovered replicas (${lo.replicas.map((r) => r.name).join(', ')})` };
   const skipped = new Set(input.base.unrecoverable.map((u) => u.name));
   if (skipped.has(input.newMaster)) return { error: `the new master ${input.newMaster} cannot be recovered: ${input.base.unrecoverable.find((u) => u.name === input.newMaster)!.reason}` };
   if (!lo.latest.includes(input.base.latestBase)) return { error: `the latest base replica ${input.base.latestBase} is not a latest replica (${lo.latest.join(', ')})` };
-  return { newMaster, others: lo.replicas.filter((r) => r.name !== input.newMaster && !skipped.has(r.name)) };
+  if (leftOut.some((l) => l.name === input.newMaster)) return { error: `the new master ${input.newMaster} has other replication filters than the replicas` };
+  const out = new Set(leftOut.map((l) => l.name));
+  return { newMaster, others: lo.replicas.filter((r) => r.name !== input.newMaster && !skipped.has(r.name) && !out.has(r.name)) };
 }
 
-function planFilepos(input: PlanDiffsInput, binlogDiff: BinlogDiffPlan, who: { newMaster: ReplicaCoordinates; others: ReplicaCoordinates[] }): FileposDiffPlan {
+function planFilepos(input: PlanDiffsInput, binlogDiff: BinlogDiffPlan, who: { newMaster: ReplicaCoordinates; others: ReplicaCoordinates[] }, leftOut: LeftOutServer[]): FileposDiffPlan {
   const newMaster = serverPlan(who.newMaster, input, binlogDiff);
   const replicas = who.others.map((r) => serverPlan(r, input, binlogDiff));
   const lost = lostOf(binlogDiff);
@@ -123,15 +145,23 @@ function planFilepos(input: PlanDiffsInput, binlogDiff: BinlogDiffPlan, who: { n
     newMaster.summary,
     ...replicas.map((r) => r.summary),
     ...input.base.unrecoverable.map((u) => `${u.name}: not recovered: ${u.reason}`),
+    ...leftOut.map((l) => `${l.name}: left out: ${l.reason}`),
     ...(lost ? [lost] : []),
   ];
-  return { ok: true, mode: 'filepos', newMaster, replicas, latestBase: input.base.latestBase, skipped: input.base.unrecoverable, lost, summary };
+  return { ok: true, mode: 'filepos', newMaster, replicas, latestBase: input.base.latestBase, skipped: input.base.unrecoverable, leftOut, lost, summary };
 }
 
 function planGtid(input: PlanDiffsInput, binlogDiff: BinlogDiffPlan, who: { newMaster: ReplicaCoordinates; others: ReplicaCoordinates[] }): GtidDiffPlan | { error: string } {
   const lo = input.latest;
   const isLatest = lo.latest.includes(input.newMaster);
   const source = lo.replicas.find((r) => r.name === input.base.latestBase)!;
+  const filtered = lo.filtersDiffer.find((f) => f.name === source.name);
+  if (!isLatest && filtered) {
+    return {
+      error: `the new master ${input.newMaster} is not a latest replica and must catch up from ${source.name}, whose replication filters differ `
+        + `(${filtered.differences.join(', ')}): its binlog lacks what it filtered; make its filters the others' or promote by hand`,
+    };
+  }
   if (!isLatest && source.servesBinlog === false) {
     return {
       error: `the new master ${input.newMaster} is not a latest replica and must catch up from ${source.name}, which does not write `
@@ -153,18 +183,19 @@ function planGtid(input: PlanDiffsInput, binlogDiff: BinlogDiffPlan, who: { newM
   }));
   const lost = lostOf(binlogDiff);
   return {
-    ok: true, mode: 'gtid', newMaster, replicas, skipped: input.base.unrecoverable, lost,
+    ok: true, mode: 'gtid', newMaster, replicas, skipped: input.base.unrecoverable, leftOut: [], lost,
     summary: [`GTID mode; new master ${input.newMaster}`, nmSummary, ...replicas.map((r) => r.summary), ...(lost ? [lost] : [])],
   };
 }
 
 /** The whole recovery plan for the chosen new master, in the mode identifyLatestAndOldest decided. */
 export function planDiffs(input: PlanDiffsInput): DiffPlanResult {
-  const who = participants(input);
+  const leftOut = leftOutByFilters(input);
+  const who = participants(input, leftOut);
   if ('error' in who) return { ok: false, reason: who.error };
   const binlogDiff = binlogDiffOf(input.binlog, input.latest.latestPosition);
   if ('error' in binlogDiff) return { ok: false, reason: binlogDiff.error };
-  if (input.latest.mode === 'filepos') return planFilepos(input, binlogDiff, who);
+  if (input.latest.mode === 'filepos') return planFilepos(input, binlogDiff, who, leftOut);
   const gtid = planGtid(input, binlogDiff, who);
   return 'error' in gtid ? { ok: false, reason: gtid.error } : gtid;
 }

@@ -5,7 +5,8 @@ export {
   classifyServers, recoveryReplicas, replicatesFrom, replicationModeOf, identifyLatestAndOldest,
 } from './replicas';
 export {
-  relayLogChecksNeeded, pickLatestBaseReplica, assessCandidates, chooseNewMaster, resolveServer, filtersOf,
+  relayLogChecksNeeded, pickLatestBaseReplica, assessCandidates, chooseNewMaster, resolveServer,
   type AssessCandidatesInput, type ChooseNewMasterInput,
 } from './candidates';
+export { filtersOf, filterDifferences, filterOutliers, referenceFilters, FILTER_LABELS } from './filters';
 export { planDiffs, type PlanDiffsInput } from './diffplan';

@@ -13,21 +13,29 @@ import type {
 import type { ReplicaStatus } from '../mysql/status';
 import { compareBinlogCoordinates, formatCoordinates } from '../binlog/coordinates';
 import { compareGtidText, mariaGtidText, mysqlGtidText } from '../binlog/gtid';
+import { addressBook, sourceServerOf, type AddressedServer } from './addresses';
+import { filterOutliers } from './filters';
 
 // ---------------------------------------------------------------------------------------------
 // Classification: who takes part in the recovery.
 
-function addressesOf(dead: DeadMasterRef): Set<string> {
-  return new Set([dead.host, ...(dead.addresses ?? [])].map((h) => h.toLowerCase()));
+/**
+ * Whether a replica's source is the dead master, by the one resolution (src/topology/addresses.ts) over every
+ * configured server (`book`; default: the dead master alone): names, aliases, resolved addresses, server_id.
+ */
+export function replicatesFrom(status: ReplicaStatus, dead: DeadMasterRef, book?: AddressedServer[], sourceAddresses?: string[]): boolean {
+  const servers = book ?? [{ name: dead.name, host: dead.host, port: dead.port, aliases: dead.addresses ?? [], serverId: dead.serverId ?? null }];
+  const src = { host: status.sourceHost, port: status.sourcePort, serverId: status.sourceServerId, ...(sourceAddresses ? { addresses: sourceAddresses } : {}) };
+  return sourceServerOf(src, servers) === dead.name;
 }
 
 /**
- * Whether a replica's source is the dead master. Source_Server_Id is decisive when both ids are known
- * (hosts can have several names); otherwise Source_Host/Source_Port against the dead master's addresses.
+ * A replica named to the dead master that reports another server_id than the dead master's: it last replicated
+ * from another server at that address (one rebuilt there, or it was repointed and never connected), so its
+ * positions may not be in the dead master's binlog. Recovering it could apply the wrong events: left alone.
  */
-export function replicatesFrom(status: ReplicaStatus, dead: DeadMasterRef): boolean {
-  if (dead.serverId && status.sourceServerId) return dead.serverId === status.sourceServerId;
-  return addressesOf(dead).has(status.sourceHost.toLowerCase()) && status.sourcePort === dead.port;
+function otherServerId(status: ReplicaStatus, dead: DeadMasterRef): boolean {
+  return Boolean(dead.serverId && status.sourceServerId && dead.serverId !== status.sourceServerId);
 }
 
 function describeSource(status: ReplicaStatus): string {
@@ -35,15 +43,22 @@ function describeSource(status: ReplicaStatus): string {
   return `${status.sourceHost}:${status.sourcePort}${id}`;
 }
 
-function classifyOne(s: ServerSnapshot, dead: DeadMasterRef): Omit<ServerClass, 'blocksFailover' | 'ignoreFail'> {
+function classifyOne(s: ServerSnapshot, dead: DeadMasterRef, book: AddressedServer[]): Omit<ServerClass, 'blocksFailover' | 'ignoreFail'> {
   const name = s.name;
   if (name === dead.name) return { name, role: 'deadMaster', reasons: ['the dead master'] };
   if (s.binlogServer) return { name, role: 'binlogServer', reasons: ['a binlog server, not a MySQL replica'] };
   if (!s.state) return { name, role: 'unreachable', reasons: [`dead: not reachable${s.error ? ` (${s.error})` : ''}`] };
   const r = s.state.replica;
   if (!r) return { name, role: 'notReplica', reasons: ['alive but not a replica (no replica status): it would be left behind'] };
-  if (!replicatesFrom(r, dead)) {
+  if (!replicatesFrom(r, dead, book, s.sourceAddresses)) {
     return { name, role: 'otherSource', reasons: [`replicates from ${describeSource(r)}, not from the dead master ${dead.name} (${dead.host}:${dead.port})`] };
+  }
+  if (otherServerId(r, dead)) {
+    return {
+      name, role: 'otherSource',
+      reasons: [`replicates from ${describeSource(r)}, but the dead master ${dead.name} is server_id ${dead.serverId}: it last replicated from another server `
+        + 'at that address, so its positions may not be in the dead master\'s binlog; left alone: rebuild it from the new master'],
+    };
   }
   if (r.lastSqlErrno !== 0) {
     return { name, role: 'failedReplica', reasons: [`SQL thread stopped on error ${r.lastSqlErrno}: ${r.lastSqlError}`] };
@@ -58,8 +73,12 @@ function classifyOne(s: ServerSnapshot, dead: DeadMasterRef): Omit<ServerClass, 
  * another source are left alone and do not stop it.
  */
 export function classifyServers(servers: ServerSnapshot[], deadMaster: DeadMasterRef): ServerClassification {
+  const book = addressBook(servers, deadMaster);
+  if (!servers.some((s) => s.name === deadMaster.name)) {
+    book.push({ name: deadMaster.name, host: deadMaster.host, port: deadMaster.port, aliases: deadMaster.addresses ?? [], serverId: deadMaster.serverId ?? null });
+  }
   const classes: ServerClass[] = servers.map((s) => {
-    const c = classifyOne(s, deadMaster);
+    const c = classifyOne(s, deadMaster, book);
     const failed = c.role === 'unreachable' || c.role === 'failedReplica' || c.role === 'notReplica';
     return { ...c, ignoreFail: s.ignoreFail, blocksFailover: failed && !s.ignoreFail };
   });
@@ -181,6 +200,11 @@ export function identifyLatestAndOldest(replicas: ReplicaSnapshot[], opts: { mod
     .map((c) => `${c.name} reports no read position (empty Master_Log_File): counted as having received nothing`);
   if (mode === 'gtid') warnings.push(...gtidCrossCheck(coords, mostAdvanced));
 
+  const filtersDiffer = filterOutliers(replicas);
+  if (filtersDiffer.length && mode === 'filepos') {
+    reasons.push(`replication filters differ on ${filtersDiffer.map((f) => f.name).join(', ')}: left out of the recovery (file/position mode)`);
+  }
+
   const result: LatestAndOldest = {
     ok: true,
     mode,
@@ -193,6 +217,7 @@ export function identifyLatestAndOldest(replicas: ReplicaSnapshot[], opts: { mod
     replicas: coords,
     reasons,
     warnings,
+    filtersDiffer,
   };
   return result;
 }

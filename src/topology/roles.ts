@@ -1,6 +1,7 @@
 // Who is the master? Decided from what the replicas point at, never from the config's order.
 // Pure: used by discovery, the check and the failover workflow alike.
 import type { ServerState } from '../mysql/client';
+import { addressBook, replicaSourceOf, sourceServerOf } from './addresses';
 
 export type Role = 'master' | 'replica' | 'standalone' | 'unreachable';
 
@@ -11,6 +12,12 @@ export interface ServerProbe {
   /** null when the server could not be reached; `error` then says why. */
   state: ServerState | null;
   error?: string;
+  /** Its config aliases. */
+  aliases?: string[];
+  /** What its host and aliases resolve to (DNS facts; absent: not resolved). */
+  addresses?: string[];
+  /** What its replica status's Source_Host resolves to. */
+  sourceAddresses?: string[];
 }
 
 export interface RoleAssignment {
@@ -24,24 +31,26 @@ export interface RoleAssignment {
 }
 
 export function decideRoles(probes: ServerProbe[]): RoleAssignment {
-  const byAddress = new Map(probes.map((p) => [`${p.host}:${p.port}`, p.name]));
+  // Which configured server each replica replicates from: one resolution (src/topology/addresses.ts) for the
+  // check and the failover, by server_id, names, aliases and resolved addresses.
+  const book = addressBook(probes);
+  const sourceOf = new Map(probes.map((p) => {
+    const src = replicaSourceOf(p);
+    return [p.name, src ? sourceServerOf(src, book) : null] as const;
+  }));
   const pointedAt = new Map<string, number>();
   const outsideSources: Record<string, string> = {};
   for (const p of probes) {
     const r = p.state?.replica;
     if (!r || !r.sourceHost) continue;
-    const addr = `${r.sourceHost}:${r.sourcePort}`;
-    const src = byAddress.get(addr);
+    const src = sourceOf.get(p.name);
     if (src) pointedAt.set(src, (pointedAt.get(src) ?? 0) + 1);
-    else outsideSources[p.name] = addr;
+    else outsideSources[p.name] = `${r.sourceHost}:${r.sourcePort}`;
   }
   // The master is the most pointed-at in-cluster server that is not itself a replica of a cluster member;
   // with nobody pointing anywhere (all replicas dead), a lone writable server is the master.
   const sources = [...pointedAt.entries()].sort((a, b) => b[1] - a[1]).map(([n]) => n);
-  const isReplicaOfMember = (name: string) => {
-    const r = probes.find((p) => p.name === name)?.state?.replica;
-    return Boolean(r && byAddress.has(`${r.sourceHost}:${r.sourcePort}`));
-  };
+  const isReplicaOfMember = (name: string) => Boolean(sourceOf.get(name));
   let master: string | null = sources.find((s) => !isReplicaOfMember(s)) ?? sources[0] ?? null;
   if (!master) {
     const writable = probes.filter((p) => p.state && !p.state.replica && !p.state.readOnly);

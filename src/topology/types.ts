@@ -12,7 +12,7 @@ export type ReplicationMode = 'filepos' | 'gtid';
 
 /** The config flags the decisions read. A ServerConfig satisfies it. */
 export type ServerFlags = Pick<ServerConfig,
-  'name' | 'host' | 'port' | 'candidateMaster' | 'noMaster' | 'ignoreFail' | 'checkReplDelay' | 'latestPriority'
+  'name' | 'host' | 'port' | 'candidateMaster' | 'noMaster' | 'ignoreFail' | 'checkReplDelay' | 'latestPriority' | 'aliases'
 > & { binlogServer?: boolean };
 
 /**
@@ -23,6 +23,10 @@ export interface ServerSnapshot extends ServerFlags {
   /** null when the server could not be reached over SQL; `error` then says why. */
   state: ServerState | null;
   error?: string;
+  /** What its host and aliases resolve to (DNS facts of the check step; absent: not resolved). */
+  addresses?: string[];
+  /** What its replica status's Source_Host resolves to. */
+  sourceAddresses?: string[];
 }
 
 /** What the decisions need from one replica; a ServerState with a replica status satisfies it. */
@@ -37,7 +41,7 @@ export interface DeadMasterRef {
   port: number;
   /** Its server_id when known: a replica whose Source_Server_Id matches replicates from it. */
   serverId?: number | null;
-  /** Other addresses replicas may name it by (its IPs), compared with Source_Host. */
+  /** Other names replicas may use for it (config aliases, resolved addresses), compared with Source_Host. */
   addresses?: string[];
 }
 
@@ -119,6 +123,12 @@ export interface LatestAndOldest {
   reasons: string[];
   /** Inconsistencies worth a human look that do not change the decision (e.g. GTID vs position disagree). */
   warnings: string[];
+  /**
+   * Replicas whose replication filters differ from those most replicas share, with how. Never promoted; in
+   * file/position mode also left out of the recovery (a diff replayed through a client session would bypass
+   * their filters); in GTID mode repointed as the others (their own SQL thread applies their filters).
+   */
+  filtersDiffer: { name: string; differences: string[] }[];
 }
 
 export type LatestAndOldestResult = LatestAndOldest | { ok: false; reason: string };
@@ -151,6 +161,13 @@ export interface UnrecoverableReplica {
   reason: string;
 }
 
+/** A replica the failover leaves as it is (not recovered, not repointed), why, and what to do about it. */
+export interface LeftOutServer {
+  name: string;
+  reason: string;
+  todo: string;
+}
+
 export type LatestBaseDecision =
   | {
     ok: true;
@@ -178,6 +195,8 @@ export interface CandidateAssessment {
   reasons: string[];
   candidateMaster: boolean;
   latest: boolean;
+  /** GTID mode: transactions it executed that no other replica holds and that did not come from the dead master. */
+  errantGtids?: string;
 }
 
 export interface CandidatesResult {
@@ -293,6 +312,8 @@ export interface FileposDiffPlan {
   latestBase: string;
   /** Replicas left out of the recovery and why. */
   skipped: UnrecoverableReplica[];
+  /** Replicas whose replication filters differ: no diff replayed through a client session, not repointed. */
+  leftOut: LeftOutServer[];
   /** Transactions that no surviving server nor the saved binlog holds, when the binlog could not be saved. */
   lost: string | null;
   summary: string[];
@@ -332,6 +353,8 @@ export interface GtidDiffPlan {
   newMaster: GtidNewMasterPlan;
   replicas: GtidReplicaPlan[];
   skipped: UnrecoverableReplica[];
+  /** Always empty: GTID mode recovers every replica of the dead master, each applying its own filters. */
+  leftOut: LeftOutServer[];
   lost: string | null;
   summary: string[];
 }

@@ -103,7 +103,12 @@ export function localSftp(): SFTPWrapper {
     ext_openssh_rename: (from: string, to: string, cb: Cb) => fs.rename(from, to, (e) => cb(e)),
     unlink: (p: string, cb: Cb) => fs.unlink(p, (e) => cb(e)),
     readFile: (p: string, cb: Cb<Buffer>) => fs.readFile(p, cb),
-    open: (p: string, flags: string, cb: Cb<Buffer>) => fs.open(p, flags, (e, fd) => cb(e, e ? undefined : handleOf(fd))),
+    open: (p: string, flags: string, a: { mode?: number } | Cb<Buffer>, b?: Cb<Buffer>) => {
+      const cb = (typeof a === 'function' ? a : b)!;
+      fs.open(p, flags, typeof a === 'function' ? undefined : a.mode, (e, fd) => cb(e, e ? undefined : handleOf(fd)));
+    },
+    lstat: (p: string, cb: Cb<fs.Stats>) => fs.lstat(p, cb),
+    realpath: (p: string, cb: Cb<string>) => fs.realpath(p, cb),
     fstat: (h: Buffer, cb: Cb<fs.Stats>) => fs.fstat(h.readUInt32LE(), cb),
     read: (h: Buffer, buf: Buffer, off: number, len: number, pos: number, cb: (e: Error | null, n: number) => void) => fs.read(h.readUInt32LE(), buf, off, len, pos, (e, n) => cb(e, n)),
     close: (h: Buffer, cb: Cb) => fs.close(h.readUInt32LE(), (e) => cb(e)),

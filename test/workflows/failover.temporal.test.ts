@@ -51,6 +51,7 @@ function mocks(o: {
   failedCopies?: string[]; failingApply?: string[];
   /** gtid_current_pos per server (after its drain or its apply); default: the new master ends ahead of all. */
   held?: Record<string, string>;
+  executed?: (server: string) => string;
 } = {}) {
   const calls: Call[] = [];
   let clock = 0;
@@ -65,7 +66,7 @@ function mocks(o: {
     c.end = ++clock;
     return r;
   };
-  const own = (server: string) => ({ binlog: { file: `${server}-bin.000001`, pos: 4 }, gtidExecuted: `0-1-${server.length}`, gtidHeld: o.held?.[server] ?? '0-1-100' });
+  const own = (server: string) => ({ binlog: { file: `${server}-bin.000001`, pos: 4 }, gtidExecuted: o.executed?.(server) ?? `0-1-${server.length}`, gtidHeld: o.held?.[server] ?? '0-1-100' });
   const acts: Partial<Acts> = {
     failoverCheck: log('check', () => facts),
     failoverStartSqlThreads: log('start-sql', (i: { servers: string[] }) => ({ started: i.servers })),
@@ -86,7 +87,7 @@ function mocks(o: {
       const s = snap.find((x) => x.name === i.server)!.state!.replica!;
       return {
         server: i.server, exec: pos(s.execSourceLogPos), read: pos(s.readSourceLogPos), relay: { file: 'relay-bin.000002', pos: 400 }, caughtUp: true,
-        delayWas: i.delayWas, waitedMs: 1, gtidBinlogPos: '0-1-100', ...own(i.server),
+        delayWas: i.delayWas, waitedMs: 1, ...own(i.server),
       };
     }),
     failoverCatchUp: log('catch-up', (i: { target: string; source: string; gtid: string }) => ({ target: i.target, source: i.source, gtid: i.gtid, ms: 1, ...own(i.target) })),
@@ -96,7 +97,7 @@ function mocks(o: {
     })),
     failoverApplyDiff: log('apply', (i: { server: string }) => {
       if (o.failingApply?.includes(i.server)) throw ApplicationFailure.nonRetryable(`[${i.server}] replaying the diff failed: ERROR 1062 (23000): Duplicate entry '7'`, 'DiffApplyError');
-      return { total: 2, alreadyApplied: 0, appliedNow: 2, end: { file: `${i.server}-bin.000001`, pos: 999 }, server: i.server, gtidExecuted: '0-1-200', gtidHeld: o.held?.[i.server] ?? '0-1-200', ms: 1 };
+      return { total: 2, alreadyApplied: 0, appliedNow: 2, end: { file: `${i.server}-bin.000001`, pos: 999 }, server: i.server, gtidExecuted: '0-1-200', gtidHeld: o.held?.[i.server] ?? '0-1-200', ms: 1, superReadOnlyLowered: false };
     }),
     failoverPromote: log('promote', (i: { newMaster: string }) => ({ newMaster: i.newMaster, hook: null, readOnlyWasOn: true, binlog: pos(999), gtidExecuted: '', writableAt: '' })),
     failoverRepointReplica: log('repoint', (i: { server: string }) => ({ server: i.server, changed: true, started: true, ioRunning: 'Yes', sqlRunning: true, ms: 1 })),
@@ -254,6 +255,19 @@ describe('failover workflow, activities mocked', () => {
     assert.match(String(r.input.subject), /failover from db1 failed/);
     assert.match(String(r.input.body), /master_ip_failover failed/);
     assert.equal(r.input.newMaster, null);
+  });
+
+  it('GTID mode on MySQL: the catch-up waits for the latest replica\'s executed GTID set', async () => {
+    const U = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+    const mysql = { version: '8.4.3', candidateMaster: false };
+    const ss = [deadMaster(), ...([['db2', 900], ['db3', 1000], ['db4', 1000]] as const).map(([n, p]) =>
+      at(n, [F, p], undefined, { autoPosition: true, retrievedGtidSet: `${U}:1-${p}` }, { ...mysql, gtidExecuted: `${U}:1-${p}`, candidateMaster: n === 'db2' }))];
+    const m = mocks({ facts: checkFacts({ servers: ss }), executed: (server) => `${U}:1-${server === 'db2' ? 900 : 1000}`, held: { db2: `${U}:1-1000`, db3: `${U}:1-1000` } });
+    const { report } = await run(m);
+    assert.ok(report);
+    assert.equal(report.newMaster, 'db2');
+    const catchUp = one(m.calls, 'catch-up');
+    assert.equal(catchUp.input.gtid, `${U}:1-1000`, 'what the latest replica executed, not an empty set');
   });
 
   const refusals: [string, Parameters<typeof mocks>[0], Partial<FailoverInput>, RegExp, string[]][] = [

@@ -1,15 +1,10 @@
 // Rule: replication and binlog filters are the same on every server (MHA check_repl_filter): a server
 // promoted with other filters would silently change what the cluster replicates.
 import type { DiscoveredServer, FilterSet } from '../../mysql/discover';
-import { filtersOf } from '../../topology';
+import { FILTER_LABELS, filtersOf } from '../../topology';
 import type { CheckContext } from '../context';
 import { list, problem } from '../finding';
 import type { CheckFinding } from '../types';
-
-const FILTER_LABELS: Record<keyof FilterSet, string> = {
-  replicateDoDb: 'Replicate_Do_DB', replicateIgnoreDb: 'Replicate_Ignore_DB', replicateDoTable: 'Replicate_Do_Table',
-  replicateIgnoreTable: 'Replicate_Ignore_Table', replicateWildDoTable: 'Replicate_Wild_Do_Table', replicateWildIgnoreTable: 'Replicate_Wild_Ignore_Table',
-};
 
 const normList = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean).sort().join(',');
 

@@ -1,4 +1,5 @@
 // Rule: replica settings a failover relies on or an operator should know about.
+import { changeSourceDelay } from '../../mysql/sql';
 import type { CheckContext } from '../context';
 import { warning } from '../finding';
 import type { CheckFinding } from '../types';
@@ -25,7 +26,7 @@ export function replicaSettings(ctx: CheckContext): CheckFinding[] {
       found.push(warning('replica-lag', s.name,
         `${s.name} is ${lag} s behind its source (warning threshold ${limit} s${delay ? `; MASTER_DELAY=${delay}` : ''})`,
         delay
-          ? `CHANGE MASTER TO MASTER_DELAY=0 on ${s.name} if the delay is not intended`
+          ? `${changeSourceDelay(st, 0)} on ${s.name} if the delay is not intended`
           : `find why ${s.name} cannot keep up (load, long transactions, single-threaded apply)`));
     }
   }

@@ -1,14 +1,14 @@
 // Rule: every replication channel's IO and SQL threads run without error.
-import { dialectOf } from '../../mysql/sql';
+import { dialectOf, type Dialect } from '../../mysql/sql';
 import type { ReplicaStatus } from '../../mysql/status';
 import type { CheckContext } from '../context';
 import { channelLabel, problem, warning } from '../finding';
 import type { CheckFinding } from '../types';
 
 /** The fix for an IO thread error: the usual causes (access denied, purged binlog) have their own. */
-function ioErrorFix(server: string, ch: ReplicaStatus, start: string): string {
+function ioErrorFix(server: string, ch: ReplicaStatus, start: string, d: Dialect): string {
   if (ch.lastIoErrno === 1045 || /access denied/i.test(ch.lastIoError)) {
-    return `check the replication user and password on ${server} (CHANGE MASTER TO MASTER_USER=..., MASTER_PASSWORD=...) ` +
+    return `check the replication user and password on ${server} (${d.changeSource} ${d.optionPrefix}USER=..., ${d.optionPrefix}PASSWORD=...) ` +
       `and its grants on the source; then ${start}`;
   }
   if (ch.lastIoErrno === 1236) {
@@ -21,7 +21,8 @@ function ioErrorFix(server: string, ch: ReplicaStatus, start: string): string {
 export function replicationThreads(ctx: CheckContext): CheckFinding[] {
   const found: CheckFinding[] = [];
   for (const s of ctx.alive) {
-    const word = dialectOf(s.state).replicaWord;
+    const dialect = dialectOf(s.state);
+    const word = dialect.replicaWord;
     for (const { ch } of ctx.sourcesOf(s.name)) {
       const conn = ch.connectionName ? ` '${ch.connectionName}'` : '';
       const forChannel = ch.channelName ? ` FOR CHANNEL '${ch.channelName}'` : '';
@@ -29,7 +30,7 @@ export function replicationThreads(ctx: CheckContext): CheckFinding[] {
       const label = channelLabel(ch);
       if (ch.lastIoErrno) {
         found.push(problem('replication-io-error', s.name, `${s.name}: replication IO thread${label} error ${ch.lastIoErrno}: ${ch.lastIoError}`,
-          ioErrorFix(s.name, ch, start('IO_THREAD'))));
+          ioErrorFix(s.name, ch, start('IO_THREAD'), dialect)));
       } else if (ch.ioRunning === 'No') {
         found.push(problem('replication-stopped', s.name,
           `${s.name}: replication IO thread${label} is not running (stopped, no error): it receives nothing from ${ch.sourceHost}:${ch.sourcePort}`,

@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('--new-master <host[:port]>', 'promote this server if it is eligible')
     .option('--ignore-last-failover', 'proceed even if this cluster failed over within failover.lastFailoverWindow')
     .option('--no-fence', 'go on even if the dead master cannot be fenced (no SSH, no shutdown hook): split brain becomes possible')
+    .option('--allow-errant-candidate', 'GTID mode: a candidate with errant transactions (held by no other replica) may still be promoted')
     .option('--dry-run', 'check and plan only: print the whole plan, change nothing')
     .option('--resume', 'resume the cluster\'s failover that stopped midway, from before its failed step, with its recorded positions')
     .option('--resolved <run-id>', 'that earlier failover (run id) was repaired by hand: allow a new one')

@@ -6,7 +6,7 @@ import {
   bytesBetween, compareBinlogCoordinates, compareBinlogFiles, compareCoordinates, formatCoordinates, nextBinlogName, previousBinlogName,
 } from '../../../src/binlog/coordinates';
 import {
-  compareGtidText, formatMysqlGtidSet, mariaGtidMissing, mariaGtidPos, mariaGtidText, mysqlGtidCount, mysqlGtidText,
+  compareGtidText, errantGtids, formatMysqlGtidSet, mariaGtidMissing, mariaGtidPos, mariaGtidText, mysqlGtidCount, mysqlGtidText,
   parseMariaGtidList, parseMysqlGtidSet,
 } from '../../../src/binlog/gtid';
 import { manifest } from '../../fixtures/binlog/fixtures';
@@ -255,4 +255,26 @@ describe('coordinates of one binlog sequence', () => {
     assert.equal(previousBinlogName('relay.bin.000000'), undefined);
     assert.throws(() => nextBinlogName('relay-bin'), BinlogError);
   });
+});
+
+describe('errantGtids', () => {
+  const C = '5c3d9e11-0a5e-11ef-a4c1-0242ac120003';
+  // A: the dead master (the replicas' source); B: an earlier master, in every replica's history; C: written on the candidate.
+  const cases: [string, Parameters<typeof errantGtids>, string][] = [
+    ['MySQL: none, the others hold the same', ['mysql', { executed: `${A}:1-100,${B}:1-50`, others: [`${A}:1-100,${B}:1-50`], source: { uuids: [A] } }], ''],
+    ['MySQL: the latest replica is ahead in the dead master\'s transactions: not errant',
+      ['mysql', { executed: `${A}:1-120,${B}:1-50`, others: [`${A}:1-100,${B}:1-50`], source: { uuids: [A] } }], ''],
+    ['MySQL: ahead, the source uuid unknown, but received through replication: not errant',
+      ['mysql', { executed: `${A}:1-120,${B}:1-50`, received: `${A}:90-120`, others: [`${A}:1-100,${B}:1-50`], source: {} }], ''],
+    ['MySQL: transactions written on the candidate', ['mysql', { executed: `${A}:1-100,${B}:1-50,${C}:1-3`, others: [`${A}:1-100,${B}:1-50`, `${A}:1-90,${B}:1-50`], source: { uuids: [A] } }], `${C}:1-3`],
+    ['MySQL: another replica holds some of them', ['mysql', { executed: `${A}:1-100,${C}:1-5`, others: [`${A}:1-100,${C}:1-2`], source: { uuids: [A] } }], `${C}:3-5`],
+    ['MySQL: an earlier master\'s transactions the others lack', ['mysql', { executed: `${A}:1-100,${B}:1-52`, others: [`${A}:1-100,${B}:1-50`], source: { uuids: [A] } }], `${B}:51-52`],
+    ['MySQL: no other replica to compare: nothing said', ['mysql', { executed: `${A}:1-100,${C}:1-3`, others: [], source: { uuids: [A] } }], ''],
+    ['MariaDB: the dead master\'s (server 1) transactions ahead: not errant', ['mariadb', { executed: '0-1-120', others: ['0-1-100'], source: { serverId: 1 } }], ''],
+    ['MariaDB: a local write (server 3) the others lack', ['mariadb', { executed: '0-3-101', received: '0-1-100', others: ['0-1-100'], source: { serverId: 1 } }], '0-3-101'],
+    ['MariaDB: a domain of its own', ['mariadb', { executed: '0-1-100,7-3-4', others: ['0-1-100'], source: { serverId: 1 } }], '7-3-4'],
+    ['MariaDB: same seq, another server: two histories', ['mariadb', { executed: '0-3-100', others: ['0-1-100'], source: { serverId: 1 } }], '0-3-100'],
+    ['MariaDB: the dead master\'s id unknown, received through replication: not errant', ['mariadb', { executed: '0-1-120', received: '0-1-120', others: ['0-1-100'], source: {} }], ''],
+  ];
+  for (const [name, args, want] of cases) test(name, () => assert.equal(errantGtids(...args), want));
 });

@@ -11,8 +11,8 @@ import { describe, it } from 'node:test';
 import type { ClusterConfig, ServerConfig } from '../../../src/config/schema';
 import { ConnectionError, DiffApplyError, SafetyError } from '../../../src/errors';
 import {
-  alreadyApplied, applyDiff, applyFailure, applyPipeline, diffTransactions, gtidOfEvent, gtidStateExpr, optionFileValue,
-  transactionsSince, type ApplyOptions,
+  alreadyApplied, applyDiff, applyFailure, applyPipeline, clientOptionWords, diffTransactions, gtidOfEvent, gtidStateExpr, optionFileValue,
+  superReadOnlyMarker, transactionsSince, type ApplyOptions,
 } from '../../../src/failover/apply';
 import type { BinlogCoordinates, Connection } from '../../../src/mysql/client';
 import type { ExecResult } from '../../../src/ssh/session';
@@ -77,6 +77,9 @@ describe('applyFailure', () => {
     assert.ok(applyFailure('bash: mariadb-binlog: command not found', 'db2') instanceof ConnectionError);
     // The lock taken elsewhere, or the target's GTID state moved since the count: recount and retry.
     assert.ok(applyFailure("ERROR 1231 (42000) at line 1: Variable 'sql_log_bin' can't be set to the value of 'NULL'", 'db2') instanceof ConnectionError);
+    // super_read_only set ON again under the replay (an earlier attempt restoring it): lowered again on retry.
+    assert.ok(applyFailure('ERROR 1290 (HY000) at line 3: The MySQL server is running with the --super-read-only option so it cannot execute this statement', 'db2') instanceof ConnectionError);
+    assert.ok(applyFailure('ERROR 1290 (HY000) at line 3: The MySQL server is running with the --skip-grant-tables option', 'db2') instanceof DiffApplyError);
   });
 });
 
@@ -101,6 +104,15 @@ class FakeTarget {
   crashAfter?: number;
   /** Runs when the pipeline starts, before the target reads its first statement (another writer). */
   meanwhile?: () => void;
+  /**
+   * What it answers to SELECT @@version: the dialect of its read-only variables and status statements. The
+   * binlog events stay MariaDB's (the diff fixture); '8.4.3' makes it answer as MySQL 8.4 with super_read_only.
+   */
+  version = '10.11.6-MariaDB-log';
+  superReadOnly = false;
+  /** The next SET GLOBAL super_read_only = ON fails (the connection lost, or the worker died before it). */
+  loseRestore = false;
+  readonly globals: string[] = [];
 
   constructor(dir: string) {
     this.bin = join(dir, 'bin');
@@ -137,7 +149,18 @@ cat > "$0.input"
     if (/IS_FREE_LOCK/.test(sql)) return [{ free: 1 }];
     if (sql === `SELECT ${gtidStateExpr('mariadb')} AS g`) return [{ g: this.state() }];
     if (sql === 'SHOW BINARY LOGS') return this.files.map((f) => ({ Log_name: f.name }));
-    if (sql === 'SHOW BINARY LOG STATUS') { const f = this.files[this.files.length - 1]!; return [{ File: f.name, Position: f.end }]; }
+    if (sql === 'SELECT @@version AS v') return [{ v: this.version }];
+    if (sql === (this.version.startsWith('8.4') ? 'SHOW BINARY LOG STATUS' : 'SHOW MASTER STATUS')) { const f = this.files[this.files.length - 1]!; return [{ File: f.name, Position: f.end }]; }
+    if (sql === 'SELECT @@GLOBAL.read_only AS readOnly, @@GLOBAL.super_read_only AS superReadOnly' && this.version.startsWith('8.4')) {
+      return [{ readOnly: 1, superReadOnly: this.superReadOnly ? 1 : 0 }];
+    }
+    const sro = /^SET GLOBAL super_read_only = (ON|OFF)$/.exec(sql);
+    if (sro && this.version.startsWith('8.4')) {
+      if (sro[1] === 'ON' && this.loseRestore) { this.loseRestore = false; throw Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' }); }
+      this.globals.push(sql);
+      this.superReadOnly = sro[1] === 'ON';
+      return [];
+    }
     const ev = /^SHOW BINLOG EVENTS IN '(.+)' FROM (\d+)$/.exec(sql);
     if (ev) {
       return this.files.find((f) => f.name === ev[1])!.events.filter((e) => e.pos >= Number(ev[2]))
@@ -157,6 +180,9 @@ cat > "$0.input"
     const run = { script, args: out('args').trim().split('\n'), cnf: out('cnf'), cnfMode: out('mode').trim(), input: out('input') };
     this.runs.push(run);
     this.meanwhile?.();
+    if (this.superReadOnly) {
+      return { code: 1, stdout: '', stderr: 'ERROR 1290 (HY000) at line 2: The MySQL server is running with the --super-read-only option so it cannot execute this statement\n' };
+    }
     const first = run.input.split('\n')[0]!;
     const lock = /^SET SESSION sql_log_bin = IF\(GET_LOCK\('mhaflow_apply', 10\) = 1 AND REPLACE\(@@GLOBAL\.gtid_binlog_pos, CHAR\(10\), ''\) = '([^']*)', 1, NULL\);$/.exec(first);
     assert.ok(lock, first);
@@ -173,7 +199,7 @@ async function applySetup(): Promise<{ target: FakeTarget; opts: ApplyOptions; d
   const dir = tempDir();
   const target = new FakeTarget(dir);
   const diff = await splitDiff(M4, 4, M4_SPLIT);
-  mkdirSync(join(dir, 'run-1'));
+  mkdirSync(join(dir, 'run-1'), { mode: 0o700 });
   const diffPath = join(dir, 'run-1', 'diff-db2.binlog');
   writeFileSync(diffPath, diff);
   const cfg = { mysql: { user: 'mha', password: 'env:MHAFLOW_TEST_APPLY_PASSWORD' } } as unknown as ClusterConfig;
@@ -239,6 +265,33 @@ describe('applyDiff on a simulated target', () => {
     }
   });
 
+  it('config values (client options, host, bindir) reach the client as arguments and option values, never as shell code', async () => {
+    const { target, opts, diffPath } = await applySetup();
+    const dir = join(diffPath, '..', '..');
+    const options = "--ssl-mode=REQUIRED --init-command='$(touch PWNED-1)' ;touch PWNED-2 `touch PWNED-3`";
+    opts.server = { ...opts.server, host: "127.0.0.1\nuser=root; $(touch PWNED-4)", mysqlClientOptions: options };
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      await applyDiff(opts);
+    } finally {
+      process.chdir(cwd);
+    }
+    const run = target.runs[0]!;
+    assert.deepEqual(run.args.slice(2), clientOptionWords(options));
+    assert.deepEqual(clientOptionWords(options), ['--ssl-mode=REQUIRED', "--init-command='$(touch", "PWNED-1)'", ';touch', 'PWNED-2', '`touch', 'PWNED-3`']);
+    assert.match(run.cnf, /^host="127\.0\.0\.1\\nuser=root; \$\(touch PWNED-4\)"$/m, 'one option-file value, its newline escaped');
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('PWNED')), []);
+    assert.deepEqual(readdirSync(process.cwd()).filter((f) => f.startsWith('PWNED')), []);
+  });
+
+  it('a run directory others can write into is refused before anything is replayed', async () => {
+    const { target, opts, diffPath } = await applySetup();
+    chmodSync(join(diffPath, '..'), 0o777);
+    await assert.rejects(applyDiff(opts), (e: unknown) => e instanceof SafetyError && e.nonRetryable && /run-1 is open to group or others .*mode 0777/.test(e.message));
+    assert.equal(target.runs.length, 0);
+  });
+
   it('a diff changed or removed on the target since it was written is refused before anything is replayed', async () => {
     const { target, opts, diffPath } = await applySetup();
     const bytes = readFileSync(diffPath);
@@ -261,6 +314,48 @@ describe('applyDiff on a simulated target', () => {
     assert.deepEqual([r.alreadyApplied, r.appliedNow], [3, 12]);
     assert.deepEqual(target.gtids(), ['0-92-7', ...M4_GTIDS]);
     assert.deepEqual(readdirSync(join(opts.diffPath, '..')), ['diff-db2.binlog']);
+  });
+});
+
+describe('applyDiff and MySQL super_read_only', () => {
+  it('lowered for the replay only, read_only left ON, set ON again; recorded first, so a retry after a crash restores it', async () => {
+    const { target, opts, diffPath } = await applySetup();
+    target.version = '8.4.3';
+    target.superReadOnly = true;
+    const marker = superReadOnlyMarker(diffPath, 'db2');
+    target.crashAfter = 4;
+    target.loseRestore = true; // the attempt dies mid-replay without restoring anything
+    await assert.rejects(applyDiff(opts), (e: unknown) => e instanceof ConnectionError && /super_read_only ON again/.test(e.message));
+    assert.equal(target.superReadOnly, false, 'left lowered by the attempt that died');
+    assert.ok(existsSync(marker), 'what was changed is recorded on the target');
+    target.crashAfter = undefined;
+    const r = await applyDiff(opts);
+    assert.equal(r.superReadOnlyLowered, true);
+    assert.deepEqual([r.alreadyApplied, r.appliedNow], [4, 11]);
+    assert.equal(target.superReadOnly, true, 'restored by the retry, though it found super_read_only OFF');
+    assert.ok(!existsSync(marker));
+    assert.deepEqual(target.globals, ['SET GLOBAL super_read_only = OFF', 'SET GLOBAL super_read_only = ON'], 'never read_only');
+    assert.deepEqual(target.gtids(), ['0-92-7', ...M4_GTIDS]);
+  });
+
+  it('restored after a replay that fails; untouched when it was OFF, and on MariaDB', async () => {
+    const { target, opts, diffPath } = await applySetup();
+    target.version = '8.4.3';
+    target.superReadOnly = true;
+    target.crashAfter = 2;
+    await assert.rejects(applyDiff(opts), ConnectionError);
+    assert.equal(target.superReadOnly, true, 'set ON again after the failed replay');
+    assert.ok(!existsSync(superReadOnlyMarker(diffPath, 'db2')));
+    target.crashAfter = undefined;
+    target.superReadOnly = false;
+    target.globals.length = 0;
+    const r = await applyDiff(opts);
+    assert.equal(r.superReadOnlyLowered, false);
+    assert.deepEqual(target.globals, [], 'super_read_only OFF before: nothing set');
+    const maria = await applySetup();
+    const m = await applyDiff(maria.opts);
+    assert.equal(m.superReadOnlyLowered, false);
+    assert.equal(m.appliedNow, 15);
   });
 });
 

@@ -1,7 +1,8 @@
 // The dead master's second check from its own host: a direct-tcpip channel to its mysqld port (no shell),
 // against an in-process ssh2.Server playing the host (the lab covers a real sshd and mariadbd).
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +10,7 @@ import type { Server } from 'ssh2';
 import { keyPair, startFakeSshServer } from '../../support/fake-ssh';
 import { parseClusterConfig } from '../../../src/config/load';
 import type { ClusterConfig } from '../../../src/config/schema';
-import { pingFromOwnHost } from '../../../src/failover/deadmaster';
+import { mysqladminPingScript, pingFromOwnHost } from '../../../src/failover/deadmaster';
 import { openSsh } from '../../../src/ssh/session';
 
 describe('ping from the dead master\'s own host', () => {
@@ -73,5 +74,27 @@ describe('ping from the dead master\'s own host', () => {
     } finally {
       s.close();
     }
+  });
+});
+
+describe('mysqladmin ping on the dead master\'s host: every config value quoted', () => {
+  const hostile = { host: "db1; touch PWNED-host '$(touch PWNED-sub)`touch PWNED-tick`", port: 3306, clientBindir: '/opt/my sql/$(touch PWNED-bindir)/' };
+
+  it('runs the configured tool with the values as single arguments, whatever they hold', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mhaflow-ping-sh-'));
+    const bindir = join(dir, 'bin $(touch PWNED-dir)');
+    mkdirSync(bindir);
+    writeFileSync(join(bindir, 'mariadb-admin'), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+    const r = spawnSync('sh', ['-c', mysqladminPingScript({ ...hostile, clientBindir: bindir })], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.split('\n').filter(Boolean), ['--no-defaults', '-h', hostile.host, '-P', '3306', '--connect-timeout=2', 'ping']);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('PWNED')), []);
+  });
+
+  it('no tool there: exit 127, nothing run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mhaflow-ping-sh-'));
+    const r = spawnSync('sh', ['-c', mysqladminPingScript(hostile)], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 127);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('PWNED')), []);
   });
 });

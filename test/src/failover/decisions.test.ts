@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { FailoverInput } from '../../../src/contracts/failover';
 import type { DeadCheck, SavedTail } from '../../../src/failover/deadmaster';
 import {
-  decideFailoverStart, decideFence, execPart, missingOnNewMaster, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, tailPart,
+  catchUpGtid, decideFailoverStart, decideFence, execPart, missingOnNewMaster, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, tailPart,
   NO_MASTER_IP_FAILOVER_HOOK, decideFencePlan, type ClusterFacts, type FailoverCheckFacts, type FenceFacts,
 } from '../../../src/failover/decisions';
 import type { HookRun } from '../../../src/hooks/run';
@@ -43,6 +43,8 @@ describe('invalidFailoverInput', () => {
     ['a config object is refused', { cluster: 'app1', config: { servers: [] } }, /takes a cluster name, not a config/],
     ['a path is refused too', { config: '/etc/x.yml' }, /needs \{ "cluster"/],
     ['a non-string option', { cluster: 'app1', newMaster: 3 }, /newMaster must be a string/],
+    ['the errant-candidate override', { cluster: 'app1', allowErrantCandidate: true }, null],
+    ['a flag that is not true or false', { cluster: 'app1', allowErrantCandidate: 'yes' }, /allowErrantCandidate must be true or false/],
   ];
   for (const [name, input, want] of cases) {
     it(name, () => {
@@ -215,6 +217,12 @@ describe('diff parts', () => {
       { coords: { file: 'b.000001', pos: 99 }, gtid: '0-1-7', held: '0-1-7' });
     assert.deepEqual(newMasterStart(null, own), { coords: { file: 'b.000001', pos: 4 }, gtid: '0-1-5', held: '0-1-5' });
     assert.equal(newMasterStart(null, { binlog: null, gtidExecuted: '', gtidHeld: '' }), null);
+  });
+  it('catchUpGtid: the source\'s executed set in its flavor\'s terms, MySQL\'s included (it has no gtid_binlog_pos)', () => {
+    const drained = { server: 'db3', caughtUp: true, relay: { file: 'relay-bin.000002', pos: 400 } };
+    const mysql = '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-1200,4f22ab58-71ca-11e1-9e33-c80aa9429562:1-3';
+    assert.equal(catchUpGtid({ ...drained, gtidExecuted: mysql }), mysql);
+    assert.equal(catchUpGtid({ ...drained, gtidExecuted: '0-1-1200,1-2-7' }), '0-1-1200,1-2-7');
   });
 });
 

@@ -1,9 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import mysql from 'mysql2';
 import {
-  bindPassword, changeMasterTo, dialectOf, escapeId, escapeString, executedGtidQuery, readGtidState, redactSql, resetReplicaAll,
-  setReadOnly, showBinlogStatus, showReplicaStatus, startReplica, startReplicaSql, stopReplica, stopReplicaIo, waitForGtid,
+  bindPassword, changeMasterTo, changeSourceDelay, dialectOf, escapeId, escapeString, executedGtidQuery, readGtidState, readOnlyQuery, redactSql,
+  resetReplicaAll, setReadOnly, setSuperReadOnly, showBinlogStatus, showReplicaStatus, startReplica, startReplicaSql, stopReplica, stopReplicaIo, waitForGtid,
   waitForPosition, waitOutcome, type SqlTarget,
 } from '../../../src/mysql/sql';
 
@@ -81,6 +83,10 @@ describe('changeMasterTo', () => {
       "CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_USE_GTID=current_pos"],
     ['MariaDB file/position', MARIA, { ...base, file: 'mysql-bin.000003', pos: 1234, useGtid: 'no' },
       "CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_USE_GTID=no"],
+    ['MySQL 8.4 with its delay given back', MY84, { ...base, file: 'binlog.000009', pos: 4, useGtid: 'no', delay: 3600 },
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.2', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=?, SOURCE_LOG_FILE='binlog.000009', SOURCE_LOG_POS=4, SOURCE_AUTO_POSITION=0, SOURCE_DELAY=3600"],
+    ['MariaDB with its delay given back', MARIA, { ...base, useGtid: 'slave_pos', delay: 60 },
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_USE_GTID=slave_pos, MASTER_DELAY=60"],
     ['values escaped, custom placeholder', MARIA, { host: "h'x", port: 3307, user: 'r\\u', passwordPlaceholder: ':pw', useGtid: 'slave_pos' },
       "CHANGE MASTER TO MASTER_HOST='h\\'x', MASTER_PORT=3307, MASTER_USER='r\\\\u', MASTER_PASSWORD=:pw, MASTER_USE_GTID=slave_pos"],
   ];
@@ -104,6 +110,48 @@ describe('changeMasterTo', () => {
   test('a mysql2 query parameter fills the placeholder the same way', () => {
     const sql = changeMasterTo(MY84, { ...base, useGtid: 'slave_pos' });
     assert.equal(mysql.format(sql, ["s3cr'et"]), bindPassword(sql, "s3cr'et"));
+  });
+});
+
+describe('changeSourceDelay', () => {
+  const table: [string, SqlTarget, string][] = [
+    ['MySQL 5.7', MY57, 'CHANGE MASTER TO MASTER_DELAY=3600'],
+    ['MySQL 8.0.22', MY8022, 'CHANGE MASTER TO MASTER_DELAY=3600'],
+    ['MySQL 8.0.23', MY8023, 'CHANGE REPLICATION SOURCE TO SOURCE_DELAY=3600'],
+    ['MySQL 8.4 (MASTER_DELAY is gone)', MY84, 'CHANGE REPLICATION SOURCE TO SOURCE_DELAY=3600'],
+    ['MariaDB', MARIA, 'CHANGE MASTER TO MASTER_DELAY=3600'],
+  ];
+  for (const [label, t, want] of table) test(label, () => assert.equal(changeSourceDelay(t, 3600), want));
+  test('whole seconds only', () => {
+    assert.equal(changeSourceDelay(MY84, 0), 'CHANGE REPLICATION SOURCE TO SOURCE_DELAY=0');
+    assert.equal(changeSourceDelay(MY84, 1.9), 'CHANGE REPLICATION SOURCE TO SOURCE_DELAY=1');
+    assert.throws(() => changeSourceDelay(MY84, -1), /delay must be a non-negative integer/);
+  });
+});
+
+describe('MySQL 8.4: nothing built for it is a statement 8.4 removed', () => {
+  const removed = /\b(START|STOP|RESET) SLAVE\b|\bSHOW SLAVE\b|\bCHANGE MASTER\b|\bSHOW MASTER STATUS\b|\bRESET MASTER\b|\bMASTER_POS_WAIT\b|\bMASTER_[A-Z_]+\s*=/;
+  test('every builder', () => {
+    const built = [
+      stopReplicaIo(MY84), stopReplica(MY84), startReplica(MY84), startReplicaSql(MY84), resetReplicaAll(MY84), showReplicaStatus(MY84), showBinlogStatus(MY84),
+      changeMasterTo(MY84, { host: 'h', port: 1, user: 'u', file: 'f', pos: 4, useGtid: 'no', delay: 5, getSourcePublicKey: true }),
+      changeMasterTo(MY84, { host: 'h', port: 1, user: 'u', useGtid: 'slave_pos' }), changeSourceDelay(MY84, 5),
+      waitForPosition(MY84, { file: 'f', pos: 4 }, 1), waitForGtid(MY84, 'u:1', 1), ...setReadOnly(MY84, false), setSuperReadOnly(MY84, false),
+      readOnlyQuery(MY84), readGtidState(MY84), executedGtidQuery(MY84),
+    ];
+    assert.deepEqual(built.filter((s) => removed.test(s)), []);
+  });
+  test('no replication statement is written outside src/mysql/sql.ts: the product\'s queries are built there, by dialect', () => {
+    const src = resolve(__dirname, '..', '..', '..', 'src');
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && f !== join('mysql', 'sql.ts'));
+    const sent = /\b(?:query|queryOne|queryRows)\(\s*(?:\w+(?:\.\w+)?,\s*)?(['"`])((?:(?!\1).)*)\1/g;
+    const found: string[] = [];
+    for (const f of files) {
+      for (const m of readFileSync(join(src, f), 'utf8').matchAll(sent)) {
+        if (/\b(SLAVE|MASTER|REPLICA|SOURCE)\b|MASTER_|SOURCE_|BINARY LOG STATUS|\bSET\b.*read_only/i.test(m[2]!)) found.push(`${f}: ${m[2]}`);
+      }
+    }
+    assert.deepEqual(found, []);
   });
 });
 
@@ -142,6 +190,14 @@ describe('waits', () => {
       "SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,abc:1', 60) AS result");
     assert.throws(() => waitForGtid(MY84, 'x', 1.5), /timeout must be a non-negative integer/);
   });
+  test('waitForGtid on MySQL 8.0 and 8.4: the executed set the catch-up waits for, never a MariaDB position', () => {
+    const set = '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-1200,\n4f22ab58-71ca-11e1-9e33-c80aa9429562:1-3';
+    for (const t of [MY8023, MY8026, MY84]) {
+      assert.equal(waitForGtid(t, set, 1),
+        "SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-1200,4f22ab58-71ca-11e1-9e33-c80aa9429562:1-3', 1) AS result");
+      assert.equal(executedGtidQuery(t), 'SELECT @@GLOBAL.gtid_executed AS gtid', 'what the drain records as gtidExecuted');
+    }
+  });
   test('waitOutcome', () => {
     const table: [Parameters<typeof waitOutcome>[0], unknown, string][] = [
       ['position', 0, 'reached'], ['position', 17, 'reached'], ['position', '3', 'reached'], ['position', -1, 'timeout'],
@@ -159,6 +215,13 @@ describe('read_only and GTID state', () => {
     assert.deepEqual(setReadOnly({ flavor: 'mysql', version: '5.6.40' }, false), ['SET GLOBAL read_only = OFF']);
     assert.deepEqual(setReadOnly(MARIA, true), ['SET GLOBAL read_only = ON']);
     assert.deepEqual(setReadOnly(MARIA, false), ['SET GLOBAL read_only = OFF']);
+  });
+  test('super_read_only alone, for the apply (read_only stays ON); read in one row with read_only', () => {
+    assert.equal(setSuperReadOnly(MY84, false), 'SET GLOBAL super_read_only = OFF');
+    assert.equal(setSuperReadOnly(MY57, true), 'SET GLOBAL super_read_only = ON');
+    assert.throws(() => setSuperReadOnly(MARIA, false), /has no super_read_only/);
+    assert.equal(readOnlyQuery(MY84), 'SELECT @@GLOBAL.read_only AS readOnly, @@GLOBAL.super_read_only AS superReadOnly');
+    assert.equal(readOnlyQuery(MARIA), 'SELECT @@GLOBAL.read_only AS readOnly');
   });
   test('GTID state queries', () => {
     assert.equal(readGtidState(MARIA), 'SELECT @@GLOBAL.gtid_binlog_pos AS binlogPos, @@GLOBAL.gtid_current_pos AS currentPos, '

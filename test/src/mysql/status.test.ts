@@ -32,6 +32,8 @@ describe('SHOW REPLICA STATUS normalisation', () => {
     // The multi-line GTID set is joined without whitespace.
     assert.equal(s.executedGtidSet, '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-90817,8c2d3b94-5a4e-11ee-8d5f-0242ac120003:1-12');
     assert.equal(s.replicateWildIgnoreTable, 'mysql.%,sys.%');
+    assert.equal(s.sourceUuid, '3e11fa47-71ca-11e1-9e33-c80aa9429562');
+    assert.equal(s.sqlRunningState, 'Replica has read all relay log; waiting for more updates');
     assert.equal(s.channelName, '');
     assert.equal(s.connectionName, undefined);
   });
@@ -63,6 +65,7 @@ describe('SHOW REPLICA STATUS normalisation', () => {
     assert.equal(s.autoPosition, false);
     assert.equal(s.replicateDoDb, 'app,billing');
     assert.equal(s.sourceServerId, 1);
+    assert.equal(s.sourceUuid, '9a1b2c3d-0e4f-11e9-8a1b-5254004d77d3', 'Master_UUID');
   });
 
   it('MariaDB 10.11 SHOW SLAVE STATUS, file/position (Using_Gtid=No)', () => {
@@ -79,6 +82,8 @@ describe('SHOW REPLICA STATUS normalisation', () => {
     assert.equal(s.sourceServerId, 1);
     assert.equal(s.secondsBehindSource, 0);
     assert.equal(s.connectionName, undefined, 'SHOW SLAVE STATUS has no Connection_name column');
+    assert.equal(s.sourceUuid, undefined, 'MariaDB has no source UUID');
+    assert.equal(s.sqlRunningState, 'Slave has read all relay log; waiting for more updates');
   });
 
   it('MariaDB 10.11 SQL thread error (duplicate key) with its text', () => {

@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  assessCandidates, chooseNewMaster, filtersOf, pickLatestBaseReplica, relayLogChecksNeeded, resolveServer,
+  assessCandidates, chooseNewMaster, pickLatestBaseReplica, relayLogChecksNeeded, resolveServer,
 } from '../../../src/topology/candidates';
+import { filtersOf } from '../../../src/topology/filters';
 import { classifyServers, identifyLatestAndOldest, recoveryReplicas } from '../../../src/topology/replicas';
 import type {
   CandidatesResult, LatestAndOldest, LatestBaseDecision, RelayLogFact, ServerSnapshot,
@@ -19,10 +20,10 @@ function latestOf(servers: ServerSnapshot[]): LatestAndOldest {
   return r;
 }
 
-function decide(servers: ServerSnapshot[], opts: { requested?: string; facts?: RelayLogFact[]; maxDelayBytes?: number } = {}) {
+function decide(servers: ServerSnapshot[], opts: { requested?: string; facts?: RelayLogFact[]; maxDelayBytes?: number; allowErrant?: boolean } = {}) {
   const lo = latestOf(servers);
   const base = pickLatestBaseReplica(lo, servers, opts.facts ?? []);
-  const candidates = assessCandidates({ servers, deadMaster: DEAD, latest: lo, base, maxDelayBytes: opts.maxDelayBytes ?? MB });
+  const candidates = assessCandidates({ servers, deadMaster: DEAD, latest: lo, base, maxDelayBytes: opts.maxDelayBytes ?? MB, allowErrant: opts.allowErrant });
   const choice = chooseNewMaster({ candidates, latest: lo, servers, requested: opts.requested ?? null });
   return { lo, base, candidates, choice };
 }
@@ -302,5 +303,92 @@ describe('chooseNewMaster', () => {
     const s = [{ name: 'a', host: 'h', port: 3306 }, { name: 'b', host: 'h', port: 3307 }];
     assert.equal(resolveServer(s, 'h'), null);
     assert.equal(resolveServer(s, 'h:3307'), 'b');
+  });
+});
+
+describe('errant transactions (GTID mode)', () => {
+  const A = '3e11fa47-71ca-11e1-9e33-c80aa9429562'; // the dead master: Source_UUID of its replicas
+  const C = '5c3d9e11-0a5e-11ef-a4c1-0242ac120003'; // written on db3 directly
+  const my = (executed: string, retrieved: string) => [{ autoPosition: true, sourceUuid: A, retrievedGtidSet: retrieved }, { version: '8.4.3', gtidExecuted: executed }] as const;
+  const cluster = (db3: string) => [
+    deadMaster(),
+    at('db2', [F3, 2000], [F3, 2000], ...my(`${A}:1-100`, `${A}:50-100`)),
+    at('db3', [F3, 2000], [F3, 2000], my(db3, `${A}:50-100`)[0], { ...my(db3, '')[1], candidateMaster: true }),
+    at('db4', [F3, 1500], [F3, 1500], ...my(`${A}:1-90`, `${A}:50-90`)),
+  ];
+
+  test('a candidate with transactions the others lack is not eligible, the GTIDs listed; the failover goes on with another', () => {
+    const { candidates, choice } = decide(cluster(`${A}:1-100,${C}:1-3`));
+    const db3 = candidates.servers.find((x) => x.name === 'db3')!;
+    assert.equal(db3.eligible, false);
+    assert.equal(db3.errantGtids, `${C}:1-3`);
+    assert.match(db3.reasons.join('; '), new RegExp(`errant transactions ${C}:1-3: executed here, held by no other replica and not from the dead master; .*--allow-errant-candidate`));
+    assert.ok(choice.ok && choice.newMaster === 'db2', JSON.stringify(choice));
+  });
+
+  test('the explicit override: eligible, chosen, and the choice says what the replicas will receive', () => {
+    const { candidates, choice } = decide(cluster(`${A}:1-100,${C}:1-3`), { allowErrant: true });
+    assert.equal(candidates.servers.find((x) => x.name === 'db3')!.eligible, true);
+    assert.ok(choice.ok && choice.newMaster === 'db3');
+    assert.match(choice.reason, new RegExp(`holds errant transactions ${C}:1-3 \\(allowed\\): every replica will receive them`));
+  });
+
+  test('the latest replica ahead in the dead master\'s transactions is not errant; nor is anything in file/position mode', () => {
+    const { candidates } = decide(cluster(`${A}:1-100`));
+    assert.deepEqual(candidates.servers.map((x) => [x.name, x.errantGtids ?? '']), [['db1', ''], ['db2', ''], ['db3', ''], ['db4', '']]);
+    const filepos = cluster(`${A}:1-100,${C}:1-3`).map((x) => (x.state?.replica ? { ...x, state: { ...x.state, replica: { ...x.state.replica, autoPosition: false } } } : x));
+    assert.equal(decide(filepos).candidates.servers.find((x) => x.name === 'db3')!.eligible, true);
+  });
+
+  test('MariaDB: a local write in the dead master\'s domain', () => {
+    const g = { autoPosition: true, gtidIoPos: '0-1-100' };
+    const s = [
+      deadMaster(),
+      at('db2', [F3, 2000], [F3, 2000], g, { mariadbCurrentPos: '0-1-100' }),
+      at('db3', [F3, 2000], [F3, 2000], g, { mariadbCurrentPos: '0-3-101', candidateMaster: true }),
+    ];
+    const { candidates, choice } = decide(s);
+    assert.equal(candidates.servers.find((x) => x.name === 'db3')!.errantGtids, '0-3-101');
+    assert.ok(choice.ok && choice.newMaster === 'db2');
+  });
+});
+
+describe('binlog_format', () => {
+  test('a replica with another binlog_format than the others is not eligible, with the reason', () => {
+    const s = [deadMaster(), at('db2', [F3, 2000]), at('db3', [F3, 2000]), at('db4', [F3, 2000])]
+      .map((x) => (x.name === 'db2' ? { ...x, candidateMaster: true, state: { ...x.state!, binlogFormat: 'STATEMENT' } } : x));
+    const { candidates, choice } = decide(s);
+    assert.deepEqual(reasonsOf(candidates).db2, ['binlog_format is STATEMENT, the other replicas\' is ROW: the replicas would receive another format than they are set up for']);
+    assert.ok(choice.ok && choice.newMaster === 'db3');
+  });
+});
+
+describe('a replica with other replication filters (file/position mode)', () => {
+  const ignore = { replicateIgnoreDb: 'app' };
+  test('never promoted, needs no relay-log lookup, does not stop the failover when no relay log reaches back to it', () => {
+    // db4 is the oldest and filters differently: nobody needs relay logs from its position.
+    const s = [deadMaster(), at('db2', [F3, 2000]), at('db3', [F3, 1500]), at('db4', [F3, 900], [F3, 900], ignore, { candidateMaster: true })];
+    const lo = latestOf(s);
+    assert.deepEqual(lo.filtersDiffer, [{ name: 'db4', differences: ["Replicate_Ignore_DB='app' (expected '')"] }]);
+    assert.deepEqual(relayLogChecksNeeded(lo).map((c) => `${c.replica}@${c.from.pos}`), ['db2@1500']);
+    const { base, candidates, choice } = decide(s, { facts: [found('db2', F3, 1500), missing('db2', F3, 900, 'purged')] });
+    assert.ok(base.ok, base.ok ? '' : base.reason);
+    assert.deepEqual(base.unrecoverable, []);
+    assert.match(reasonsOf(candidates).db4!.join('; '), /replication filters differ: Replicate_Ignore_DB='app' \(expected ''\)/);
+    assert.ok(choice.ok && choice.newMaster === 'db2');
+  });
+
+  test('the only latest replica filters differently: its relay logs (unfiltered) still give the others their read_diff', () => {
+    const s = [deadMaster(), at('db2', [F3, 1500]), at('db3', [F3, 2000], [F3, 2000], ignore), at('db4', [F3, 1500])];
+    const { base, choice } = decide(s, { facts: [found('db3', F3, 1500)] });
+    assert.ok(base.ok && base.latestBase === 'db3');
+    assert.ok(choice.ok && choice.newMaster === 'db2', JSON.stringify(choice));
+  });
+
+  test('two replicas, two filter sets: the one without filters is the reference', () => {
+    const s = [deadMaster(), at('db2', [F3, 2000], [F3, 2000], ignore, { candidateMaster: true }), at('db3', [F3, 2000])];
+    const { lo, choice } = decide(s);
+    assert.deepEqual(lo.filtersDiffer.map((f) => f.name), ['db2']);
+    assert.ok(choice.ok && choice.newMaster === 'db3');
   });
 });

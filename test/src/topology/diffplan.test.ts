@@ -177,3 +177,40 @@ describe('planDiffs, GTID mode', () => {
     });
   });
 });
+
+describe('planDiffs: a replica with other replication filters', () => {
+  const ignore = { replicateIgnoreDb: 'app' };
+
+  test('file/position: no diff, no repoint; left out with the reason and what to do', () => {
+    const s = [deadMaster(), at('db2', [F3, 2000]), at('db3', [F3, 1500], [F3, 1400], ignore), at('db4', [F3, 1800])];
+    const { lo, base } = setup(s, [{ replica: 'db2', from: { file: F3, pos: 1800 }, found: true }]);
+    const plan = planDiffs({ latest: lo, base, newMaster: 'db2', binlog: saved(F3, 2000) }) as FileposDiffPlan;
+    assert.ok(plan.ok);
+    assert.deepEqual(plan.replicas.map((r) => r.server), ['db4']);
+    assert.deepEqual(plan.leftOut.map((l) => l.name), ['db3']);
+    assert.match(plan.leftOut[0]!.reason, /replication filters differ from the other replicas' \(Replicate_Ignore_DB='app' \(expected ''\)\): a diff replayed through a client session would bypass them/);
+    assert.match(plan.leftOut[0]!.todo, /stopped at mysql-bin\.000003:1400; rebuild it from db2 .* and replicate from db2/);
+    assert.ok(plan.summary.some((l) => /^db3: left out: /.test(l)));
+  });
+
+  test('GTID: repointed like the others (its own SQL thread applies its filters); never the catch-up source', () => {
+    const gt = { autoPosition: true };
+    const s = [deadMaster(), at('db2', [F3, 1500], [F3, 1500], gt, { candidateMaster: true }), at('db3', [F3, 2000], [F3, 2000], { ...gt, ...ignore }), at('db4', [F3, 2000], [F3, 2000], gt)];
+    const { lo, base } = setup(s);
+    assert.equal(base.latestBase, 'db4', 'the latest replica with the others\' filters');
+    const plan = planDiffs({ latest: lo, base, newMaster: 'db2', binlog: saved(F3, 2000) }) as GtidDiffPlan;
+    assert.ok(plan.ok);
+    assert.equal(plan.newMaster.catchUpFrom, 'db4');
+    assert.deepEqual(plan.replicas.map((r) => r.server), ['db3', 'db4']);
+    assert.deepEqual(plan.leftOut, []);
+  });
+
+  test('GTID: refused when the new master could only catch up from a replica with other filters (its binlog lacks what it filtered)', () => {
+    const gt = { autoPosition: true };
+    const s = [deadMaster(), at('db2', [F3, 1500], [F3, 1500], gt), at('db3', [F3, 2000], [F3, 2000], { ...gt, ...ignore }), at('db4', [F3, 1500], [F3, 1500], gt)];
+    const { lo, base } = setup(s);
+    const plan = planDiffs({ latest: lo, base, newMaster: 'db2', binlog: saved(F3, 2000) });
+    assert.ok(!plan.ok);
+    assert.match(plan.reason, /must catch up from db3, whose replication filters differ \(Replicate_Ignore_DB='app' \(expected ''\)\): its binlog lacks what it filtered/);
+  });
+});

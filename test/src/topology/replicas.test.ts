@@ -48,12 +48,22 @@ describe('classifyServers', () => {
     assert.deepEqual(recoveryReplicas(servers, c).map((r) => r.name), ['db2']);
   });
 
-  test('source matching: server_id wins, else host (or an alias) and port', () => {
-    assert.equal(replicatesFrom(status({ sourceHost: 'db1.example', sourceServerId: 1 }), DEAD), true);
-    assert.equal(replicatesFrom(status({ sourceHost: '10.0.0.1', sourceServerId: 7 }), DEAD), false);
+  test('source matching: host (or an alias) and port; server_id for a name that cannot be resolved', () => {
+    assert.equal(replicatesFrom(status({ sourceHost: 'db1.example', sourceServerId: 1 }), DEAD), true, 'an unresolvable name: by server_id');
+    assert.equal(replicatesFrom(status({ sourceHost: 'db1.example', sourceServerId: 1 }), DEAD, undefined, ['10.9.9.9']), false, 'resolved elsewhere');
+    assert.equal(replicatesFrom(status({ sourceHost: '10.0.0.1', sourceServerId: 7 }), DEAD), true, 'named: the id may be stale');
     const noId = { ...DEAD, serverId: null, addresses: ['db1.example'] };
     assert.equal(replicatesFrom(status({ sourceHost: 'DB1.example', sourceServerId: null }), noId), true);
     assert.equal(replicatesFrom(status({ sourceHost: '10.0.0.1', sourcePort: 3307, sourceServerId: null }), noId), false);
+  });
+});
+
+describe('classifyServers: a replica naming the dead master with another server_id', () => {
+  test('is left alone (its positions may be another server\'s), and does not stop the failover', () => {
+    const c = classifyServers([deadMaster(), at('db2', [F3, 1000]), at('db3', [F3, 1000], undefined, { sourceServerId: 7 })], DEAD);
+    assert.deepEqual(c.replicas, ['db2']);
+    assert.deepEqual(c.blockers, []);
+    assert.match(c.servers.find((x) => x.name === 'db3')!.reasons[0]!, /replicates from 10\.0\.0\.1:3306 \(server_id 7\), but the dead master db1 is server_id 1: .*left alone/);
   });
 });
 
