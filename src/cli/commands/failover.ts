@@ -1,22 +1,29 @@
 // `mhaflow failover`: see ../failover.ts.
 import type { Command } from 'commander';
-import { exitWhenFlushed } from '../exit';
+import { exitWith } from '../exit';
 import type { FailoverOptions } from '../failover';
 
 const impl = () => require('../failover') as typeof import('../failover');
 
+function seconds(v: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new Error(`not a number of seconds: ${v}`);
+  return Number(v);
+}
+
 export function register(program: Command): void {
   program.command('failover')
-    .description('fail over a dead master: promote the best replica, recover every survivor (through Temporal)')
+    .description('fail over a dead master: promote the best replica, recover every survivor (through Temporal). ' +
+      'Exit 0 completed, 1 failed partway, 2 refused, 3 completed with unrecoverable transactions, 4 bad input, 5 Temporal unreachable, 6 lost contact with Temporal')
     .option('--cluster <name>', 'the cluster, as the workers know it (a config file in their directory)')
     .option('--config <file>', 'a cluster config file: names the cluster; the workers\' copy must be the same')
     .option('--dead-master <host[:port]>', 'the dead master (default: the server the replicas replicate from)')
     .option('--new-master <host[:port]>', 'promote this server if it is eligible')
     .option('--ignore-last-failover', 'proceed even if this cluster failed over within failover.lastFailoverWindow')
     .option('--dry-run', 'check and plan only: print the whole plan, change nothing')
-    .option('--json', 'print the report as JSON')
+    .option('--follow', 'follow the cluster\'s running (or latest) failover; never start one')
+    .option('--reconnect-timeout <seconds>', 'how long to keep trying while Temporal does not answer (it may be restarting)', seconds, 60)
+    .option('--json', 'print the report as JSON, with its outcome and exit code')
     .action(async (o: FailoverOptions) => {
-      await impl().failoverCommand(o);
-      await exitWhenFlushed();
+      await exitWith(await impl().failoverCommand(o));
     });
 }
