@@ -176,7 +176,14 @@ export function failureReason(e: unknown): { message: string; type: string | nul
 
 /** "Someone else's failover": which run, started when, at which step now. */
 export async function describeAttached(run: StartedFailover<FailoverHandle>, now = Date.now()): Promise<{ line: string; runId: string | null; startTime: string | null; step: string | null }> {
-  const [info, progress] = await Promise.all([run.handle.describe().catch(() => null), run.handle.progress().catch(() => null)]);
+  const info = await run.handle.describe().catch(() => null);
+  // A failover started a moment ago may not have run its first step yet: give it a few seconds to say where it is.
+  let progress: FailoverProgress | null = null;
+  for (const deadline = Date.now() + 3000; ;) {
+    progress = await run.handle.progress().catch(() => null);
+    if (progress?.current || progress?.finished || progress?.steps.length || Date.now() > deadline) break;
+    await sleep(200);
+  }
   const step = progress ? progress.current ?? [...progress.steps].reverse().find((s) => s.status === 'done')?.title ?? null : null;
   const at = info?.startTime ? new Date(info.startTime) : null;
   const when = at ? `started ${at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, ${fmt(now - at.getTime())} ago` : 'start time unknown';

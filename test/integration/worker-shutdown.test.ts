@@ -7,24 +7,21 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import type { ClusterConfig } from '../../src/config/schema';
 import { startFailover } from '../../src/failover/start';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import type { FailoverReport } from '../../src/contracts/failover';
-import { injectFault } from '../../lab/faults';
-import { resultOf, testConfig, uniqueCluster } from '../../lab/harness';
-import { resetLab } from '../../lab/lab';
+import { resultOf } from '../../lab/harness';
 import { pidAlive } from '../../lab/system';
-import { startWorkerProcess, type WorkerProcess } from '../../lab/worker-process';
-import { startWriter } from '../../lab/writer';
+import type { WorkerProcess } from '../../lab/worker-process';
 import { freeLoopbackPort } from '../../worker/telemetry';
-import { assertSurvivorsHold, logFailover, waitProgress } from '../support/harness';
+import { assertSurvivorsHold, deadMasterWithTail, logFailover, waitProgress, workerProcesses } from '../support/harness';
 
 const SURVIVORS = ['db2', 'db3', 'db4'];
-const workers: WorkerProcess[] = [];
+const workers = workerProcesses();
+const spawnWorker = workers.spawn;
 let connection: Connection | undefined;
 after(async () => {
-  await Promise.all(workers.map((w) => w.kill()));
+  await workers.killAll();
   await connection?.close();
 });
 
@@ -43,12 +40,6 @@ function processesOf(identity: string): number[] {
       return false;
     }
   });
-}
-
-async function spawnWorker(taskQueue: string, env: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
-  const w = await startWorkerProcess({ taskQueue, sharedBundle: true, env });
-  workers.push(w);
-  return w;
 }
 
 /** SIGTERM the worker; its exit code, and the ms from the signal to its exit. */
@@ -73,18 +64,7 @@ async function httpGet(url: string): Promise<{ status: number; body: string }> {
   return { status: r.status, body: await r.text() };
 }
 
-/** A failover with ~`tail` transactions to apply on the new master: every replica's IO thread stopped before the master dies. */
-async function failoverWithDiffs(mode: 'filepos', prefix: string, tail: number) {
-  const lab = await resetLab(mode);
-  const cfg: ClusterConfig = testConfig(lab.cfg, uniqueCluster(prefix));
-  const writer = startWriter(cfg);
-  await writer.waitAcked(150);
-  for (const r of SURVIVORS) await injectFault('stop-io', r);
-  await writer.waitAcked(150 + tail);
-  await injectFault('kill-mysqld', 'db1');
-  await writer.stop();
-  return { cfg, acked: writer.acked() };
-}
+const failoverWithDiffs = (prefix: string, tail: number) => deadMasterWithTail(prefix, tail);
 
 describe('worker shutdown on SIGTERM', () => {
   it('idle: exits 0 within its grace time + 1 s', async () => {
@@ -97,7 +77,7 @@ describe('worker shutdown on SIGTERM', () => {
   });
 
   it('after a failover (SSH connections cached): metrics and liveness answer, then SIGTERM exits 0 within grace + 1 s', async () => {
-    const { cfg, acked } = await failoverWithDiffs('filepos', 'stop-after', 100);
+    const { cfg, acked } = await failoverWithDiffs('stop-after', 100);
     const taskQueue = queue('after');
     const port = await freeLoopbackPort();
     const w = await spawnWorker(taskQueue, { MHAFLOW_SHUTDOWN_GRACE: '3s', MHAFLOW_METRICS_ADDRESS: `127.0.0.1:${port}` });
@@ -128,7 +108,7 @@ describe('worker shutdown on SIGTERM', () => {
 
   /** Two workers; SIGTERM the one running the new master's apply step while it applies. */
   async function sigtermMidApply(graceMs: number, tail: number) {
-    const { cfg, acked } = await failoverWithDiffs('filepos', `stop-mid-${graceMs}`, tail);
+    const { cfg, acked } = await failoverWithDiffs(`stop-mid-${graceMs}`, tail);
     const taskQueue = queue(`mid-${graceMs}`);
     const env = { MHAFLOW_SHUTDOWN_GRACE: `${graceMs}ms` };
     const pair = [await spawnWorker(taskQueue, env), await spawnWorker(taskQueue, env)];
