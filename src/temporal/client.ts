@@ -14,7 +14,8 @@ export function getClient(): Promise<Client> {
       return new Client({ connection, namespace: ep.namespace });
     } catch (e) {
       cached = undefined;
-      throw new TemporalUnreachableError(`cannot reach Temporal at ${describeEndpoint(ep)}: ${(e as Error).message}`, {
+      const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : '';
+      throw new TemporalUnreachableError(`cannot reach Temporal at ${describeEndpoint(ep)}: ${(e as Error).message}${cause}`, {
         hint: 'start it with `npx mhaflow temporal up`, or set TEMPORAL_ADDRESS (and TEMPORAL_TLS_*, TEMPORAL_API_KEY for a secured server)',
       });
     }

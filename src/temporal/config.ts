@@ -11,12 +11,12 @@ import { ConfigError } from '../errors';
 /** The task queue; MHAFLOW_TASK_QUEUE lets a test run use its own, away from any other worker. */
 export const TASK_QUEUE = process.env.MHAFLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
 
-export function temporalAddress(): string {
-  return process.env.TEMPORAL_ADDRESS || '127.0.0.1:7233';
+export function temporalAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TEMPORAL_ADDRESS || '127.0.0.1:7233';
 }
 
-export function temporalNamespace(): string {
-  return process.env.TEMPORAL_NAMESPACE || 'default';
+export function temporalNamespace(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TEMPORAL_NAMESPACE || 'default';
 }
 
 /** TLS files (paths) and the server name to verify; every field optional (TLS with the system's CAs). */
@@ -53,7 +53,10 @@ export function temporalEndpoint(env: NodeJS.ProcessEnv = process.env): Temporal
   let apiKey = env.TEMPORAL_API_KEY || undefined;
   if (!apiKey && env.TEMPORAL_API_KEY_FILE) apiKey = readSecretFile(env.TEMPORAL_API_KEY_FILE, 'the Temporal API key file (TEMPORAL_API_KEY_FILE)').toString('utf8').trim() || undefined;
   const wanted = truthy(env.TEMPORAL_TLS) || (!falsy(env.TEMPORAL_TLS) && (Object.keys(files).length > 0 || Boolean(apiKey)));
-  return { address: temporalAddress(), namespace: temporalNamespace(), tls: wanted ? files : null, ...(apiKey ? { apiKey } : {}) };
+  return {
+    address: temporalAddress(env), namespace: temporalNamespace(env),
+    tls: wanted ? files : null, ...(apiKey ? { apiKey } : {}),
+  };
 }
 
 function readSecretFile(path: string, what: string): Buffer {

@@ -112,7 +112,7 @@ describe('the failover command', () => {
     });
 
     it('restarted: the command rides it out and reports the completed failover (exit 0)', async () => {
-      const { cfg, acked } = await deadMaster('cli-restart', 700);
+      const { cfg, acked } = await deadMaster('cli-restart', 400);
       const taskQueue = queue('restart');
       await spawnWorker(taskQueue, temporalEnv());
       const cli = failoverCli(['--cluster', cfg.cluster], { ...temporalEnv(), MHAFLOW_TASK_QUEUE: taskQueue });
@@ -131,7 +131,7 @@ describe('the failover command', () => {
     });
 
     it('not back in time: exit 6 "lost contact with Temporal; the failover goes on; follow it with ..."; following it later shows it completed', async () => {
-      const { cfg, acked } = await deadMaster('cli-lost', 700);
+      const { cfg, acked } = await deadMaster('cli-lost', 400);
       const taskQueue = queue('lost');
       await spawnWorker(taskQueue, temporalEnv());
       const env = { ...temporalEnv(), MHAFLOW_TASK_QUEUE: taskQueue };

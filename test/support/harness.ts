@@ -153,10 +153,13 @@ export async function deadMasterWithTail(prefix: string, tail: number, fault: 'k
   const lab = await resetLab('filepos');
   const cfg = testConfig(lab.cfg, uniqueCluster(prefix));
   const writer = startWriter(cfg);
-  await writer.waitAcked(150);
-  for (const r of ['db2', 'db3', 'db4']) await injectFault('stop-io', r);
-  await writer.waitAcked(150 + tail);
-  await injectFault(fault, 'db1');
-  await writer.stop();
+  try {
+    await writer.waitAcked(150);
+    for (const r of ['db2', 'db3', 'db4']) await injectFault('stop-io', r);
+    await writer.waitAcked(150 + tail);
+    await injectFault(fault, 'db1');
+  } finally {
+    await writer.stop(); // a writer left running would keep the test process alive
+  }
   return { cfg, acked: writer.acked() };
 }
