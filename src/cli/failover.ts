@@ -6,12 +6,13 @@
 // failover goes on without it and how to follow it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import { ConnectionError, TemporalContactLostError, TemporalUnreachableError } from '../errors';
+import { TemporalContactLostError, TemporalUnreachableError } from '../errors';
 import { targetCluster, type ClusterOptions } from './cluster';
 import { CommandError, exitCodeOf, OUTCOMES, outcomeFields, type Outcome } from './exit-codes';
 import { findFailover, findFailoverHttp, followable, startFailover, startFailoverHttp, type FailoverHandle, type StartedFailover } from '../failover/start';
 import { describeEndpoint, temporalEndpoint, uiLink } from '../temporal/config';
-import { failureOfJson, HttpAnswerError, HttpUnavailableError, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../temporal/http';
+import { failureOfJson, HttpUnavailableError, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../temporal/http';
+import { isContactError, throughRestarts } from '../temporal/follow';
 import type { FailoverProgress } from '../contracts/failover';
 import type { StepRecord } from '../contracts/common';
 import type { FailoverInput, FailoverReport } from '../contracts/failover';
@@ -35,56 +36,22 @@ export interface FollowResult {
 
 const fmt = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`);
 
-/**
- * An error that says Temporal did not answer (it may be restarting), as opposed to an answer: the workflow's
- * failure, or a request Temporal refused (no such workflow). Duck-typed on the SDK's names (not loaded here).
- */
-export function isContactError(e: unknown): boolean {
-  if (e instanceof WorkflowEndedError || !(e instanceof Error)) return false;
-  if (e instanceof HttpAnswerError) return e.status >= 500;
-  if (e instanceof ConnectionError) return true;
-  if (e.name === 'WorkflowFailedError' || e.name === 'WorkflowNotFoundError') return false;
-  // @temporalio/client: ServiceError wrapping a gRPC status; UNAVAILABLE 14, DEADLINE_EXCEEDED 4, CANCELLED 1, UNKNOWN 2 (a reset stream).
-  const code = (e as { code?: unknown }).code ?? (e.cause as { code?: unknown } | undefined)?.code;
-  if (e.name === 'ServiceError' || e.name === 'ConnectionError' || e.name === 'TransportError') return code === undefined || [1, 2, 4, 14].includes(Number(code));
-  return false;
-}
-
-/** Wait before the n-th retry (0-based) while Temporal does not answer: 250 ms doubling, 2 s at most. */
-export function reconnectDelayMs(attempt: number): number {
-  return Math.min(250 * 2 ** attempt, 2000);
-}
-
 /** The outcome of a failover that ended with a report. */
 export function failoverOutcome(report: Pick<FailoverReport, 'dryRun' | 'unrecoverable'>): Outcome {
   return !report.dryRun && report.unrecoverable.length > 0 ? 'completed-unrecoverable' : 'completed';
 }
 
-/** The failover's result, riding out Temporal restarts: retried with backoff while it does not answer, for at most reconnectMs. */
-async function resultThroughRestarts(run: StartedFailover<FailoverHandle>, write: (l: string) => void, opts: FollowOptions): Promise<FailoverReport> {
-  const reconnectMs = opts.reconnectMs ?? 60_000;
-  let lostAt: number | null = null;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const report = await run.handle.result();
-      if (lostAt !== null) write(`  contact with Temporal restored after ${fmt(Date.now() - lostAt)}`);
-      return report;
-    } catch (e) {
-      if (!isContactError(e)) throw e;
-      if (lostAt === null) {
-        lostAt = Date.now();
-        attempt = 0;
-        write(`  lost contact with Temporal (${(e as Error).message}); the failover goes on; retrying for ${fmt(reconnectMs)}`);
-      }
-      if (Date.now() - lostAt >= reconnectMs) {
-        throw new TemporalContactLostError(`lost contact with Temporal at ${describeEndpoint()} for ${fmt(Date.now() - lostAt)}; the failover goes on (${run.workflowId}); ` +
-          `follow it with \`${opts.followHint ?? 'mhaflow failover --follow'}\` or in the Temporal UI: ${uiLink(run.workflowId)}`, {
-          hint: 'do not act on the cluster by hand while the failover runs: it is not over until its workflow says so',
-        });
-      }
-      await sleep(reconnectDelayMs(attempt));
-    }
-  }
+/** The failover's result, riding out Temporal restarts (src/temporal/follow.ts). */
+function resultThroughRestarts(run: StartedFailover<FailoverHandle>, write: (l: string) => void, opts: FollowOptions): Promise<FailoverReport> {
+  return throughRestarts(() => run.handle.result(), {
+    reconnectMs: opts.reconnectMs ?? 60_000,
+    onLost: (e, ms) => write(`  lost contact with Temporal (${e.message}); the failover goes on; retrying for ${fmt(ms)}`),
+    onRestored: (ms) => write(`  contact with Temporal restored after ${fmt(ms)}`),
+    lostError: (ms) => new TemporalContactLostError(`lost contact with Temporal at ${describeEndpoint()} for ${fmt(ms)}; the failover goes on (${run.workflowId}); ` +
+      `follow it with \`${opts.followHint ?? 'mhaflow failover --follow'}\` or in the Temporal UI: ${uiLink(run.workflowId)}`, {
+      hint: 'do not act on the cluster by hand while the failover runs: it is not over until its workflow says so',
+    }),
+  });
 }
 
 export interface FollowState {
