@@ -4,7 +4,8 @@ import type { Duration } from '@temporalio/common';
 import type { Logger } from 'pino';
 import * as activities from '../activities';
 import { sshConnections } from '../src/ssh/cache';
-import { connectionOptions, TASK_QUEUE, temporalEndpoint } from '../src/temporal/config';
+import { TemporalUnreachableError } from '../src/errors';
+import { connectionOptions, describeEndpoint, TASK_QUEUE, temporalEndpoint } from '../src/temporal/config';
 import type { MhaflowMetrics } from './telemetry';
 
 export interface WorkerOptions {
@@ -55,11 +56,16 @@ export function installRuntime(log: Logger, opts: { coreMetricsPort?: number | n
 export async function createWorker(opts: WorkerOptions = {}): Promise<Worker> {
   // Activities of one failover share each host's SSH connection (closed by runUntilShutdown, or after 60 s idle).
   sshConnections.enable();
-  const connection = await NativeConnection.connect({ ...connectionOptions(temporalEndpoint()), ...(opts.address ? { address: opts.address } : {}) });
+  const ep = temporalEndpoint();
+  const connection = await NativeConnection.connect({ ...connectionOptions(ep), ...(opts.address ? { address: opts.address } : {}) }).catch((e: Error) => {
+    throw new TemporalUnreachableError(`cannot reach Temporal at ${describeEndpoint({ ...ep, ...(opts.address ? { address: opts.address } : {}) })}: ${e.message}`, {
+      hint: 'check TEMPORAL_ADDRESS (and TEMPORAL_TLS_*, TEMPORAL_API_KEY for a secured server); a service manager restarts the worker meanwhile',
+    });
+  });
   try {
     return await Worker.create({
       connection,
-      namespace: opts.namespace ?? temporalEndpoint().namespace,
+      namespace: opts.namespace ?? ep.namespace,
       taskQueue: opts.taskQueue ?? TASK_QUEUE,
       activities,
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),

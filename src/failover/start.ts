@@ -6,16 +6,9 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { PROGRESS_QUERY } from '../contracts/common';
 import { FAILOVER_WORKFLOW, failoverWorkflowId, type FailoverInput, type FailoverProgress, type FailoverReport } from '../contracts/failover';
 import { TASK_QUEUE } from '../temporal/config';
-import type { TemporalHttp } from '../temporal/http';
+import type { RunInfo, TemporalHttp } from '../temporal/http';
 
-/** One run of a workflow as Temporal describes it. */
-export interface RunInfo {
-  runId: string;
-  /** ISO time the run started, as Temporal recorded it. */
-  startTime: string | null;
-  /** running, completed, failed, terminated, canceled, timed_out, continued_as_new. */
-  status: string;
-}
+export type { RunInfo };
 
 /** What following a failover needs of its workflow, whichever API started it. */
 export interface FailoverHandle {

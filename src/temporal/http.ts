@@ -10,7 +10,6 @@ import http from 'node:http';
 import https from 'node:https';
 import { ConnectionError } from '../errors';
 import { readTls, temporalEndpoint, type TemporalEndpoint } from './config';
-import type { RunInfo } from '../failover/start';
 
 /** The gRPC port Temporal listens on by default; its HTTP API's default port is 7243 beside it. */
 const DEFAULT_GRPC_PORT = '7233';
@@ -28,6 +27,15 @@ export function temporalHttpAddress(ep: Pick<TemporalEndpoint, 'address' | 'tls'
   const m = /^(.*):(\d+)$/.exec(ep.address);
   if (!m || m[2] !== DEFAULT_GRPC_PORT) return null;
   return `${m[1]}:7243`;
+}
+
+/** One run of a workflow as Temporal describes it. */
+export interface RunInfo {
+  runId: string;
+  /** ISO time the run started, as Temporal recorded it. */
+  startTime: string | null;
+  /** running, completed, failed, terminated, canceled, timed_out, continued_as_new. */
+  status: string;
 }
 
 /** A failure as the HTTP API renders it (temporal.api.failure.v1.Failure in JSON). */
