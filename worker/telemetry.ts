@@ -7,8 +7,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
-import type { Worker } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, InjectedSinks, Worker } from '@temporalio/worker';
 import type { MhaflowSinks } from './workflow-interceptors';
 
 /** mhaflow's own metrics, in a registry of their own (the SDK's come from Core). */

@@ -5,7 +5,7 @@ import { ConfigError, MhaflowError, RefusedError, SafetyError, TemporalContactLo
 
 export const OUTCOMES = {
   /** Done, nothing lost. `check`: safe to fail over. */
-  completed: { code: 0, meaning: 'completed' },
+  completed: { code: 0, meaning: 'completed (check: safe to fail over)' },
   /** It went wrong after it had started changing things: the output says what was done. */
   failed: { code: 1, meaning: 'failed partway: what was done is printed (and in the workflow\'s history)' },
   /** A precondition did not hold: nothing was changed. `check`: not safe to fail over. */
@@ -50,4 +50,9 @@ export function outcomeOf(e: unknown): Outcome {
 /** The fields `--json` output carries: { outcome, exitCode, ... }. */
 export function outcomeFields(outcome: Outcome): { outcome: Outcome; exitCode: number } {
   return { outcome, exitCode: exitCodeOf(outcome) };
+}
+
+/** The exit codes as `--help` lists them (every command's help ends with them). */
+export function exitCodesHelp(): string {
+  return `\nExit codes:\n${Object.entries(OUTCOMES).map(([name, o]) => `  ${o.code}  ${name.padEnd(24)} ${o.meaning}`).join('\n')}\n`;
 }

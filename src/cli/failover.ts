@@ -121,7 +121,7 @@ export function formatOutcome(r: FollowResult): string {
   lines.push(`  unrecoverable: ${rep.unrecoverable.length ? rep.unrecoverable.join('; ') : 'nothing'}`);
   for (const w of rep.warnings) lines.push(`  warning: ${w}`);
   const outcome = failoverOutcome(rep);
-  lines.push(`outcome: ${OUTCOMES[outcome].meaning} (exit ${exitCodeOf(outcome)})`);
+  lines.push(`outcome: ${outcome} (exit ${exitCodeOf(outcome)})${outcome === 'completed' ? '' : `: ${OUTCOMES[outcome].meaning}`}`);
   return lines.join('\n');
 }
 

@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { errorMessage } from '../errors';
 import type { CommandModule } from './commands';
 import { exitWhenFlushed } from './exit';
-import { CommandError, exitCodeOf, outcomeFields, outcomeOf } from './exit-codes';
+import { CommandError, exitCodeOf, exitCodesHelp, outcomeFields, outcomeOf } from './exit-codes';
 
 /**
  * How to reach Temporal, for every command (the worker's and the API's too): each flag sets the variable
@@ -37,6 +37,7 @@ export async function runProgram(argv: string[], modules: CommandModule[]): Prom
     }
   });
   for (const m of modules) m.register(program);
+  for (const c of [program, ...program.commands]) c.addHelpText('after', exitCodesHelp());
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

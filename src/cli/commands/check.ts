@@ -7,7 +7,7 @@ const impl = () => require('../check') as typeof import('../check');
 
 export function register(program: Command): void {
   program.command('check')
-    .description('check that a cluster is safe to fail over (MHA masterha_check_repl + masterha_check_ssh); exit 0 safe, 2 not safe, 4 bad input, 5 Temporal unreachable (without --local it then checks in this process)')
+    .description('check that a cluster is safe to fail over (MHA masterha_check_repl + masterha_check_ssh); exit 0 safe, 2 not safe, 4 bad input')
     .option('--cluster <name>', 'the cluster, as the workers know it (a config file in their directory)')
     .option('--config <file>', 'a cluster config file (names the cluster)')
     .option('--json', 'print the report as JSON')

@@ -12,8 +12,7 @@ function seconds(v: string): number {
 
 export function register(program: Command): void {
   program.command('failover')
-    .description('fail over a dead master: promote the best replica, recover every survivor (through Temporal). ' +
-      'Exit 0 completed, 1 failed partway, 2 refused, 3 completed with unrecoverable transactions, 4 bad input, 5 Temporal unreachable, 6 lost contact with Temporal')
+    .description('fail over a dead master: promote the best replica, recover every survivor (through Temporal)')
     .option('--cluster <name>', 'the cluster, as the workers know it (a config file in their directory)')
     .option('--config <file>', 'a cluster config file: names the cluster; the workers\' copy must be the same')
     .option('--dead-master <host[:port]>', 'the dead master (default: the server the replicas replicate from)')
