@@ -3,7 +3,7 @@
 // Stopping (systemd, docker and Kubernetes all send SIGTERM, then SIGKILL after a grace period): on the
 // first signal the worker stops polling and lets the steps it is running finish within the grace time
 // (--shutdown-grace, default 10 s); then it closes every connection it holds (SSH, Temporal, the metrics
-// listener) and exits 0. A step still running at grace + 0.5 s is abandoned: the process exits 0 anyway,
+// listener) and exits 0. A step still running at grace + 0.25 s is abandoned: the process exits 0 anyway,
 // and Temporal retries the step on another worker once its heartbeat times out (every step is safe to run
 // again). A second signal exits at once (128 + the signal's number).
 import { hostname } from 'node:os';
@@ -58,7 +58,7 @@ function stopOnSignals(worker: Worker, graceMs: number, log: Logger): { done(): 
       log.warn({ activitiesInFlight: worker.getStatus().numInFlightActivities },
         'grace time over with steps still running: exiting; Temporal retries them on another worker once their heartbeat times out');
       process.exit(0);
-    }, graceMs + 500);
+    }, graceMs + 250);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -52,7 +52,11 @@ async function sigterm(w: WorkerProcess): Promise<{ code: number | null; ms: num
   const exit = await Promise.race([w.exited, sleep(30_000).then(() => null)]);
   assert.ok(exit, `the worker ${w.pid} did not exit within 30 s of SIGTERM (log: ${w.log})`);
   const ms = exit.at - t0;
-  process.stderr.write(`  SIGTERM -> exit ${exit.code} in ${ms} ms\n`);
+  // Where the time went, by the worker's own log (same clock): signal handled, last line written, process gone.
+  const times = readFileSync(w.log, 'utf8').split('\n').map((l) => ({ t: Number(/"time":(\d+)/.exec(l)?.[1] ?? 0), l })).filter((x) => x.t >= t0);
+  const handled = times.find((x) => /"msg":"stopping/.test(x.l))?.t;
+  const last = times[times.length - 1]?.t;
+  process.stderr.write(`  SIGTERM -> exit ${exit.code} in ${ms} ms (handled at +${handled ? handled - t0 : '?'} ms, last log line at +${last ? last - t0 : '?'} ms)\n`);
   assert.deepEqual(processesOf(w.identity), [], 'no process left behind');
   return { code: exit.code, ms };
 }
@@ -114,8 +118,13 @@ describe('worker shutdown on SIGTERM', () => {
     const pair = [await spawnWorker(taskQueue, env), await spawnWorker(taskQueue, env)];
     const { handle } = await startFailover(await client(), { cluster: cfg.cluster }, { taskQueue });
     const p = await waitProgress(handle, (x) => x.steps.some((s) => s.id === `apply-${x.newMaster}` && s.status === 'running'), 90_000);
-    const pending = (await handle.describe()).raw.pendingActivities ?? [];
-    const busy = pair.find((w) => pending.some((a) => a.lastWorkerIdentity === w.identity));
+    // The step's worker, once Temporal has recorded which one took it.
+    let busy: WorkerProcess | undefined;
+    let pending: { activityType?: { name?: string | null } | null; lastWorkerIdentity?: string | null }[] = [];
+    for (const deadline = Date.now() + 30_000; !busy && Date.now() < deadline; await sleep(20)) {
+      pending = (await handle.describe()).raw.pendingActivities ?? [];
+      busy = pair.find((w) => pending.some((a) => a.activityType?.name === 'failoverApplyDiff' && a.lastWorkerIdentity === w.identity));
+    }
     assert.ok(busy, `the worker running apply-${p.newMaster} (pending: ${pending.map((a) => `${a.activityType?.name}@${a.lastWorkerIdentity}`).join(', ')})`);
     const stopped = await sigterm(busy);
     const report = await resultOf<FailoverReport>(handle, 180_000);
@@ -123,19 +132,25 @@ describe('worker shutdown on SIGTERM', () => {
     const target = report.servers.find((s) => s.server === report.newMaster)!;
     assert.equal((target.applied ?? 0) + (target.alreadyApplied ?? 0), target.diff!.transactions, 'every transaction of the diff applied exactly once');
     await assertSurvivorsHold(cfg, SURVIVORS, acked);
-    return { stopped, target };
+    // Who finished the new master's apply, on which attempt (history keeps the last attempt's start).
+    const events = (await handle.fetchHistory()).events ?? [];
+    const applies = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'failoverApplyDiff').map((e) => String(e.eventId)));
+    const firstApply = events.find((e) => e.activityTaskStartedEventAttributes && applies.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)))!.activityTaskStartedEventAttributes!;
+    return { stopped, target, finishedBy: { identity: firstApply.identity, attempt: firstApply.attempt ?? 1, stopped: busy.identity } };
   }
 
   it('in the middle of a step, grace time long enough: the step completes on the stopping worker, exit 0 within grace + 1 s', async () => {
-    const { stopped, target } = await sigtermMidApply(20_000, 300);
+    const { stopped, target, finishedBy } = await sigtermMidApply(20_000, 300);
+    assert.deepEqual([finishedBy.identity, finishedBy.attempt], [finishedBy.stopped, 1], 'completed by the stopping worker, first attempt');
     assert.equal(stopped.code, 0);
     assert.ok(stopped.ms < 20_000 + 1000, `${stopped.ms} ms`);
     assert.equal(target.alreadyApplied ?? 0, 0, 'the step ran once, to its end, on the stopping worker');
   });
 
   it('in the middle of a step, grace time too short: exit 0 within grace + 1 s, the step is retried on the other worker, nothing applied twice', async () => {
-    const { stopped } = await sigtermMidApply(200, 1500);
+    const { stopped, finishedBy } = await sigtermMidApply(200, 600);
     assert.equal(stopped.code, 0);
     assert.ok(stopped.ms < 200 + 1000, `${stopped.ms} ms`);
+    assert.ok(finishedBy.attempt >= 2 && finishedBy.identity !== finishedBy.stopped, `retried on the other worker: ${JSON.stringify(finishedBy)}`);
   });
 });
