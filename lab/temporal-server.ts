@@ -86,9 +86,9 @@ export async function temporalUp(log: (m: string) => void = () => {}): Promise<{
 }
 
 /** `temporal server start-dev` on 127.0.0.1: a SQLite file, our namespace and search attributes; the Web UI and HTTP API when asked. */
-function startDevArgs(db: string, port: number, ui?: { uiPort: number; httpPort: number }): string[] {
+function startDevArgs(db: string, port: number, ui: { uiPort?: number; httpPort?: number } = {}): string[] {
   return ['server', 'start-dev', '--db-filename', db, '--ip', FRONTEND.ip, '--port', String(port),
-    ...(ui ? ['--ui-port', String(ui.uiPort), '--http-port', String(ui.httpPort)] : ['--headless']),
+    ...(ui.uiPort ? ['--ui-port', String(ui.uiPort)] : ['--headless']), ...(ui.httpPort ? ['--http-port', String(ui.httpPort)] : []),
     '--namespace', temporalNamespace(), '--log-level', 'warn', '--log-format', 'json',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`])];
 }
@@ -127,9 +127,10 @@ export async function temporalStatus(): Promise<{ pid: number | null; listening:
 }
 
 /** A private dev server (never the shared one): for the case that kill -9s the Temporal server mid-failover. */
-export interface OwnTemporal { address: string; kill(): Promise<void>; start(): Promise<void>; stop(): Promise<void> }
+export interface OwnTemporal { address: string; httpAddress: string | null; kill(): Promise<void>; start(): Promise<void>; stop(): Promise<void> }
 
-export function ownTemporal(port = 7333): OwnTemporal {
+/** httpPort: also open the HTTP API there (the failover command's way in). */
+export function ownTemporal(port = 7333, opts: { httpPort?: number } = {}): OwnTemporal {
   const cli = findTemporalCli();
   if (!cli) throw new LabError('no temporal CLI', { hint: 'npx mhaflow temporal up builds it' });
   const dir = join(labPaths().root, 'temporal-own');
@@ -139,9 +140,10 @@ export function ownTemporal(port = 7333): OwnTemporal {
   let child: ChildProcess | null = null;
   const self: OwnTemporal = {
     address,
+    httpAddress: opts.httpPort ? `${FRONTEND.ip}:${opts.httpPort}` : null,
     async start() {
       const out = openSync(log, 'a');
-      child = spawn(cli, startDevArgs(join(dir, 'temporal.db'), port), { stdio: ['ignore', out, out] });
+      child = spawn(cli, startDevArgs(join(dir, `temporal-${port}.db`), port, { httpPort: opts.httpPort }), { stdio: ['ignore', out, out] });
       const c = child;
       await waitFor(`own Temporal server on ${address}`, async () => {
         if (c.exitCode !== null) throw new LabError(`own Temporal server exited with ${c.exitCode}; see ${log}`);

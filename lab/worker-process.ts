@@ -27,7 +27,12 @@ export interface WorkerProcessOptions {
   configDir?: string;
   /** How long it may take to connect (it bundles the workflows first unless sharedBundle). */
   timeoutMs?: number;
+  /** More environment (MHAFLOW_SHUTDOWN_GRACE, MHAFLOW_METRICS_ADDRESS...). */
+  env?: NodeJS.ProcessEnv;
 }
+
+/** How a worker process that is our child ended. */
+export interface WorkerExit { code: number | null; signal: NodeJS.Signals | null; at: number }
 
 export interface WorkerProcess {
   pid: number;
@@ -37,6 +42,8 @@ export interface WorkerProcess {
   stop(graceMs?: number): Promise<void>;
   /** kill -9, as when its host dies; resolves once it is gone. */
   kill(): Promise<void>;
+  /** Its exit (a child of ours only; a daemon: null). */
+  exited: Promise<WorkerExit> | null;
 }
 
 const WORKER_MAIN = resolve(__dirname, 'worker-main.ts');
@@ -54,11 +61,13 @@ export async function startWorkerProcess(o: WorkerProcessOptions = {}): Promise<
     ...(o.taskQueue ? { MHAFLOW_TASK_QUEUE: o.taskQueue } : {}),
     ...(o.configDir ? { MHAFLOW_CONFIG_DIR: o.configDir } : {}),
     ...(o.sharedBundle ? { MHAFLOW_BUNDLE_PATH: await sharedBundlePath() } : {}),
+    ...o.env,
   };
   // tsx resolved here, not from the working directory the command was started in.
   const argv = ['--import', pathToFileURL(require.resolve('tsx')).href, WORKER_MAIN];
   const from = existsSync(log) ? statSync(log).size : 0; // the log may hold an earlier run's lines
   let pid: number;
+  let exited: Promise<WorkerExit> | null = null;
   if (o.pidFile) {
     spawnDaemon(process.execPath, argv, { log, pidFile: o.pidFile, env });
     await waitFor(`the worker's pid in ${o.pidFile}`, () => readPid(o.pidFile!) !== null, 5_000, 50);
@@ -68,12 +77,13 @@ export async function startWorkerProcess(o: WorkerProcessOptions = {}): Promise<
     const child = spawn(process.execPath, argv, { env, stdio: ['ignore', out, out] });
     closeSync(out);
     pid = child.pid!;
+    exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
   }
   await waitFor(`the worker ${identity} to connect (log: ${log})`, () => {
     if (!pidAlive(pid)) throw new LabError(`the worker ${identity} exited before it was ready; see ${log}`);
     return readFileSync(log, 'utf8').slice(from).includes(WORKER_READY);
   }, o.timeoutMs ?? 120_000, 50);
-  return workerProcess(pid, identity, log);
+  return workerProcess(pid, identity, log, exited);
 }
 
 /** The worker daemon whose pid is in pidFile, while it runs. */
@@ -82,9 +92,9 @@ export function runningWorkerProcess(pidFile: string, identity: string, log: str
   return pid ? workerProcess(pid, identity, log) : null;
 }
 
-function workerProcess(pid: number, identity: string, log: string): WorkerProcess {
+function workerProcess(pid: number, identity: string, log: string, exited: Promise<WorkerExit> | null = null): WorkerProcess {
   return {
-    pid, identity, log,
+    pid, identity, log, exited,
     stop: (graceMs = 15_000) => stopPid(pid, { killAfterMs: graceMs }),
     kill: () => stopPid(pid, { signal: 'SIGKILL', pollMs: 10 }),
   };

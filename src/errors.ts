@@ -36,6 +36,12 @@ export class ConfigError extends MhaflowError {
 /** A server could not be reached or answered with an error. Retryable: networks recover. */
 export class ConnectionError extends MhaflowError {}
 
+/** Temporal did not answer: nothing was started. */
+export class TemporalUnreachableError extends ConnectionError {}
+
+/** Temporal stopped answering while a command followed a workflow it had started: the workflow goes on. */
+export class TemporalContactLostError extends ConnectionError {}
+
 /** Continuing would risk two writable masters or lost data. Never retried. */
 export class SafetyError extends MhaflowError {
   override readonly nonRetryable = true;

@@ -4,7 +4,9 @@ import type { Duration } from '@temporalio/common';
 import type { Logger } from 'pino';
 import * as activities from '../activities';
 import { sshConnections } from '../src/ssh/cache';
-import { TASK_QUEUE, temporalAddress, temporalNamespace } from '../src/temporal/config';
+import { TemporalUnreachableError } from '../src/errors';
+import { connectionOptions, describeEndpoint, TASK_QUEUE, temporalEndpoint } from '../src/temporal/config';
+import type { MhaflowMetrics } from './telemetry';
 
 export interface WorkerOptions {
   address?: string;
@@ -17,55 +19,90 @@ export interface WorkerOptions {
   /** Force replay of every workflow task (tests: catches nondeterminism early). */
   maxCachedWorkflows?: number;
   stickyQueueScheduleToStartTimeout?: Duration;
+  /** Count outcomes and time steps (worker/telemetry.ts). */
+  metrics?: MhaflowMetrics;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Bundled with the workflows: reports each workflow's end to the worker's metrics (a sink; a no-op without them). */
+export const WORKFLOW_INTERCEPTORS_PATH = require.resolve('./workflow-interceptors');
 
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
+  });
 }
 
-/** Route the SDK's logs through pino. */
-export function installRuntimeLogger(log: Logger): void {
+/**
+ * Install the SDK's runtime: its logs through pino, its metrics (Core's Prometheus exporter) on a loopback
+ * port when asked. Signals are the worker's own (worker/main.ts): the runtime traps none.
+ */
+export function installRuntime(log: Logger, opts: { coreMetricsPort?: number | null } = {}): void {
   const fwd = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => log[level](meta ?? {}, message);
   Runtime.install({
     logger: {
       log: (level, message, meta) => fwd(level.toLowerCase() as 'info')(message, meta),
       trace: fwd('trace'), debug: fwd('debug'), info: fwd('info'), warn: fwd('warn'), error: fwd('error'),
     },
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    shutdownSignals: [],
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(opts.coreMetricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${opts.coreMetricsPort}`, useSecondsForDurations: true } } } : {}),
+    },
   });
 }
 
 export async function createWorker(opts: WorkerOptions = {}): Promise<Worker> {
-  // Activities of one failover share each host's SSH connection (closed by runWorker, or after 60 s idle).
+  // Activities of one failover share each host's SSH connection (closed by runUntilShutdown, or after 60 s idle).
   sshConnections.enable();
-  const connection = await NativeConnection.connect({ address: opts.address ?? temporalAddress() });
-  return Worker.create({
-    connection,
-    namespace: opts.namespace ?? temporalNamespace(),
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
-    activities,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    identity: opts.identity,
-    // Let a running activity finish its step on SIGTERM; past this it is cancelled and retried elsewhere.
-    shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
-    maxCachedWorkflows: opts.maxCachedWorkflows,
-    // A killed worker's cached workflows: their next task waits this long on its sticky queue before any
-    // other worker gets it (with a full replay). The SDK's 10 s would add 10 s to every crash.
-    stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeout ?? '1s',
-    // Activities heartbeat every second; send each to the server (the default throttle is 80% of the
-    // heartbeatTimeout), so a short heartbeatTimeout detects a killed worker fast without false alarms.
-    maxHeartbeatThrottleInterval: '1s',
-    defaultHeartbeatThrottleInterval: '1s',
+  const ep = temporalEndpoint();
+  const connection = await NativeConnection.connect({ ...connectionOptions(ep), ...(opts.address ? { address: opts.address } : {}) }).catch((e: Error) => {
+    throw new TemporalUnreachableError(`cannot reach Temporal at ${describeEndpoint({ ...ep, ...(opts.address ? { address: opts.address } : {}) })}: ${e.message}`, {
+      hint: 'check TEMPORAL_ADDRESS (and TEMPORAL_TLS_*, TEMPORAL_API_KEY for a secured server); a service manager restarts the worker meanwhile',
+    });
   });
+  try {
+    return await Worker.create({
+      connection,
+      namespace: opts.namespace ?? ep.namespace,
+      taskQueue: opts.taskQueue ?? TASK_QUEUE,
+      activities,
+      ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      interceptors: {
+        // A prebuilt bundle has them already (bundleWorkflows).
+        ...(opts.workflowBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }),
+        ...(opts.metrics ? { activity: [opts.metrics.activityInterceptor()] } : {}),
+      },
+      sinks: opts.metrics ? opts.metrics.sinks() : { mhaflowMetrics: { workflowEnded: { fn: () => {} } } },
+      identity: opts.identity,
+      // Let a running activity finish its step on SIGTERM; past this it is cancelled and retried elsewhere.
+      shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
+      maxCachedWorkflows: opts.maxCachedWorkflows,
+      // A killed worker's cached workflows: their next task waits this long on its sticky queue before any
+      // other worker gets it (with a full replay). The SDK's 10 s would add 10 s to every crash.
+      stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeout ?? '1s',
+      // Activities heartbeat every second; send each to the server (the default throttle is 80% of the
+      // heartbeatTimeout), so a short heartbeatTimeout detects a killed worker fast without false alarms.
+      maxHeartbeatThrottleInterval: '1s',
+      defaultHeartbeatThrottleInterval: '1s',
+    });
+  } catch (e) {
+    await connection.close().catch(() => {});
+    throw e;
+  }
 }
 
-/** Run a worker until it shuts down, then close the SSH connections its activities kept. */
+/**
+ * Run a worker until it shuts down, then close what it held: the SSH connections its activities kept and
+ * its Temporal connection (the last native object: the SDK's runtime then shuts down too). Nothing else
+ * keeps the event loop alive: MySQL connections live for one activity, heartbeat timers are unref'd.
+ */
 export async function runUntilShutdown(worker: Worker): Promise<void> {
   try {
     await worker.run();
   } finally {
     await sshConnections.closeAll();
+    await worker.connection?.close().catch(() => {});
   }
 }

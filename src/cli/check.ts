@@ -1,7 +1,7 @@
 // `mhaflow check --config FILE [--json]`: the pre-flight replication + SSH check. Runs as the Temporal
 // workflow checkReplication when a Temporal server with a worker is reachable (visible in the UI), else
-// in this process (--local forces that). Exit code: 0 safe to fail over (warnings allowed), 2 not safe
-// (or the config is invalid), 1 the check itself could not run.
+// in this process (--local forces that). Outcome (exit-codes.ts): completed (0) safe to fail over (warnings
+// allowed), refused (2) not safe, bad-input (4) the config is invalid, failed (1) the check itself could not run.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildCheckReport, sshCheckTargets, type CheckReport } from '../check';
 import type { ClusterConfig } from '../config/schema';
@@ -13,8 +13,9 @@ import { TASK_QUEUE, temporalAddress, uiLink } from '../temporal/config';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ConfigError, ConnectionError, MhaflowError, RefusedError, SafetyError } from '../errors';
 import { formatCheckReport } from './check-render';
+import { exitCodeOf, outcomeFields, type Outcome } from './exit-codes';
 
-export const EXIT_NOT_SAFE = 2;
+export const EXIT_NOT_SAFE = exitCodeOf('refused');
 
 /** The check in this process: what the workflow's activities run, and the same pure decision. */
 export async function runCheckLocally(cfg: ClusterConfig, opts: { ssh?: boolean } = {}): Promise<CheckReport> {
@@ -91,8 +92,8 @@ async function watchWorkflowTasks(handle: WorkflowHandle, link: string, signal: 
 
 export interface CheckOptions extends ClusterOptions { json?: boolean; ssh: boolean; local?: boolean }
 
-/** `mhaflow check`; sets process.exitCode. The Temporal client stays open: the command exits the process right after. */
-export async function checkCommand(o: CheckOptions): Promise<void> {
+/** `mhaflow check`: its outcome. The Temporal client stays open: the command exits the process right after. */
+export async function checkCommand(o: CheckOptions): Promise<Outcome> {
   const target = targetCluster(o); // clear config errors before anything starts
   let report: CheckReport | undefined;
   let link: string | undefined;
@@ -116,8 +117,9 @@ export async function checkCommand(o: CheckOptions): Promise<void> {
     }
   }
   report ??= await runCheckLocally(localConfig(target), { ssh: o.ssh });
-  if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  const outcome: Outcome = report.safe ? 'completed' : 'refused';
+  if (o.json) process.stdout.write(`${JSON.stringify({ ...outcomeFields(outcome), ...report }, null, 2)}\n`);
   else process.stdout.write(`${formatCheckReport(report)}\n`);
   if (link) process.stderr.write(`Temporal UI: ${link}\n`);
-  if (!report.safe) process.exitCode = EXIT_NOT_SAFE;
+  return outcome;
 }

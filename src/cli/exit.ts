@@ -1,4 +1,5 @@
 // Ending the process as soon as a command's output is out, instead of when the event loop runs dry.
+import { exitCodeOf, type Outcome } from './exit-codes';
 
 /** Resolves once everything written so far to stdout and stderr has been handed to the OS (a pipe's reader may be slow). */
 export function flushOutput(): Promise<void> {
@@ -16,4 +17,9 @@ export function flushOutput(): Promise<void> {
 export async function exitWhenFlushed(code?: number): Promise<never> {
   await flushOutput();
   process.exit(code ?? process.exitCode); // not process.exit(undefined): that exits 0
+}
+
+/** Exit with the code of the outcome a command returned (exit-codes.ts), once the output is written. */
+export function exitWith(outcome: Outcome): Promise<never> {
+  return exitWhenFlushed(exitCodeOf(outcome));
 }

@@ -5,6 +5,7 @@ import { targetCluster, type ClusterOptions } from './cluster';
 import { getClient } from '../temporal/client';
 import { TASK_QUEUE, uiLink } from '../temporal/config';
 import { formatTable } from './table';
+import { outcomeFields, type Outcome } from './exit-codes';
 
 export function formatTopology(t: DiscoveredTopology): string {
   const rows: (string | number | null | undefined)[][] = [['server', 'address', 'role', 'flavor', 'version', 'server_id', 'ro', 'binlog', 'source', 'io/sql', 'read', 'exec', 'lag', 'gtid']];
@@ -23,7 +24,7 @@ export function formatTopology(t: DiscoveredTopology): string {
 export interface TopologyOptions extends ClusterOptions { json?: boolean }
 
 /** `mhaflow topology`. The Temporal client stays open: the command exits the process right after. */
-export async function topologyCommand(o: TopologyOptions): Promise<void> {
+export async function topologyCommand(o: TopologyOptions): Promise<Outcome> {
   const cluster = targetCluster(o).name; // a bad --config fails here, before anything starts
   const client = await getClient();
   const workflowId = `discover:${cluster}:${Date.now()}`;
@@ -33,7 +34,8 @@ export async function topologyCommand(o: TopologyOptions): Promise<void> {
     workflowExecutionTimeout: '2m',
   });
   const result = (await handle.result()) as DiscoveredTopology;
-  if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (o.json) process.stdout.write(`${JSON.stringify({ ...outcomeFields('completed'), ...result }, null, 2)}\n`);
   else process.stdout.write(`${formatTopology(result)}\n\nmaster: ${result.roles.master ?? 'none found'}\n`);
   process.stderr.write(`Temporal UI: ${uiLink(workflowId, handle.firstExecutionRunId)}\n`);
+  return 'completed';
 }

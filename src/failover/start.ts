@@ -8,12 +8,15 @@ import { FAILOVER_WORKFLOW, failoverWorkflowId, type FailoverInput, type Failove
 import { RefusedError } from '../errors';
 import { findUnresolvedFailover } from './runs';
 import { TASK_QUEUE } from '../temporal/config';
-import type { TemporalHttp } from '../temporal/http';
+import type { RunInfo, TemporalHttp } from '../temporal/http';
+
+export type { RunInfo };
 
 /** What following a failover needs of its workflow, whichever API started it. */
 export interface FailoverHandle {
   progress(): Promise<FailoverProgress>;
   result(): Promise<FailoverReport>;
+  describe(): Promise<RunInfo>;
 }
 
 export interface StartedFailover<H = FailoverHandle> {
@@ -37,10 +40,13 @@ function startOptions(input: FailoverInput) {
 
 export type FailoverWorkflow = (input: FailoverInput) => Promise<FailoverReport>;
 
+/** The memo key a start request marks its run with: the run carries the mark of the request that created it. */
+const START_MARK = 'mhaflowStartRequest';
+
 export async function startFailover(client: Client, input: FailoverInput, opts: { taskQueue?: string } = {}): Promise<StartedFailover<WorkflowHandle<FailoverWorkflow>>> {
   const { defineSearchAttributeKey } = require('@temporalio/common') as typeof import('@temporalio/common');
   const o = startOptions(input);
-  const running = await client.workflow.getHandle(o.workflowId).describe().then((d) => d.status.name === 'RUNNING', () => false);
+  const mark = randomUUID();
   const handle = await client.workflow.start<FailoverWorkflow>(FAILOVER_WORKFLOW, {
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowId: o.workflowId,
@@ -50,13 +56,46 @@ export async function startFailover(client: Client, input: FailoverInput, opts: 
     typedSearchAttributes: [{ key: defineSearchAttributeKey('MhaflowCluster', 'KEYWORD'), value: input.cluster }],
     staticSummary: o.summary,
     staticDetails: o.details,
+    memo: { [START_MARK]: mark },
   });
-  return { handle, workflowId: o.workflowId, started: !running };
+  // The SDK does not say whether it attached: the run's memo does (race-free, unlike a describe before the start).
+  const d = await client.workflow.getHandle(o.workflowId, handle.firstExecutionRunId).describe();
+  return { handle, workflowId: o.workflowId, started: d.memo?.[START_MARK] === mark };
 }
+
+const sdkStatus = (name: string) => name.toLowerCase();
 
 /** What the CLI follows of an SDK handle. */
 export function followable(h: WorkflowHandle<FailoverWorkflow>): FailoverHandle {
-  return { progress: () => h.query<FailoverProgress>(PROGRESS_QUERY), result: () => h.result() };
+  return {
+    progress: () => h.query<FailoverProgress>(PROGRESS_QUERY),
+    result: () => h.result(),
+    describe: async () => {
+      const d = await h.describe();
+      return { runId: d.runId, startTime: d.startTime.toISOString(), status: sdkStatus(d.status.name) };
+    },
+  };
+}
+
+/** The latest failover of a cluster through the SDK (null: there never was one), without starting any. */
+export async function findFailover(client: Client, cluster: string): Promise<StartedFailover | null> {
+  const workflowId = failoverWorkflowId(cluster);
+  const h = client.workflow.getHandle<FailoverWorkflow>(workflowId);
+  try {
+    await h.describe();
+  } catch (e) {
+    if ((e as Error).name === 'WorkflowNotFoundError') return null;
+    throw e;
+  }
+  return { workflowId, started: false, handle: followable(h) };
+}
+
+function httpHandle(api: TemporalHttp, workflowId: string, runId: string): FailoverHandle {
+  return {
+    progress: () => api.query<FailoverProgress>(workflowId, runId, PROGRESS_QUERY),
+    result: () => api.result<FailoverReport>(workflowId, runId),
+    describe: () => api.describe(workflowId, runId),
+  };
 }
 
 /** The same start through Temporal's HTTP API (one request; it says itself whether it attached). */
@@ -66,13 +105,17 @@ export async function startFailoverHttp(api: TemporalHttp, input: FailoverInput,
     workflowId: o.workflowId, workflowType: FAILOVER_WORKFLOW, taskQueue: opts.taskQueue ?? TASK_QUEUE, input: [input], requestId: randomUUID(),
     workflowTaskTimeout: o.workflowTaskTimeout, searchAttributes: { MhaflowCluster: input.cluster }, summary: o.summary, details: o.details,
   });
-  return {
-    workflowId: o.workflowId, started,
-    handle: {
-      progress: () => api.query<FailoverProgress>(o.workflowId, runId, PROGRESS_QUERY),
-      result: () => api.result<FailoverReport>(o.workflowId, runId),
-    },
-  };
+  return { workflowId: o.workflowId, started, handle: httpHandle(api, o.workflowId, runId) };
+}
+
+/** The latest failover of a cluster through the HTTP API (null: there never was one), without starting any. */
+export async function findFailoverHttp(api: TemporalHttp, cluster: string): Promise<StartedFailover | null> {
+  const workflowId = failoverWorkflowId(cluster);
+  const run = await api.describe(workflowId, '').catch((e: unknown) => {
+    if ((e as { status?: number }).status === 404) return null;
+    throw e;
+  });
+  return run ? { workflowId, started: false, handle: httpHandle(api, workflowId, run.runId) } : null;
 }
 
 /**

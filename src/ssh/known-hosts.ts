@@ -1,5 +1,5 @@
 // Host-key pinning against an OpenSSH known_hosts file. An unknown or changed key is refused.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 export interface KnownHostEntry { patterns: string[]; hashed?: { salt: Buffer; hash: Buffer }; keyType: string; keyBase64: string }
@@ -45,4 +45,20 @@ export function verifyHostKey(entries: KnownHostEntry[], host: string, port: num
 
 export function loadKnownHosts(path: string): KnownHostEntry[] {
   return parseKnownHosts(readFileSync(path, 'utf8'));
+}
+
+/** The OpenSSH fingerprint of a host key blob, as `ssh-keygen -lf` and ssh's prompt show it (SHA256:...). */
+export function hostKeyFingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The key type a host key blob starts with (ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa...). */
+export function hostKeyType(keyBlob: Buffer): string {
+  const len = keyBlob.length >= 4 ? keyBlob.readUInt32BE(0) : 0;
+  return keyBlob.subarray(4, 4 + len).toString('latin1');
+}
+
+/** A known_hosts line pinning this key for host:port. */
+export function knownHostsLine(host: string, port: number, keyBlob: Buffer): string {
+  return `${knownHostName(host, port)} ${hostKeyType(keyBlob)} ${keyBlob.toString('base64')}`;
 }

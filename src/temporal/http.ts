@@ -4,15 +4,38 @@
 // type), which a failover cannot spare. Payloads go both ways as canonical json/plain payloads (base64):
 // the gateway's "shorthand" rendering is lossy (an empty array comes back as null).
 // Everything else, and this command when the HTTP API is not reachable, uses the gRPC client.
+// A secured Temporal (TLS, mTLS, API key: src/temporal/config.ts) is reached over HTTPS with the same
+// material, at TEMPORAL_HTTP_ADDRESS only: its HTTP port cannot be guessed, so without it the command uses gRPC.
 import http from 'node:http';
+import https from 'node:https';
 import { ConnectionError } from '../errors';
+import { readTls, temporalEndpoint, type TemporalEndpoint } from './config';
 
-export function temporalHttpAddress(): string | null {
+/** The gRPC port Temporal listens on by default; its HTTP API's default port is 7243 beside it. */
+const DEFAULT_GRPC_PORT = '7233';
+
+/**
+ * Where the HTTP API is: TEMPORAL_HTTP_ADDRESS ("off": nowhere), else port 7243 on the gRPC host when that
+ * is Temporal's default port 7233 on a plain connection; otherwise nowhere (null: gRPC only). A server on
+ * another port (a test's private one) must not be confused with the default server's HTTP API next door.
+ */
+export function temporalHttpAddress(ep: Pick<TemporalEndpoint, 'address' | 'tls' | 'apiKey'> = temporalEndpoint()): string | null {
   const v = process.env.TEMPORAL_HTTP_ADDRESS;
   if (v === 'off' || v === '') return null;
-  if (v) return v.replace(/^https?:\/\//, '');
-  const grpc = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  return `${grpc.replace(/:\d+$/, '')}:7243`;
+  if (v) return v;
+  if (ep.tls || ep.apiKey) return null;
+  const m = /^(.*):(\d+)$/.exec(ep.address);
+  if (!m || m[2] !== DEFAULT_GRPC_PORT) return null;
+  return `${m[1]}:7243`;
+}
+
+/** One run of a workflow as Temporal describes it. */
+export interface RunInfo {
+  runId: string;
+  /** ISO time the run started, as Temporal recorded it. */
+  startTime: string | null;
+  /** running, completed, failed, terminated, canceled, timed_out, continued_as_new. */
+  status: string;
 }
 
 /** A failure as the HTTP API renders it (temporal.api.failure.v1.Failure in JSON). */
@@ -34,6 +57,13 @@ export class WorkflowEndedError extends Error {
 /** The HTTP API did not answer at all (nothing listens there): callers fall back to gRPC. */
 export class HttpUnavailableError extends ConnectionError {}
 
+/** The HTTP API answered with an error status (404: no such workflow; 5xx: the server is in trouble). */
+export class HttpAnswerError extends ConnectionError {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
 export interface StartOptions {
   workflowId: string;
   workflowType: string;
@@ -46,7 +76,6 @@ export interface StartOptions {
   requestId: string;
 }
 
-const agent = new http.Agent({ keepAlive: true });
 const MEDIA = 'application/json+no-payload-shorthand';
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
@@ -68,16 +97,39 @@ export function payloadValue(p: PayloadJson | undefined): unknown {
 
 const firstPayload = (ps: { payloads?: PayloadJson[] } | undefined) => payloadValue(ps?.payloads?.[0]);
 
+/** How to reach the HTTP API: HTTPS with the gRPC connection's TLS material and API key when it has them. */
+export interface HttpSecurity { tls: TemporalEndpoint['tls']; apiKey?: string }
+
 export class TemporalHttp {
-  constructor(readonly address: string, readonly namespace: string) {}
+  private readonly agent: http.Agent;
+  private readonly secure: boolean;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly authorization?: string;
+
+  constructor(readonly address: string, readonly namespace: string, security: HttpSecurity = { tls: null }) {
+    const scheme = /^(https?):\/\//.exec(address)?.[1];
+    const bare = address.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+    this.secure = scheme === 'https' || (scheme === undefined && security.tls !== null);
+    [this.host, this.port] = [bare.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(bare)?.[1] ?? (this.secure ? 443 : 7243))];
+    if (this.secure) {
+      const m = readTls(security.tls ?? {});
+      this.agent = new https.Agent({ keepAlive: true, ...(m.ca ? { ca: m.ca } : {}), ...(m.cert ? { cert: m.cert, key: m.key } : {}), ...(m.serverName ? { servername: m.serverName } : {}) });
+    } else {
+      this.agent = new http.Agent({ keepAlive: true });
+    }
+    if (security.apiKey) this.authorization = `Bearer ${security.apiKey}`;
+  }
 
   private request<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const [host, port] = [this.address.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(this.address)?.[1] ?? 7243)];
     return new Promise<T>((resolve, reject) => {
-      const req = http.request({
-        host, port, method, agent, path: `/api/v1/namespaces/${encodeURIComponent(this.namespace)}${path}`,
-        headers: { 'content-type': MEDIA, accept: MEDIA, ...(data ? { 'content-length': data.length } : {}) },
+      const req = (this.secure ? https : http).request({
+        host: this.host, port: this.port, method, agent: this.agent, path: `/api/v1/namespaces/${encodeURIComponent(this.namespace)}${path}`,
+        headers: {
+          'content-type': MEDIA, accept: MEDIA, ...(data ? { 'content-length': data.length } : {}),
+          ...(this.authorization ? { authorization: this.authorization } : {}),
+        },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -91,7 +143,7 @@ export class TemporalHttp {
             return;
           }
           if ((res.statusCode ?? 500) >= 300) {
-            reject(new ConnectionError(`Temporal HTTP API ${method} ${path}: ${res.statusCode} ${json.message ?? text.slice(0, 300)}`));
+            reject(new HttpAnswerError(res.statusCode ?? 500, `Temporal HTTP API ${method} ${path}: ${res.statusCode} ${json.message ?? text.slice(0, 300)}`));
             return;
           }
           resolve(json as T);
@@ -120,12 +172,25 @@ export class TemporalHttp {
       ...(o.searchAttributes ? { searchAttributes: { indexedFields: Object.fromEntries(Object.entries(o.searchAttributes).map(([k, v]) => [k, jsonPayload(v, 'Keyword')])) } } : {}),
       ...(o.summary || o.details ? { userMetadata: { ...(o.summary ? { summary: jsonPayload(o.summary) } : {}), ...(o.details ? { details: jsonPayload(o.details) } : {}) } } : {}),
     });
-    return { runId: r.runId, started: r.started !== false };
+    // The gateway leaves false values out: an attach answers without `started`.
+    return { runId: r.runId, started: r.started === true };
+  }
+
+  /** DescribeWorkflowExecution of one run ('': the latest). */
+  async describe(workflowId: string, runId: string): Promise<RunInfo> {
+    const r = await this.request<{ workflowExecutionInfo?: { execution?: { runId?: string }; startTime?: string; status?: string } }>('GET',
+      `/workflows/${encodeURIComponent(workflowId)}${runId ? `?execution.runId=${encodeURIComponent(runId)}` : ''}`);
+    const info = r.workflowExecutionInfo ?? {};
+    return {
+      runId: info.execution?.runId ?? runId,
+      startTime: info.startTime ?? null,
+      status: (info.status ?? 'WORKFLOW_EXECUTION_STATUS_UNSPECIFIED').replace('WORKFLOW_EXECUTION_STATUS_', '').toLowerCase(),
+    };
   }
 
   async query<T>(workflowId: string, runId: string, queryType: string): Promise<T> {
     const r = await this.request<{ queryResult?: { payloads?: PayloadJson[] } }>('POST', `/workflows/${encodeURIComponent(workflowId)}/query/${encodeURIComponent(queryType)}`, {
-      execution: { runId }, query: {},
+      execution: runId ? { runId } : {}, query: {},
     });
     return firstPayload(r.queryResult) as T;
   }
@@ -134,7 +199,7 @@ export class TemporalHttp {
   async result<T>(workflowId: string, runId: string): Promise<T> {
     for (;;) {
       const r = await this.request<{ history?: { events?: Record<string, unknown>[] } }>('GET',
-        `/workflows/${encodeURIComponent(workflowId)}/history?execution.runId=${encodeURIComponent(runId)}&waitNewEvent=true&historyEventFilterType=HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT`,
+        `/workflows/${encodeURIComponent(workflowId)}/history?${runId ? `execution.runId=${encodeURIComponent(runId)}&` : ''}waitNewEvent=true&historyEventFilterType=HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT`,
         undefined, 70_000);
       const ev = r.history?.events?.[0];
       if (!ev) continue; // the long poll expired with the workflow still running
@@ -154,7 +219,7 @@ export class TemporalHttp {
   }
 
   close(): void {
-    agent.destroy();
+    this.agent.destroy();
   }
 }
 

@@ -9,7 +9,7 @@ import { parseClusterConfig } from '../../src/config/load';
 const root = resolve(__dirname, '..', '..');
 const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, { image?: string; build?: string; ports?: string[]; healthcheck?: { test: unknown }; depends_on?: Record<string, { condition: string }>;
-    environment?: Record<string, string>; command?: unknown; network_mode?: string; volumes?: string[]; secrets?: string[] }>;
+    environment?: Record<string, string>; command?: unknown; network_mode?: string; volumes?: string[]; secrets?: string[]; stop_grace_period?: string }>;
   secrets: Record<string, { file: string }>;
   volumes: Record<string, unknown>;
 };
@@ -85,6 +85,18 @@ describe('docker-compose.yml', () => {
     for (const [name, sec] of Object.entries(compose.secrets)) assert.match(sec.file, /^\.\/deploy\/secrets\//, name);
     const makeSecrets = readFileSync(resolve(root, 'deploy/make-secrets.sh'), 'utf8');
     for (const f of ['mysql-root', 'mhaflow-mysql', 'mhaflow-repl', 'postgres', 'id_ed25519', 'known_hosts']) assert.ok(makeSecrets.includes(f), f);
+  });
+
+  it('stops the worker gracefully: tini passes SIGTERM on, the grace period outlasts the worker\'s, liveness from /healthz', () => {
+    const docker = readFileSync(resolve(root, 'Dockerfile'), 'utf8');
+    assert.match(docker, /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "bin\/mhaflow\.js"\]$/m);
+    assert.match(docker, /apt-get install .*\btini\b/);
+    const w = svc.worker!;
+    assert.deepEqual(w.command, ['worker']);
+    const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1]);
+    assert.ok(seconds(w.stop_grace_period!) > seconds(w.environment!.MHAFLOW_SHUTDOWN_GRACE!) + 1, 'docker stop waits longer than the worker\'s grace + 1 s');
+    assert.match(w.environment!.MHAFLOW_METRICS_ADDRESS!, /:9464$/);
+    assert.match(JSON.stringify(w.healthcheck!.test), /127\.0\.0\.1:9464\/healthz/);
   });
 
   it('ships a cluster config for the stack that validates', () => {

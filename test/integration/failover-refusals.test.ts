@@ -8,8 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { runFailoverCommand } from '../../src/cli/failover';
+import { CommandError } from '../../src/cli/exit-codes';
 import type { ClusterConfig } from '../../src/config/schema';
-import { RefusedError } from '../../src/errors';
 import { startFailover } from '../../src/failover/start';
 import { temporalNamespace } from '../../src/temporal/config';
 import { TemporalHttp, temporalHttpAddress } from '../../src/temporal/http';
@@ -132,8 +132,8 @@ describe('failover refusals', () => {
     assert.equal(report.newMaster, dry.report.newMaster);
     assert.ok(viaCli.cliWritableMs !== null);
     await assertSurvivorsHold(cfg, ['db2', 'db3', 'db4'], writer.acked());
-    await assert.rejects(runFailoverCommand(t.client, { config: path }, {}, { taskQueue: t.taskQueue }), (e: unknown) => e instanceof RefusedError && /refused/.test(e.message));
+    await assert.rejects(runFailoverCommand(t.client, { config: path }, {}, { taskQueue: t.taskQueue }), (e: unknown) => e instanceof CommandError && e.outcome === 'refused' && /refused/.test(e.message));
     // The same refusal read from the HTTP API's failure JSON: the reason, not "workflow failed".
-    await assert.rejects(runFailoverCommand(api, { config: path }, {}, { taskQueue: t.taskQueue }), (e: unknown) => e instanceof RefusedError && /refused: .*(live master|not the current master|failed over at)/.test(e.message));
+    await assert.rejects(runFailoverCommand(api, { config: path }, {}, { taskQueue: t.taskQueue }), (e: unknown) => e instanceof CommandError && e.outcome === 'refused' && /refused: .*(live master|not the current master|failed over at)/.test(e.message));
   });
 });

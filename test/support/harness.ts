@@ -9,9 +9,12 @@ import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@t
 import { Runtime, type Worker } from '@temporalio/worker';
 import type { ClusterConfig } from '../../src/config/schema';
 import { showMasterStatus, showReplicaStatus, withConnection } from '../../src/mysql/client';
-import { resultOf, scenarioConfigDir } from '../../lab/harness';
+import { resultOf, scenarioConfigDir, testConfig, uniqueCluster } from '../../lab/harness';
+import { injectFault } from '../../lab/faults';
+import { resetLab } from '../../lab/lab';
+import { startWriter } from '../../lab/writer';
 import { verifySurvivors, type OracleReport } from '../../lab/oracle';
-import { workflowBundle } from '../../lab/worker-process';
+import { startWorkerProcess, workflowBundle, type WorkerProcess } from '../../lab/worker-process';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import { createWorker, runUntilShutdown } from '../../worker/worker';
 import { failureReason } from '../../src/cli/failover';
@@ -147,4 +150,36 @@ export async function waitProgress(handle: WorkflowHandle, pred: (p: FailoverPro
     if (Date.now() > deadline) throw new Error(`progress condition not met within ${timeoutMs} ms (last: ${JSON.stringify(p?.steps.map((s) => `${s.id}:${s.status}`))})`);
     await sleep(50);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker processes and a dead master with transactions to recover (the service tests: real processes)
+
+/** Worker processes a test file starts (each on the task queue given, with a prebuilt bundle); killAll() when done. */
+export function workerProcesses(): { spawn(taskQueue: string, env?: NodeJS.ProcessEnv): Promise<WorkerProcess>; killAll(): Promise<void> } {
+  const all: WorkerProcess[] = [];
+  return {
+    async spawn(taskQueue, env = {}) {
+      const w = await startWorkerProcess({ taskQueue, sharedBundle: true, env });
+      all.push(w);
+      return w;
+    },
+    killAll: async () => { await Promise.all(all.map((w) => w.kill())); },
+  };
+}
+
+/** A fresh lab in file/position mode: every replica's IO thread stopped, `tail` more acknowledged writes, then `fault` on db1. */
+export async function deadMasterWithTail(prefix: string, tail: number, fault: 'kill-mysqld' | 'host-down' = 'kill-mysqld'): Promise<{ cfg: ClusterConfig; acked: number[] }> {
+  const lab = await resetLab('filepos');
+  const cfg = testConfig(lab.cfg, uniqueCluster(prefix));
+  const writer = startWriter(cfg);
+  try {
+    await writer.waitAcked(150);
+    for (const r of ['db2', 'db3', 'db4']) await injectFault('stop-io', r);
+    await writer.waitAcked(150 + tail);
+    await injectFault(fault, 'db1');
+  } finally {
+    await writer.stop(); // a writer left running would keep the test process alive
+  }
+  return { cfg, acked: writer.acked() };
 }

@@ -1,6 +1,7 @@
 // `mhaflow config ...`: see ../config.ts.
 import type { Command } from 'commander';
 import type { ImportMhaOptions } from '../config';
+import { exitWith } from '../exit';
 
 const impl = () => require('../config') as typeof import('../config');
 
@@ -16,10 +17,15 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'the cluster config to write (YAML); the secrets file is written beside it')
     .option('--global <file>', `MHA's global defaults file (read when present)`, MHA_GLOBAL_CONFIG_DEFAULT)
     .option('--cluster <name>', 'cluster name (default: the application config\'s file name, e.g. app1)')
-    .option('--ssh-key <file>', 'SSH private key the workers use (default: from ssh_options, else ~/.ssh/id_rsa)')
-    .option('--known-hosts <file>', 'known_hosts file pinning every host key (default: from ssh_options, else ~/.ssh/known_hosts)')
+    .option('--ssh-key <file>', 'SSH private key the workers use (default: the identity MHA\'s ssh used, from `ssh -G` per host)')
+    .option('--known-hosts <file>', 'known_hosts file pinning every host key (default: ssh\'s UserKnownHostsFile for the hosts, from `ssh -G`)')
+    .option('--ssh-config <file>', 'the ssh configuration MHA\'s ssh read (ssh -F; default ~/.ssh/config and /etc/ssh/ssh_config)')
+    .option('--no-ssh-resolve', 'do not ask ssh (`ssh -G`) how it reaches each host: assume ssh\'s defaults')
+    .option('--scan-host-keys', 'fetch each host\'s key, print its fingerprint, and write new ones for you to confirm (never trusted silently)')
     .option('--force', 'overwrite existing output files')
-    .action((appCnf: string, opts: ImportMhaOptions, cmd: Command) => impl().importMhaCommand(appCnf, opts, cmd.getOptionValueSource('global') === 'cli'));
+    .action(async (appCnf: string, opts: ImportMhaOptions, cmd: Command) => {
+      await exitWith(await impl().importMhaCommand(appCnf, opts, cmd.getOptionValueSource('global') === 'cli'));
+    });
 
   config.command('validate')
     .description('validate a cluster config file and print what it describes')

@@ -1,9 +1,14 @@
 // `mhaflow failover`: see ../failover.ts.
 import type { Command } from 'commander';
-import { exitWhenFlushed } from '../exit';
+import { exitWith } from '../exit';
 import type { FailoverOptions } from '../failover';
 
 const impl = () => require('../failover') as typeof import('../failover');
+
+function seconds(v: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new Error(`not a number of seconds: ${v}`);
+  return Number(v);
+}
 
 export function register(program: Command): void {
   program.command('failover')
@@ -18,9 +23,10 @@ export function register(program: Command): void {
     .option('--dry-run', 'check and plan only: print the whole plan, change nothing')
     .option('--resume', 'resume the cluster\'s failover that stopped midway, from before its failed step, with its recorded positions')
     .option('--resolved <run-id>', 'that earlier failover (run id) was repaired by hand: allow a new one')
-    .option('--json', 'print the report as JSON')
+    .option('--follow', 'follow the cluster\'s running (or latest) failover; never start one')
+    .option('--reconnect-timeout <seconds>', 'how long to keep trying while Temporal does not answer (it may be restarting)', seconds, 60)
+    .option('--json', 'print the report as JSON, with its outcome and exit code')
     .action(async (o: FailoverOptions) => {
-      await impl().failoverCommand(o);
-      await exitWhenFlushed();
+      await exitWith(await impl().failoverCommand(o));
     });
 }

@@ -1,6 +1,6 @@
 // `mhaflow topology`: see ../topology.ts.
 import type { Command } from 'commander';
-import { exitWhenFlushed } from '../exit';
+import { exitWith } from '../exit';
 import type { TopologyOptions } from '../topology';
 
 const impl = () => require('../topology') as typeof import('../topology');
@@ -12,7 +12,6 @@ export function register(program: Command): void {
     .option('--config <file>', 'a cluster config file (names the cluster)')
     .option('--json', 'print the workflow result as JSON')
     .action(async (o: TopologyOptions) => {
-      await impl().topologyCommand(o);
-      await exitWhenFlushed();
+      await exitWith(await impl().topologyCommand(o));
     });
 }

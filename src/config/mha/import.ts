@@ -20,6 +20,7 @@ import { accounts, hooks, monitor, replicationOptions, workdirs } from './cluste
 import { serverEntries, sanitizeName } from './servers';
 import { readMhaSources, type ImportMessages, type MhaFiles } from './sources';
 import { effectiveSshOptions, sshSection, type SshDefaults } from './ssh';
+import { applySshResolution, sshGResolver, type SshResolver } from './ssh-config';
 
 export type { ImportMessage } from './sources';
 
@@ -27,6 +28,8 @@ export interface MhaImportInput extends MhaFiles, SshDefaults {
   clusterName?: string;
   /** How the config names the secrets file (relative to the config's directory, or absolute). */
   secretsRef: string;
+  /** Resolve each host as MHA's ssh would (given MHA's ssh_options words); without it, ssh's defaults are assumed. */
+  sshResolver?: (sshOptions: string[]) => SshResolver;
 }
 
 export interface MhaImportResult extends ImportMessages {
@@ -40,7 +43,7 @@ export function importMhaConfig(input: MhaImportInput): MhaImportResult {
   listUnimported(src, msgs);
   const sshOpts = effectiveSshOptions(src, msgs);
   const acc = accounts(src, msgs, input.secretsRef);
-  const ssh = sshSection(src, msgs, sshOpts, input);
+  const ssh = sshSection(src, msgs, sshOpts, { ...input, resolvesSsh: Boolean(input.sshResolver) });
   const dirs = workdirs(src, msgs);
   const hookScripts = hooks(src, msgs);
   const watch = monitor(src, msgs);
@@ -54,6 +57,12 @@ export function importMhaConfig(input: MhaImportInput): MhaImportResult {
     ...(watch ? { monitor: watch } : {}),
     servers: serverEntries(src, msgs, ssh),
   };
+  if (input.sshResolver) {
+    const resolved = applySshResolution(config, input.sshResolver(sshOpts.words ?? []), { sshKey: input.sshKey, knownHosts: input.knownHosts, where: basename(input.app.file) }, msgs);
+    if (!resolved && !input.sshKey && !sshOpts.key) {
+      msgs.notes.push({ where: basename(input.app.file), message: `MHA used ssh's default identity; ssh.key is set to ${ssh.key}: check it (or pass --ssh-key)` });
+    }
+  }
   // The schema has the last word: what it refuses is not written (the file is also loaded back after writing).
   parseClusterConfig(config, `the config imported from ${basename(input.app.file)}`, dirname(input.app.file));
   return { config, secrets: acc.secrets, ...msgs };
@@ -69,6 +78,10 @@ export interface ImportFilesOptions {
   knownHosts?: string;
   /** Overwrite existing output files. */
   force?: boolean;
+  /** ssh's configuration file for `ssh -G` (-F); default ssh's own (~/.ssh/config, /etc/ssh/ssh_config). */
+  sshConfig?: string;
+  /** false: do not ask ssh (assume its defaults). */
+  resolveSsh?: boolean;
 }
 
 export interface ImportFilesResult extends MhaImportResult {
@@ -111,6 +124,9 @@ export function importMhaFiles(opts: ImportFilesOptions): ImportFilesResult {
     knownHosts: opts.knownHosts ? resolve(opts.knownHosts) : undefined,
     managerUser,
     home: homedir(),
+    ...(opts.resolveSsh === false ? {} : {
+      sshResolver: (sshOptions: string[]) => sshGResolver({ sshConfig: opts.sshConfig ? resolve(opts.sshConfig) : undefined, sshOptions, home: homedir(), localUser: managerUser }),
+    }),
   });
   for (const p of [outPath, secretsPath]) {
     if (existsSync(p) && !opts.force) {

@@ -14,11 +14,13 @@ export interface SshOptions {
   connectTimeout?: number;
   strictHostKeyCheckingOff?: boolean;
   unmapped: string[];
+  /** The words themselves, as MHA hands them to ssh (the import hands them to `ssh -G`). */
+  words?: string[];
 }
 
 export function parseSshOptions(options: string): SshOptions {
   const words = options.replace(/['"]/g, '').split(/\s+/).filter(Boolean);
-  const out: SshOptions = { unmapped: [] };
+  const out: SshOptions = { unmapped: [], words };
   const applyO = (kv: string): void => {
     const m = /^([A-Za-z]+)\s*=?\s*(.*)$/.exec(kv);
     const k = m?.[1]?.toLowerCase();
@@ -85,6 +87,8 @@ export interface SshDefaults {
   /** MHA's default ssh_user: the OS user running the manager; its home holds ssh's default files. */
   managerUser: string;
   home: string;
+  /** ssh's own configuration is read for each host (ssh-config.ts): no guessed identity to warn about. */
+  resolvesSsh?: boolean;
 }
 
 export type SshSection = NonNullable<ClusterConfigInput['ssh']>;
@@ -100,14 +104,14 @@ export function sshSection(src: MhaSources, msgs: ImportMessages, opts: SshOptio
   const port = portFound ? positiveInt(portFound, 'ssh_port', 65535) : opts.port ?? 22;
   const timeout = clusterValue(src, msgs, 'ssh_connection_timeout', (f) => positiveInt(f, 'ssh_connection_timeout'));
   const key = d.sshKey ?? opts.key ?? resolve(d.home, '.ssh', 'id_rsa');
-  if (!d.sshKey && !opts.key) {
+  if (!d.sshKey && !opts.key && !d.resolvesSsh) {
     msgs.notes.push({ where: app, message: `MHA used ssh's default identity; ssh.key is set to ${key}: check it (or pass --ssh-key)` });
   }
   const knownHosts = d.knownHosts ?? opts.knownHosts ?? resolve(d.home, '.ssh', 'known_hosts');
   msgs.notes.push({
     where: app,
     message: `MHA ran ssh with StrictHostKeyChecking=no; mhaflow refuses any host whose key is not pinned in ${knownHosts}: ` +
-      'verify each host\'s fingerprint and add it (ssh-keyscan -p PORT HOST)',
+      'verify each host\'s fingerprint and add it (`mhaflow config import-mha --scan-host-keys` fetches them and prints the fingerprints)',
   });
   const connectTimeout = timeout?.value ?? opts.connectTimeout;
   return { user, port, key, knownHosts, ...(connectTimeout !== undefined ? { connectTimeout } : {}) };

@@ -60,7 +60,7 @@ describe('the built failover bundle', () => {
       assert.equal(viaBundle.stderr, viaTsx.stderr);
     }
     const missing = run({}, '--config', '/nonexistent/cluster.yml');
-    assert.equal(missing.status, 2);
+    assert.equal(missing.status, 4, "bad input");
     assert.match(missing.stderr, /^mhaflow: \/nonexistent\/cluster\.yml: cannot read the cluster config \(ENOENT\)/);
   });
 });

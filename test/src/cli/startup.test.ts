@@ -33,7 +33,7 @@ describe('CLI start-up', () => {
     assert.ok(loaded.includes('src/cli/commands/failover.ts'));
     assert.deepEqual(heavy(loaded, PACKAGES('@temporalio', '@grpc', 'protobufjs', 'zod', 'yaml', 'mysql2', 'ssh2', 'pino')), []);
     assert.deepEqual(heavy(loaded, /^(activities|workflows|worker)\/|^src\/(config|binlog|mysql|ssh|failover|topology)\/|^lab\/(lab|writer|status)\.ts$/), []);
-    assert.deepEqual(heavy(loaded, /^(src|lab)\/cli\/[^/]+\.ts$/), ['src/cli/exit.ts'], 'only the command declarations and the exit helper');
+    assert.deepEqual(heavy(loaded, /^(src|lab)\/cli\/[^/]+\.ts$/).sort(), ['src/cli/exit-codes.ts', 'src/cli/exit.ts'], 'only the command declarations and the exit helpers');
   });
 
   it('the failover command loads the config loader and the HTTP client, not the gRPC client, the worker, MySQL, SSH or lab code', () => {
@@ -55,9 +55,9 @@ describe('CLI start-up', () => {
     for (const c of ['lab', 'temporal', 'worker', 'topology', 'config', 'check', 'binlog', 'failover', 'demo']) assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'));
   });
 
-  it('an error is one line "mhaflow: ...", exit 2 for a bad config, no stack trace', () => {
+  it('an error is one line "mhaflow: ...", exit 4 (bad input) for a bad config, no stack trace', () => {
     const r = spawnSync(process.execPath, [BIN, 'check', '--local', '--config', '/nonexistent/cluster.yml'], { encoding: 'utf8' });
-    assert.equal(r.status, 2);
+    assert.equal(r.status, 4);
     assert.match(r.stderr, /^mhaflow: .*cannot read the cluster config .*ENOENT/);
     assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
   });
