@@ -4,7 +4,7 @@ import { durationMs } from '../src/config/schema';
 import { resolveSecret } from '../src/config/secrets';
 import { HookError } from '../src/errors';
 import { serverByName } from '../src/config/servers';
-import { binlogCoordinates, executedGtid, makeWritable, stopAll } from '../src/failover/replication';
+import { binlogCoordinates, executedGtid, makeWritable, stopAll } from '../src/mysql/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import { withConnection, type BinlogCoordinates } from '../src/mysql/client';
 import { clusterOf, guarded, type ClusterInput } from './failure';

@@ -4,7 +4,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { durationMs } from '../src/config/schema';
 import { serverByName } from '../src/config/servers';
-import { forgetSource, repoint, repointGtidReplica, waitReplicating } from '../src/failover/replication';
+import { forgetSource, repoint, repointGtidReplica, waitReplicating } from '../src/mysql/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import { withConnection, type BinlogCoordinates } from '../src/mysql/client';
 import { clusterOf, guarded, type ClusterInput } from './failure';
