@@ -90,7 +90,8 @@ export async function readReplicaChannels(conn: Connection, flavor: ServerState[
   return rows.map(normalizeReplicaStatus);
 }
 
-async function readReplicationFilters(conn: Connection, state: ServerState): Promise<{ filters: FilterSet | null; from: DiscoveredExtras['filtersFrom'] }> {
+/** The server's Replicate_* filters: from its replica status, else its variables (MariaDB) or performance_schema (MySQL). */
+export async function readReplicationFilters(conn: Connection, state: ServerState): Promise<{ filters: FilterSet | null; from: DiscoveredExtras['filtersFrom'] }> {
   if (state.replica) return { filters: filtersFromStatus(state.replica), from: 'replica status' };
   if (state.flavor === 'mariadb') {
     const row = await queryOne(conn, `SELECT ${FILTER_VARS.map(([, v]) => `@@GLOBAL.${v} AS ${v}`).join(', ')}`);
@@ -121,7 +122,8 @@ export async function readReplUserGrant(conn: Connection, user: string): Promise
   };
 }
 
-async function readBinlogStatus(conn: Connection): Promise<{ doDb: string; ignoreDb: string } | null> {
+/** Binlog_Do_DB and Binlog_Ignore_DB of SHOW MASTER STATUS; null when log_bin is off. */
+export async function readBinlogStatus(conn: Connection): Promise<{ doDb: string; ignoreDb: string } | null> {
   let row: Record<string, unknown> | undefined;
   try {
     row = await queryOne(conn, 'SHOW BINARY LOG STATUS');

@@ -145,3 +145,11 @@ export async function binlogCoordinates(conn: Connection, server: string): Promi
   if (!c) throw new RefusedError('has no binary log (log_bin is off)', { server });
   return c;
 }
+
+/** START SLAVE when a thread is stopped without an SQL error (a rollback gives back replication that was stopped on purpose). */
+export async function startReplicaIfStopped(conn: Connection): Promise<{ started: boolean }> {
+  const st = await showReplicaStatus(conn);
+  if (!st || (st.ioRunning !== 'No' && st.sqlRunning) || st.lastSqlErrno !== 0) return { started: false };
+  await conn.query(startReplica(await sqlTargetOf(conn)));
+  return { started: true };
+}
