@@ -6,6 +6,8 @@ import { loadCluster } from '../src/config/registry';
 import type { ClusterConfig } from '../src/config/schema';
 import { resolveSecret } from '../src/config/secrets';
 import { checkDeadMaster } from '../src/failover/deadmaster';
+import { switchoverWorkflowId } from '../src/contracts/switchover';
+import { runningWorkflow } from '../src/temporal/runs';
 import { clusterFactsOf, resolveServerRef, type FailoverCheckFacts, type LastFailover } from '../src/failover/decisions';
 import { serverByName } from '../src/config/servers';
 import { withPool } from '../src/ssh/pool';
@@ -58,6 +60,8 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
       ? lastFailoverOf(cfg.cluster, cluster.failover.lastFailoverWindowMs).finally(() => { lastFailoverMs = Date.now() - t0; })
       : Promise.resolve(null);
     last.catch(() => {}); // awaited below
+    const switchover = runningWorkflow(Context.current().client, switchoverWorkflowId(cfg.cluster));
+    switchover.catch(() => {}); // awaited below
     // A named dead master is examined over SSH while every server is probed.
     const named = input.deadMaster ? resolveServerRef(cluster.servers, input.deadMaster) : null;
     const early = named ? withPool(cfg, (pool) => checkDeadMaster(pool, cfg, serverByName(cfg, named))) : null;
@@ -78,7 +82,7 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
     }
     return {
       cluster, servers: snapshotsOf(cfg, probes), roles, examined, deadCheck, secondaryCheck,
-      lastFailover: await last, timings: { probesMs, deadCheckMs, lastFailoverMs },
+      lastFailover: await last, runningSwitchover: await switchover, timings: { probesMs, deadCheckMs, lastFailoverMs },
     };
   });
 }

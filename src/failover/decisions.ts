@@ -4,6 +4,7 @@
 // test (test/src/failover/decisions.test.ts).
 import type { ClusterConfig } from '../config/schema';
 import { durationMs } from '../config/schema';
+import type { RunningRun } from '../contracts/common';
 import type { FailoverInput } from '../contracts/failover';
 import type { HookRun } from '../hooks/run';
 import type { BinlogCoordinates, ServerState } from '../mysql/client';
@@ -63,6 +64,8 @@ export interface FailoverCheckFacts {
   secondaryCheck: { code: number | null; output: string } | null;
   /** null when not looked up (a dry run). */
   lastFailover: LastFailover | null;
+  /** A switchover of the cluster that is running, if any (one change of master at a time). */
+  runningSwitchover?: RunningRun | null;
   timings: { probesMs: number; deadCheckMs: number | null; lastFailoverMs: number | null };
 }
 
@@ -120,6 +123,9 @@ export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverI
   const c = f.cluster;
   if (input.configDigest && input.configDigest !== c.digest) {
     return { ok: false, reason: `the config you passed for cluster ${c.name} (digest ${input.configDigest}) is not the worker's (digest ${c.digest}): the worker fails over with its own copy; make them the same first` };
+  }
+  if (f.runningSwitchover && !input.dryRun) {
+    return { ok: false, reason: `a switchover of cluster ${c.name} is running (workflow ${f.runningSwitchover.workflowId}, run ${f.runningSwitchover.runId}): one change of master at a time; wait for it to end (it rolls back or completes on its own)` };
   }
   if (input.deadMaster && !resolveServerRef(c.servers, input.deadMaster)) {
     return { ok: false, reason: `--dead-master ${input.deadMaster} is not a server of cluster ${c.name} (${c.servers.map((s) => `${s.name} ${s.host}:${s.port}`).join(', ')})` };
