@@ -98,12 +98,14 @@ export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUp
     const cfg = clusterOf(input);
     const nm = serverByName(cfg, input.newMaster);
     const result = await withConnection(cfg, nm, async (c) => {
+      // Looked at once even past the deadline: a retry after a crash finds the new master caught up (and its
+      // replication stopped by the killed attempt) and goes on, instead of rolling back a switchover that was done waiting.
       let last: { reached: boolean; error?: string } = { reached: false };
-      for (;;) {
+      for (let first = true; ; first = false) {
         const left = input.deadline - Date.now();
-        if (left <= 0) break;
+        if (left <= 0 && !first) break;
         last = await reachedFrozen(c, input, Math.max(1, Math.min(5, Math.ceil(left / 1000))));
-        if (last.reached || last.error) break;
+        if (last.reached || last.error || left <= 0) break;
         heartbeat({ waitingFor: `${input.frozen.file}:${input.frozen.pos}` });
         if (left < 1000) await new Promise((r) => setTimeout(r, 20));
       }

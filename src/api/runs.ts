@@ -122,7 +122,8 @@ export function temporalRuns(client: () => Promise<Client>, o: { taskQueue?: str
         throw e;
       }
     }),
-    lastRun: (kind, cluster) => guard(async () => (await list(`WorkflowType = ${quote(kind)} AND MhaflowCluster = ${quote(cluster)} ORDER BY StartTime DESC`, 1))[0] ?? null),
+    // SQL visibility lists running runs first, then the most recently closed (it has no ORDER BY).
+    lastRun: (kind, cluster) => guard(async () => (await list(`WorkflowType = ${quote(kind)} AND MhaflowCluster = ${quote(cluster)}`, 1))[0] ?? null),
     startSwitchover: (input) => guard(async () => {
       const r = await startSwitchover(await c(), input, { taskQueue });
       return { workflowId: r.workflowId, runId: r.runId, link: uiLink(r.workflowId, r.runId) };

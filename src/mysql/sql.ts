@@ -303,11 +303,12 @@ export function longQueriesQuery(seconds: number): string {
 }
 
 /**
- * InnoDB transactions open for at least `seconds`; columns id (the session), seconds, rowsModified, lockedTables,
- * query. An idle session holding an uncommitted change shows here, not among the running statements.
+ * InnoDB transactions open for more than `seconds` (trx_started has whole seconds: strictly before NOW() - seconds, so a
+ * transaction a few ms old is never counted); columns id (the session), seconds, rowsModified, lockedTables, query.
+ * An idle session holding an uncommitted change shows here, not among the running statements.
  */
 export function longTransactionsQuery(seconds: number): string {
   return 'SELECT trx_mysql_thread_id AS id, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS seconds, trx_rows_modified AS rowsModified, '
     + 'trx_tables_locked AS lockedTables, LEFT(trx_query, 300) AS query FROM information_schema.INNODB_TRX '
-    + `WHERE trx_mysql_thread_id <> CONNECTION_ID() AND trx_started <= NOW() - INTERVAL ${int(seconds, 'seconds')} SECOND ORDER BY trx_started`;
+    + `WHERE trx_mysql_thread_id <> CONNECTION_ID() AND trx_started < NOW() - INTERVAL ${int(seconds, 'seconds')} SECOND ORDER BY trx_started`;
 }

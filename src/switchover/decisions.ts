@@ -4,7 +4,9 @@
 // rolled back. The workflow calls them on activity results (facts), so every decision is in the history and has
 // a table test (test/src/switchover/decisions.test.ts).
 import type { ClusterConfig } from '../config/schema';
-import { compareGtidText } from '../binlog/gtid';
+import {
+  formatMariaGtid, formatMysqlGtidSet, mariaGtidPos, mysqlGtidIsEmpty, mysqlGtidSubtract, parseMysqlGtidSet,
+} from '../binlog/gtid';
 import type { RunningRun } from '../contracts/common';
 import type { SwitchoverInput, SwitchoverPlan } from '../contracts/switchover';
 import { SWITCHOVER_DEFAULTS } from '../contracts/switchover';
@@ -159,13 +161,27 @@ export function filterDifferences(a: ServerFilters, b: ServerFilters, what: { bi
   return out;
 }
 
-/** The executed GTIDs of a server that its master has not executed (errant transactions): null when it has none. Pure. */
+/**
+ * Transactions a replica executed that did not come from its master (errant): null when it has none. Pure. The servers
+ * are read one after the other while the master takes writes, so a replica may be ahead with the master's own
+ * transactions: only GTIDs of another origin count. MariaDB: a domain whose last GTID is another server's, with a
+ * higher seq than the master's (or a domain the master never wrote). MySQL: GTIDs of another server_uuid that the
+ * master's set lacks.
+ */
 export function errantTransactions(master: ServerSnapshot, replica: ServerSnapshot): string | null {
-  const gtidOf = (s: ServerSnapshot) => (s.state?.flavor === 'mariadb' ? s.state.gtid.mariadb?.binlogPos ?? '' : s.state?.gtid.executed ?? '');
-  const [m, r] = [gtidOf(master), gtidOf(replica)];
-  if (!r || !master.state) return null;
-  const order = compareGtidText(master.state.flavor, r, m);
-  return order === 'ahead' || order === 'diverged' ? `${replica.name} executed GTIDs ${master.name} has not (${replica.name}: ${r}; ${master.name}: ${m || '(empty)'})` : null;
+  const m = master.state;
+  const r = replica.state;
+  if (!m || !r) return null;
+  if (m.flavor === 'mariadb') {
+    const mine = mariaGtidPos(m.gtid.mariadb?.binlogPos ?? '', { lenient: true });
+    const theirs = mariaGtidPos(r.gtid.mariadb?.binlogPos ?? '', { lenient: true });
+    const errant = [...theirs.values()].filter((g) => g.server !== m.serverId && g.seq > (mine.get(g.domain)?.seq ?? 0n));
+    return errant.length ? `${replica.name} executed ${errant.map(formatMariaGtid).join(', ')}, which ${master.name} has not (it is at ${m.gtid.mariadb?.binlogPos || '(empty)'})` : null;
+  }
+  if (!r.gtid.executed) return null;
+  const extra = mysqlGtidSubtract(parseMysqlGtidSet(r.gtid.executed, { lenient: true }), parseMysqlGtidSet(m.gtid.executed, { lenient: true }));
+  if (m.serverUuid) extra.delete(m.serverUuid);
+  return mysqlGtidIsEmpty(extra) ? null : `${replica.name} executed ${formatMysqlGtidSet(extra)}, which ${master.name} has not`;
 }
 
 export const masterRefOf = (c: SwitchoverClusterFacts, m: ServerSnapshot): DeadMasterRef => ({

@@ -73,7 +73,7 @@ describe('decideSwitchoverStart: refusals', () => {
       filters: [{ server: 'db1', binlog: null, replication: status({ replicateIgnoreDb: 'tmp' }) }, { server: 'db2', binlog: null, replication: status() }],
     }), { newMaster: 'db2' }, /replicateIgnoreDb 'tmp' on db1, '' on db2/],
     ['errant GTIDs on the new master', facts({ servers: [master({ mariadbCurrentPos: '0-1-100' }), replica('db2', {}, { mariadbCurrentPos: '0-2-101' }), replica('db3'), replica('db4')] }),
-      { newMaster: 'db2' }, /db2 executed GTIDs db1 has not/],
+      { newMaster: 'db2' }, /db2 executed 0-2-101, which db1 has not/],
   ];
   for (const [name, f, i, expected] of cases) {
     it(name, () => {
@@ -154,11 +154,28 @@ describe('the pieces of the check', () => {
     const b = { server: 'b', binlog: { doDb: 'y,x', ignoreDb: '' }, replication: status({ replicateDoDb: 'q, p' }) };
     assert.deepEqual(filterDifferences(a, b, { binlog: true, replication: true }), []);
   });
-  it('errantTransactions: behind or equal is fine; ahead or diverged is errant (MySQL sets too)', () => {
-    const mk = (name: string, gtid: string, version = '8.0.36') => server(name, { version, gtidExecuted: gtid, replica: null });
-    const m = mk('db1', 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-100');
-    assert.equal(errantTransactions(m, mk('db2', 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-90')), null);
-    assert.match(errantTransactions(m, mk('db2', 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-100,bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb:1'))!, /db2 executed GTIDs db1 has not/);
+  it('errantTransactions (MariaDB): behind, or ahead with the master\'s own GTIDs (read later), is fine; another server\'s is errant', () => {
+    const mk = (name: string, pos: string) => {
+      const s = server(name, { replica: name === 'db1' ? null : undefined });
+      s.state!.gtid.mariadb!.binlogPos = pos;
+      return s;
+    };
+    const m = mk('db1', '0-1-100');
+    assert.equal(errantTransactions(m, mk('db2', '0-1-90')), null);
+    assert.equal(errantTransactions(m, mk('db2', '0-1-101')), null, 'the master wrote 101 after it was read');
+    assert.equal(errantTransactions(m, mk('db2', '0-7-50')), null, 'an old master\'s GTID, behind');
+    assert.match(errantTransactions(m, mk('db2', '0-2-101'))!, /db2 executed 0-2-101, which db1 has not \(it is at 0-1-100\)/);
+    assert.match(errantTransactions(m, mk('db2', '0-1-100,5-2-3'))!, /executed 5-2-3/);
+  });
+  it('errantTransactions (MySQL): GTIDs of another server_uuid the master lacks', () => {
+    const A = 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa';
+    const B = 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb';
+    const mk = (name: string, gtid: string) => server(name, { version: '8.0.36', gtidExecuted: gtid, replica: name === 'db1' ? null : undefined });
+    const m = mk('db1', `${A}:1-100`);
+    m.state!.serverUuid = A;
+    assert.equal(errantTransactions(m, mk('db2', `${A}:1-90`)), null);
+    assert.equal(errantTransactions(m, mk('db2', `${A}:1-105`)), null, 'the master wrote 101-105 after it was read');
+    assert.match(errantTransactions(m, mk('db2', `${A}:1-100,${B}:1`))!, new RegExp(`db2 executed ${B}:1, which db1 has not`));
   });
   it('input: accepted and refused', () => {
     assert.equal(invalidSwitchoverInput({ cluster: 'a', waitTimeout: '5s', approvalTimeout: 30, lagThresholdSeconds: 2 }), null);
