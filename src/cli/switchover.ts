@@ -4,7 +4,7 @@
 // Exit codes: 0 switched (or a dry run), 2 refused, rejected or rolled back (nothing changed), 1 failed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import type { StepRecord } from '../contracts/common';
+import { PROGRESS_QUERY, type StepRecord } from '../contracts/common';
 import { switchoverWorkflowId, type SwitchoverInput, type SwitchoverProgress, type SwitchoverReport } from '../contracts/switchover';
 import { ConfigError, MhaflowError, RefusedError } from '../errors';
 import { followableSwitchover, startSwitchover, startSwitchoverHttp, type StartedSwitchover, type SwitchoverHandle } from '../switchover/start';
@@ -176,7 +176,7 @@ export async function answerCommand(approved: boolean, o: SwitchoverOptions): Pr
   const client = await getClient();
   const workflowId = switchoverWorkflowId(cluster);
   const h = client.workflow.getHandle(workflowId);
-  const p = await h.query<SwitchoverProgress>('progress').catch((e: Error) => {
+  const p = await h.query<SwitchoverProgress>(PROGRESS_QUERY).catch((e: Error) => {
     throw new RefusedError(`no switchover of cluster ${cluster} to answer (${workflowId}: ${e.message})`, { hint: 'start one with --wait-approval' });
   });
   if (!p.awaitingApproval) {
