@@ -6,9 +6,8 @@ import { applyDiff, type ApplyOutcome } from '../src/failover/apply';
 import { binlogErrorsFinal } from '../src/failover/errors';
 import { serverByName } from '../src/config/servers';
 import { withPool } from '../src/ssh/pool';
-import {
-  drainRelayLog, executedGtid, heldGtid, repoint, sqlTargetOf, stopAll, waitGtid, type DrainResult,
-} from '../src/failover/replication';
+import { drainRelayLog, type DrainResult } from '../src/failover/replication';
+import { executedGtid, heldGtid, repoint, sqlTargetOf, stopAll, waitGtid } from '../src/mysql/replication';
 import { showMasterStatus, type BinlogCoordinates, type Connection } from '../src/mysql/client';
 import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';
 

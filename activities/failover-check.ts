@@ -6,6 +6,8 @@ import { loadCluster } from '../src/config/registry';
 import type { ClusterConfig } from '../src/config/schema';
 import { resolveSecret } from '../src/config/secrets';
 import { checkDeadMaster } from '../src/failover/deadmaster';
+import { switchoverWorkflowId } from '../src/contracts/switchover';
+import { runningWorkflow } from '../src/temporal/runs';
 import { clusterFactsOf, resolveServerRef, type FailoverCheckFacts, type LastFailover } from '../src/failover/decisions';
 import { findUnresolvedFailover } from '../src/failover/runs';
 import { serverByName } from '../src/config/servers';
@@ -61,6 +63,8 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
     last.catch(() => {}); // awaited below
     const unresolved = input.lookupLastFailover ? findUnresolvedFailover(Context.current().client, cfg.cluster) : Promise.resolve(null);
     unresolved.catch(() => {});
+    const switchover = runningWorkflow(Context.current().client, switchoverWorkflowId(cfg.cluster));
+    switchover.catch(() => {}); // awaited below
     // A named dead master is examined over SSH while every server is probed.
     const named = input.deadMaster ? resolveServerRef(cluster.servers, input.deadMaster) : null;
     const examine = (name: string) => withPool(cfg, (pool) => checkDeadMaster(pool, cfg, serverByName(cfg, name), { stallWindowMs: durationMs(cfg.failover.stallWindow), heartbeat }));
@@ -82,7 +86,7 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
     }
     return {
       cluster, servers: snapshotsOf(cfg, probes), roles, examined, deadCheck, secondaryCheck,
-      lastFailover: await last, unresolved: await unresolved, timings: { probesMs, deadCheckMs, lastFailoverMs },
+      lastFailover: await last, unresolved: await unresolved, runningSwitchover: await switchover, timings: { probesMs, deadCheckMs, lastFailoverMs },
     };
   });
 }

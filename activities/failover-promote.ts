@@ -5,7 +5,7 @@ import { resolveSecret } from '../src/config/secrets';
 import { HookError, SafetyError } from '../src/errors';
 import { sqlAnswers } from '../src/failover/deadmaster';
 import { serverByName } from '../src/config/servers';
-import { binlogCoordinates, executedGtid, makeWritable, stopAll } from '../src/failover/replication';
+import { binlogCoordinates, executedGtid, makeWritable, stopAll } from '../src/mysql/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import type { BinlogCoordinates } from '../src/mysql/client';
 import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';

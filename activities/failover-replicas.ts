@@ -4,7 +4,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { durationMs } from '../src/config/schema';
 import { serverByName } from '../src/config/servers';
-import { forgetSource, repoint, repointGtidReplica, setRelayLogPurge, waitReplicating } from '../src/failover/replication';
+import { forgetSource, repoint, repointGtidReplica, setRelayLogPurge, waitReplicating } from '../src/mysql/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import type { BinlogCoordinates } from '../src/mysql/client';
 import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';

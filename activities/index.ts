@@ -7,3 +7,6 @@ export * from './failover-binlog';
 export * from './failover-apply';
 export * from './failover-promote';
 export * from './failover-replicas';
+export * from './switchover-check';
+export * from './switchover-freeze';
+export * from './switchover-replicas';

@@ -46,7 +46,13 @@ export function mhaSshOptions(cfg: ClusterConfig): string {
 }
 
 /** MHA's app1.cnf for the lab: [server default] then one [serverN] per server, in the config's order. */
-export function mhaConfText(cfg: ClusterConfig, opts: { pingInterval?: number } = {}): string {
+export interface MhaConfOptions {
+  pingInterval?: number;
+  /** master_ip_online_change_script (the online switch needs one that stops writes on the old master). */
+  onlineChangeScript?: string;
+}
+
+export function mhaConfText(cfg: ClusterConfig, opts: MhaConfOptions = {}): string {
   const p = mhaPaths();
   const user = cfg.mysql.user;
   const password = resolveSecret(cfg.mysql.password, 'mysql.password');
@@ -68,6 +74,7 @@ export function mhaConfText(cfg: ClusterConfig, opts: { pingInterval?: number } 
     `manager_workdir=${p.managerWorkdir}`,
     'client_bindir=/usr/bin',
     `ping_interval=${opts.pingInterval ?? 1}`,
+    ...(opts.onlineChangeScript ? [`master_ip_online_change_script=${opts.onlineChangeScript}`] : []),
     '',
   ];
   cfg.servers.forEach((s, i) => {
@@ -82,7 +89,7 @@ export function mhaConfText(cfg: ClusterConfig, opts: { pingInterval?: number } 
 }
 
 /** Write .lab/mha/app1.cnf (0600) and fresh work dirs; returns the cnf path. */
-export function writeMhaConf(cfg: ClusterConfig, opts: { pingInterval?: number } = {}): string {
+export function writeMhaConf(cfg: ClusterConfig, opts: MhaConfOptions = {}): string {
   const p = mhaPaths();
   mkdirSync(p.dir, { recursive: true, mode: 0o700 });
   chmodSync(p.dir, 0o700);
@@ -129,12 +136,17 @@ export function mhaFailoverArgs(o: Pick<MhaFailoverOptions, 'conf' | 'deadMaster
 }
 
 export function runMhaFailover(o: MhaFailoverOptions): Promise<MhaRun> {
+  return runMha(mhaFailoverArgs(o), o, /Master failover to (\S+?)\((\S+?)\) completed successfully/, '----- Failover Report -----');
+}
+
+/** masterha_master_switch with `args`, its output in o.logFile; the new master and the report block found by the patterns. */
+function runMha(args: string[], o: Pick<MhaFailoverOptions, 'logFile' | 'onStart' | 'timeoutMs'>, done: RegExp, reportHead: string): Promise<MhaRun> {
   return new Promise((resolvePromise, reject) => {
     mkdirSync(resolve(o.logFile, '..'), { recursive: true });
     const out = createWriteStream(o.logFile);
     let text = '';
     const t0 = Date.now();
-    const child = spawn(MHA_SWITCH, mhaFailoverArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(MHA_SWITCH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     o.onStart?.(t0);
     const take = (d: Buffer) => { text += d.toString(); out.write(d); };
     child.stdout.on('data', take);
@@ -145,8 +157,8 @@ export function runMhaFailover(o: MhaFailoverOptions): Promise<MhaRun> {
       clearTimeout(timer);
       const elapsedMs = Date.now() - t0;
       out.end();
-      const m = /Master failover to (\S+?)\((\S+?)\) completed successfully/.exec(text);
-      const reportAt = text.indexOf('----- Failover Report -----');
+      const m = done.exec(text);
+      const reportAt = text.indexOf(reportHead);
       resolvePromise({
         exitCode: code ?? 1,
         elapsedMs,
@@ -157,6 +169,45 @@ export function runMhaFailover(o: MhaFailoverOptions): Promise<MhaRun> {
       });
     });
   });
+}
+
+export interface MhaSwitchOptions extends Pick<MhaFailoverOptions, 'logFile' | 'onStart' | 'timeoutMs'> {
+  conf: string;
+  newMaster: ServerConfig;
+}
+
+/** MHA's online switch, as the issue compares it: --master_state=alive --orig_master_is_new_slave, non-interactive. */
+export function mhaSwitchArgs(o: Pick<MhaSwitchOptions, 'conf' | 'newMaster'>): string[] {
+  return ['--master_state=alive', `--conf=${o.conf}`, `--new_master_host=${o.newMaster.host}`, `--new_master_port=${o.newMaster.port}`,
+    '--orig_master_is_new_slave', '--interactive=0'];
+}
+
+export function runMhaOnlineSwitch(o: MhaSwitchOptions): Promise<MhaRun> {
+  return runMha(mhaSwitchArgs(o), o, /Switching master to (\S+?)\((\S+?)\) completed successfully/, 'Switching master to');
+}
+
+/**
+ * The online-change script MHA needs to stop writes on the old master: --command=stop sets read_only=1 there (as
+ * the issue says; MHA then takes FLUSH TABLES WITH READ LOCK itself). MHA passes the password on the command line.
+ */
+export function writeMhaOnlineChangeScript(): string {
+  const path = resolve(mhaPaths().dir, 'master_ip_online_change');
+  mkdirSync(mhaPaths().dir, { recursive: true, mode: 0o700 });
+  writeFileSync(path, `#!/bin/sh
+# written by bench/mha.ts: MHA's master_ip_online_change_script for the lab (no address to move): stop = read_only=1 on the old master
+for a in "$@"; do
+  case "$a" in
+    --command=*) cmd=\${a#*=} ;; --orig_master_host=*) host=\${a#*=} ;; --orig_master_port=*) port=\${a#*=} ;;
+    --orig_master_user=*) user=\${a#*=} ;; --orig_master_password=*) pass=\${a#*=} ;;
+  esac
+done
+if [ "$cmd" = stop ] || [ "$cmd" = stopssh ]; then
+  exec mariadb --no-defaults -h "$host" -P "$port" -u "$user" -p"$pass" -e 'SET GLOBAL read_only = 1'
+fi
+exit 0
+`, { mode: 0o700 });
+  chmodSync(path, 0o700);
+  return path;
 }
 
 /** MHA ran here before: true when its binary and patched modules are in place (cheap check, no apt). */

@@ -79,6 +79,8 @@ const ADMIN_PRIVILEGES = [
   'BINLOG REPLAY', 'REPLICATION MASTER ADMIN',
   // reading and controlling replication, binlogs, read_only; killing client sessions on switchover
   'REPLICATION SLAVE ADMIN', 'SLAVE MONITOR', 'BINLOG MONITOR', 'BINLOG ADMIN', 'READ_ONLY ADMIN', 'CONNECTION ADMIN', 'PROCESS', 'RELOAD',
+  // the switchover's freeze: ALTER USER ... ACCOUNT LOCK/UNLOCK of the accounts read_only does not stop
+  'CREATE USER',
 ];
 
 function bootstrapSql(mode: LabMode): string {
@@ -92,6 +94,8 @@ function bootstrapSql(mode: LabMode): string {
     `GRANT REPLICATION SLAVE ON *.* TO ${USERS.repl}@${lit(host)}`,
     `CREATE USER IF NOT EXISTS ${USERS.app}@${lit(host)} IDENTIFIED BY ${lit(secret('app'))}`,
     `GRANT SELECT, INSERT, UPDATE, DELETE ON ${TEST_DB}.* TO ${USERS.app}@${lit(host)}`,
+    `CREATE USER IF NOT EXISTS ${USERS.appSuper}@${lit(host)} IDENTIFIED BY ${lit(secret('app_super'))}`,
+    `GRANT ALL PRIVILEGES ON *.* TO ${USERS.appSuper}@${lit(host)}`,
     `SET GLOBAL gtid_strict_mode=${mode === 'gtid' ? 1 : 0}`,
     'RESET MASTER',
   ].join(';\n');

@@ -28,7 +28,8 @@ export function labAddresses(): string[] {
 export const MYSQL_PORT = 3306;
 export const SSH_PORT = 22;
 export const TEST_DB = 'mhaflow_test';
-export const USERS = { admin: 'mhaflow', repl: 'repl', app: 'app' } as const;
+/** appSuper: an application account with ALL PRIVILEGES (SUPER, READ_ONLY ADMIN), which read_only alone does not stop on MariaDB. */
+export const USERS = { admin: 'mhaflow', repl: 'repl', app: 'app', appSuper: 'app_super' } as const;
 
 /** A lab in another directory gets its own loopback /24 (127.N.M.*, stable per path), so labs never collide. */
 function netForDir(dir: string): string {

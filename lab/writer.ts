@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql, { type Connection } from 'mysql2/promise';
 import type { ClusterConfig } from '../src/config/schema';
-import { labPaths, TEST_DB } from './layout';
+import { labPaths, TEST_DB, USERS } from './layout';
 import { LabError, waitFor } from './system';
 
 export interface WriterOptions {
@@ -21,6 +21,10 @@ export interface WriterOptions {
   name?: string;
   signal?: AbortSignal;
   onEvent?: (e: string) => void;
+  /** Called after each acknowledged id with the server that took it (its host) and Date.now(): write gaps, rows per server. */
+  onAck?: (id: number, host: string, at: number) => void;
+  /** How long to wait before looking for a writable server again when none is (default 100 ms). */
+  retryMs?: number;
 }
 
 export interface WriterSummary { acknowledged: number; inDoubt: number[]; firstId: number; lastAcked: number; reconnects: number; errors: number }
@@ -61,7 +65,7 @@ export async function runWriter(opts: WriterOptions): Promise<WriterSummary> {
     while (!opts.signal?.aborted && (opts.count === undefined || summary.acknowledged < opts.count)) {
       if (!conn) {
         conn = await findWritableMaster(opts);
-        if (!conn) { await sleep(100); continue; }
+        if (!conn) { await sleep(opts.retryMs ?? 100); continue; }
         summary.reconnects++;
         note(`connected to ${conn.config.host}`);
         for (const sql of WRITER_TABLES_SQL) await conn.query(sql).catch(() => {});
@@ -75,6 +79,7 @@ export async function runWriter(opts: WriterOptions): Promise<WriterSummary> {
         writeSync(fd, `${id}\n`);
         summary.acknowledged++;
         summary.lastAcked = id;
+        opts.onAck?.(id, String(conn.config.host), Date.now());
       } catch (e) {
         summary.errors++;
         const code = (e as { code?: string }).code ?? '';
@@ -118,13 +123,26 @@ export interface RunningWriter {
   waitAcked(n: number, timeoutMs?: number): Promise<void>;
 }
 
-/** The writer in this process as the lab's app user, logging to a file of its own (tests, durability cases). */
-export function startWriter(cfg: ClusterConfig, opts: { rate?: number } = {}): RunningWriter {
+/** The lab's application accounts: `app` (plain) and `appSuper` (ALL PRIVILEGES: read_only does not stop it on MariaDB). */
+export type WriterAccount = 'app' | 'appSuper';
+
+/** The user name and password of a lab application account. */
+export function writerCredentials(account: WriterAccount = 'app'): { user: string; password: string } {
+  const user = USERS[account];
+  return { user, password: readFileSync(join(labPaths().secretsDir, `${user}.pw`), 'utf8').trim() };
+}
+
+export interface StartWriterOptions extends Pick<WriterOptions, 'onAck' | 'retryMs' | 'startId'> { rate?: number; account?: WriterAccount }
+
+/** The writer in this process as a lab application account (default `app`), logging to a file of its own (tests, durability cases). */
+export function startWriter(cfg: ClusterConfig, opts: StartWriterOptions = {}): RunningWriter {
   const logFile = join(mkdtempSync(join(tmpdir(), 'mhaflow-writer-')), 'writer.log');
   const ac = new AbortController();
-  const password = readFileSync(join(labPaths().secretsDir, 'app.pw'), 'utf8').trim();
+  const { user, password } = writerCredentials(opts.account);
   let summary: WriterSummary | undefined;
-  const done = runWriter({ cfg, user: 'app', password, rate: opts.rate ?? 200, logFile, signal: ac.signal }).then((s) => (summary = s));
+  const done = runWriter({
+    cfg, user, password, rate: opts.rate ?? 200, logFile, signal: ac.signal, onAck: opts.onAck, retryMs: opts.retryMs, startId: opts.startId,
+  }).then((s) => (summary = s));
   const acked = () => parseWriterLog(readFileSync(logFile, 'utf8')).acked;
   return {
     logFile,

@@ -72,7 +72,7 @@ export const serverSchema = z.object({
 
 export const hooksSchema = z.object({
   masterIpFailover: z.string().optional(),
-  /** Moves the writer address in a planned switchover (MHA master_ip_online_change_script). Not run yet: see UNREAD_KEYS. */
+  /** Moves the writer address in a planned switchover (MHA master_ip_online_change_script): --command=stop before the freeze, start after the promotion. */
   masterIpOnlineChange: z.string().optional(),
   shutdown: z.string().optional(),
   report: z.string().optional(),
@@ -170,7 +170,6 @@ export const UNREAD_KEYS: readonly { key: string; why: string }[] = [
   { key: 'monitor.pingInterval', why: 'the monitor (automatic failover, `mhaflow monitor`) will read it; nothing watches the master yet' },
   { key: 'monitor.pingType', why: 'the monitor (automatic failover, `mhaflow monitor`) will read it; nothing watches the master yet' },
   { key: 'monitor.failuresBeforeDead', why: 'the monitor (automatic failover, `mhaflow monitor`) will read it; nothing watches the master yet' },
-  { key: 'hooks.masterIpOnlineChange', why: 'the switchover (`mhaflow switchover`) will run it; there is no switchover yet' },
   { key: 'servers[].disableLogBin', why: 'diffs are always applied with the binlog on (the exactly-once apply counts what the target\'s binlog holds)' },
   { key: 'servers[].clientLibdir', why: 'the client tools run with the host\'s own library path' },
   { key: 'workdirs.manager', why: 'the manager keeps no local files: its state is the Temporal workflow history' },

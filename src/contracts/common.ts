@@ -34,3 +34,10 @@ export interface WorkflowProgress {
   newMaster: string | null;
   finished: boolean;
 }
+
+/** A workflow run that is going on (a failover or a switchover of a cluster): what a refusal names. */
+export interface RunningRun {
+  workflowId: string;
+  runId: string;
+  startTime: string | null;
+}

@@ -5,6 +5,7 @@
 import { mariaGtidText, mysqlGtidText, type GtidFlavor } from '../binlog/gtid';
 import type { ClusterConfig } from '../config/schema';
 import { durationMs } from '../config/schema';
+import type { RunningRun } from '../contracts/common';
 import type { FailoverInput } from '../contracts/failover';
 import type { HookRun } from '../hooks/run';
 import type { BinlogCoordinates, ServerState } from '../mysql/client';
@@ -83,6 +84,8 @@ export interface FailoverCheckFacts {
   lastFailover: LastFailover | null;
   /** An earlier failover that stopped midway; null when there is none (or not looked up: a dry run). */
   unresolved?: UnresolvedFailover | null;
+  /** A switchover of the cluster that is running, if any (one change of master at a time). */
+  runningSwitchover?: RunningRun | null;
   timings: { probesMs: number; deadCheckMs: number | null; lastFailoverMs: number | null };
 }
 
@@ -155,6 +158,9 @@ export function decideFailoverStart(f: FailoverCheckFacts, input: Pick<FailoverI
   const c = f.cluster;
   if (input.configDigest && input.configDigest !== c.digest) {
     return { ok: false, reason: `the config you passed for cluster ${c.name} (digest ${input.configDigest}) is not the worker's (digest ${c.digest}): the worker fails over with its own copy; make them the same first` };
+  }
+  if (f.runningSwitchover && !input.dryRun) {
+    return { ok: false, reason: `a switchover of cluster ${c.name} is running (workflow ${f.runningSwitchover.workflowId}, run ${f.runningSwitchover.runId}): one change of master at a time; wait for it to end (it rolls back or completes on its own)` };
   }
   if (input.newMaster && !resolveServerRef(c.servers, input.newMaster)) {
     return { ok: false, reason: `--new-master ${input.newMaster} is not a server of cluster ${c.name} (${c.servers.map((s) => `${s.name} ${s.host}:${s.port}`).join(', ')})` };

@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { ConfigError, errorMessage, MhaflowError } from '../errors';
-import { queryOne, queryRows, readServerState, withConnection, type Connection, type ServerState } from './client';
+import { queryOne, queryRows, readServerState, sqlTargetOf, withConnection, type Connection, type ServerState } from './client';
 import { showBinlogStatus, showReplicaStatus, type SqlTarget } from './sql';
 import { normalizeReplicaStatus, type ReplicaStatus, type ReplicationFilters } from './status';
 
@@ -79,7 +79,8 @@ export async function readReplicaChannels(conn: Connection, target: SqlTarget): 
   return rows.map(normalizeReplicaStatus);
 }
 
-async function readReplicationFilters(conn: Connection, state: ServerState): Promise<{ filters: FilterSet | null; from: DiscoveredExtras['filtersFrom'] }> {
+/** The server's Replicate_* filters: from its replica status, else its variables (MariaDB) or performance_schema (MySQL). */
+export async function readReplicationFilters(conn: Connection, state: ServerState): Promise<{ filters: FilterSet | null; from: DiscoveredExtras['filtersFrom'] }> {
   if (state.replica) return { filters: filtersFromStatus(state.replica), from: 'replica status' };
   if (state.flavor === 'mariadb') {
     const row = await queryOne(conn, `SELECT ${FILTER_VARS.map(([, v]) => `@@GLOBAL.${v} AS ${v}`).join(', ')}`);
@@ -110,8 +111,9 @@ export async function readReplUserGrant(conn: Connection, user: string): Promise
   };
 }
 
-async function readBinlogStatus(conn: Connection, target: SqlTarget): Promise<{ doDb: string; ignoreDb: string } | null> {
-  const row = await queryOne(conn, showBinlogStatus(target));
+/** Binlog_Do_DB and Binlog_Ignore_DB of SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4); null when log_bin is off. */
+export async function readBinlogStatus(conn: Connection, target?: SqlTarget): Promise<{ doDb: string; ignoreDb: string } | null> {
+  const row = await queryOne(conn, showBinlogStatus(target ?? await sqlTargetOf(conn)));
   if (!row) return null;
   return { doDb: String(row.Binlog_Do_DB ?? ''), ignoreDb: String(row.Binlog_Ignore_DB ?? '') };
 }

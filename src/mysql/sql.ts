@@ -264,3 +264,88 @@ export function heldGtidQuery(t: SqlTarget): string {
 export function executedGtidQuery(t: SqlTarget): string {
   return t.flavor === 'mariadb' ? 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid' : 'SELECT @@GLOBAL.gtid_executed AS gtid';
 }
+
+// ---------------------------------------------------------------------------------------------
+// Accounts and sessions (the switchover's freeze: src/mysql/freeze.ts)
+
+/** An account as the server names it: 'user'@'host'. */
+export interface Account {
+  user: string;
+  host: string;
+}
+
+export const formatAccount = (a: Account) => `${escapeString(a.user)}@${escapeString(a.host)}`;
+
+/**
+ * The accounts that can still write while read_only is ON, with whether each is locked; columns user, host,
+ * locked (0/1). MariaDB: SUPER or READ_ONLY ADMIN (10.11: SUPER includes it; 11.0.1+: READ_ONLY ADMIN alone),
+ * from the global grants (roles left out: they cannot log in, and a role granting SUPER is not expanded here).
+ * MySQL with super_read_only: null, nobody can (the freeze sets it). Older MySQL: SUPER.
+ */
+export function accountsBypassingReadOnlyQuery(t: SqlTarget): string | null {
+  if (t.flavor === 'mariadb') {
+    return 'SELECT g.User AS user, g.Host AS host, IFNULL(JSON_VALUE(g.Priv, \'$.account_locked\'), 0) AS locked FROM mysql.global_priv g '
+      + 'WHERE IFNULL(JSON_VALUE(g.Priv, \'$.is_role\'), 0) = 0 AND CONCAT(\'\'\'\', g.User, \'\'\'@\'\'\', g.Host, \'\'\'\') IN '
+      + '(SELECT GRANTEE FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE IN (\'SUPER\', \'READ_ONLY ADMIN\')) ORDER BY 1, 2';
+  }
+  if (dialectOf(t).superReadOnly) return null;
+  return 'SELECT User AS user, Host AS host, IF(account_locked = \'Y\', 1, 0) AS locked FROM mysql.user WHERE Super_priv = \'Y\' ORDER BY 1, 2';
+}
+
+/** Whether each of these accounts is locked now; columns user, host, locked (0/1). */
+export function accountsLockedQuery(t: SqlTarget, accounts: Account[]): string {
+  if (!accounts.length) throw new RangeError('accountsLockedQuery needs at least one account');
+  const list = accounts.map((a) => `(${escapeString(a.user)}, ${escapeString(a.host)})`).join(', ');
+  return t.flavor === 'mariadb'
+    ? `SELECT User AS user, Host AS host, IFNULL(JSON_VALUE(Priv, '$.account_locked'), 0) AS locked FROM mysql.global_priv WHERE (User, Host) IN (${list})`
+    : `SELECT User AS user, Host AS host, IF(account_locked = 'Y', 1, 0) AS locked FROM mysql.user WHERE (User, Host) IN (${list})`;
+}
+
+/**
+ * ALTER USER ... ACCOUNT LOCK/UNLOCK of several accounts in one statement (MariaDB 10.4+, MySQL 5.7.6+): new logins
+ * refused, sessions kept. Run with the session binlog off.
+ */
+export function setAccountsLocked(accounts: Account[], locked: boolean): string {
+  if (!accounts.length) throw new RangeError('setAccountsLocked needs at least one account');
+  return `ALTER USER ${accounts.map(formatAccount).join(', ')} ACCOUNT ${locked ? 'LOCK' : 'UNLOCK'}`;
+}
+
+/**
+ * This session's changes stay out of the binlog: an account lock replicated to the replicas would lock the
+ * new master too. Needs BINLOG ADMIN or SUPER (MariaDB), SYSTEM_VARIABLES_ADMIN or SESSION_VARIABLES_ADMIN (MySQL 8).
+ */
+export const sessionBinlogOff = 'SET SESSION sql_log_bin = 0';
+
+/** The sessions of these user names but this one; columns id, user, host, command, time. */
+export function sessionsOfUsersQuery(users: string[]): string {
+  if (!users.length) throw new RangeError('sessionsOfUsersQuery needs at least one user');
+  return 'SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time FROM information_schema.PROCESSLIST '
+    + `WHERE USER IN (${users.map(escapeString).join(', ')}) AND ID <> CONNECTION_ID() ORDER BY ID`;
+}
+
+/** End a session (its transaction rolls back). */
+export const killConnection = (id: number) => `KILL CONNECTION ${int(id, 'connection id')}`;
+
+// ---------------------------------------------------------------------------------------------
+// What runs on a master (the switchover's check: MHA's running_updates_limit)
+
+/**
+ * Statements running for at least `seconds`, but replication's own threads and this session; columns id, user,
+ * host, command, time, state, info. The caller tells updates from reads by their text.
+ */
+export function longQueriesQuery(seconds: number): string {
+  return 'SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time, STATE AS state, LEFT(INFO, 300) AS info '
+    + 'FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN (\'Sleep\', \'Binlog Dump\', \'Binlog Dump GTID\', \'Daemon\', \'Killed\') '
+    + `AND USER NOT IN ('system user', 'event_scheduler') AND TIME >= ${int(seconds, 'seconds')} ORDER BY TIME DESC`;
+}
+
+/**
+ * InnoDB transactions open for more than `seconds` (trx_started has whole seconds: strictly before NOW() - seconds, so a
+ * transaction a few ms old is never counted); columns id (the session), seconds, rowsModified, lockedTables, query.
+ * An idle session holding an uncommitted change shows here, not among the running statements.
+ */
+export function longTransactionsQuery(seconds: number): string {
+  return 'SELECT trx_mysql_thread_id AS id, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS seconds, trx_rows_modified AS rowsModified, '
+    + 'trx_tables_locked AS lockedTables, LEFT(trx_query, 300) AS query FROM information_schema.INNODB_TRX '
+    + `WHERE trx_mysql_thread_id <> CONNECTION_ID() AND trx_started < NOW() - INTERVAL ${int(seconds, 'seconds')} SECOND ORDER BY trx_started`;
+}

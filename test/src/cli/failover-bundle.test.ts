@@ -63,4 +63,17 @@ describe('the built failover bundle', () => {
     assert.equal(missing.status, 4, "bad input");
     assert.match(missing.stderr, /^mhaflow: \/nonexistent\/cluster\.yml: cannot read the cluster config \(ENOENT\)/);
   });
+
+  it('the switchover command has a fresh bundle of its own, answering like the tsx path', () => {
+    assert.ok(freshBundle(ROOT, 'switchover-cli'));
+    const run = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [BIN, 'switchover', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+    for (const args of [['--help'], ['--config', '/nonexistent/cluster.yml'], ['maybe', '--cluster', 'x']]) {
+      const viaBundle = run({}, ...args);
+      const viaTsx = run({ MHAFLOW_NO_BUNDLE: '1' }, ...args);
+      assert.equal(viaBundle.status, viaTsx.status, args.join(' '));
+      assert.equal(viaBundle.stdout, viaTsx.stdout);
+      assert.equal(viaBundle.stderr, viaTsx.stderr);
+    }
+    assert.match(run({}, 'maybe', '--cluster', 'x').stderr, /unknown answer "maybe": mhaflow switchover approve\|reject/);
+  });
 });

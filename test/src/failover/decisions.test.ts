@@ -62,6 +62,10 @@ describe('resolveServerRef', () => {
 });
 
 describe('decideFailoverStart', () => {
+  it('a dry run is not refused by a running switchover (it changes nothing)', () => {
+    const d = decideFailoverStart(facts({ runningSwitchover: { workflowId: 'switchover:app1', runId: 'r9', startTime: null } }), { dryRun: true });
+    assert.ok(d.ok);
+  });
   const go = (f: FailoverCheckFacts, input: Partial<FailoverInput> = {}) => decideFailoverStart(f, input);
   const refusals: [string, FailoverCheckFacts, Partial<FailoverInput>, RegExp][] = [
     ['the caller\'s config differs from the worker\'s', facts(), { configDigest: 'other' }, /digest other.*is not the worker's \(digest d1\)/],
@@ -76,6 +80,8 @@ describe('decideFailoverStart', () => {
     ['the secondary check sees it', facts({ secondaryCheck: { code: 3, output: 'secondary_check exited 3: reachable from 10.1.1.1' } }), {}, /secondary check did not confirm.*exit 3.*reachable from 10\.1\.1\.1/],
     ['a recent failover', facts({ lastFailover: { last: { workflowId: 'failover:app1', runId: 'r', closeTime: '2026-11-29T10:00:00.000Z' }, windowMs: 8 * 3600_000 } }), {},
       /failed over at 2026-11-29T10:00:00.000Z .*less than 480 minutes ago.*--ignore-last-failover/],
+    ['a switchover of the cluster runs', facts({ runningSwitchover: { workflowId: 'switchover:app1', runId: 'r9', startTime: null } }), {},
+      /a switchover of cluster app1 is running \(workflow switchover:app1, run r9\): one change of master at a time/],
     ['a failed replica without ignore_fail', facts({ servers: [deadMaster(), at('db2', ['mysql-bin.000001', 900], undefined, { lastSqlErrno: 1062, lastSqlError: 'dup' }), at('db3', ['mysql-bin.000001', 900])] }), {},
       /cannot leave these servers behind: db2: SQL thread stopped on error 1062/],
   ];

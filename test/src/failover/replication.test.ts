@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClusterConfig } from '../../../src/config/schema';
-import { drainRelayLog, forgetSource, makeWritable, repoint, repointGtidReplica, stopIoThread } from '../../../src/failover/replication';
+import { drainRelayLog, stopIoThread } from '../../../src/failover/replication';
+import { forgetSource, makeWritable, repoint, repointGtidReplica } from '../../../src/mysql/replication';
 import { showMasterStatus, showReplicaStatus } from '../../../src/mysql/client';
 import { FakeReplica, REMOVED_IN_84 } from '../../support/fake-mysql';
 

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2';
 import {
+  accountsBypassingReadOnlyQuery, accountsLockedQuery, killConnection, longQueriesQuery, longTransactionsQuery, sessionsOfUsersQuery, setAccountsLocked,
   bindPassword, changeMasterTo, changeSourceDelay, dialectOf, escapeId, escapeString, executedGtidQuery, readGtidState, readOnlyQuery, redactSql,
   resetReplicaAll, setReadOnly, setSuperReadOnly, showBinlogStatus, showReplicaStatus, startReplica, startReplicaSql, stopReplica, stopReplicaIo, waitForGtid,
   waitForPosition, waitOutcome, type SqlTarget,
@@ -230,5 +231,41 @@ describe('read_only and GTID state', () => {
       + '@@GLOBAL.gtid_purged AS purged, @@GLOBAL.server_uuid AS serverUuid');
     assert.equal(executedGtidQuery(MARIA), 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid');
     assert.equal(executedGtidQuery(MY57), 'SELECT @@GLOBAL.gtid_executed AS gtid');
+  });
+});
+
+describe('accounts and sessions (the freeze)', () => {
+  test('accounts read_only does not stop: MariaDB SUPER or READ_ONLY ADMIN; MySQL with super_read_only: none; older MySQL: SUPER', () => {
+    const maria = accountsBypassingReadOnlyQuery(MARIA)!;
+    assert.match(maria, /FROM mysql\.global_priv g/);
+    assert.match(maria, /PRIVILEGE_TYPE IN \('SUPER', 'READ_ONLY ADMIN'\)/);
+    assert.match(maria, /JSON_VALUE\(g\.Priv, '\$\.is_role'\)/);
+    assert.equal(accountsBypassingReadOnlyQuery(MY57), null);
+    assert.equal(accountsBypassingReadOnlyQuery(MY84), null);
+    assert.match(accountsBypassingReadOnlyQuery({ flavor: 'mysql', version: '5.7.7' })!, /FROM mysql\.user WHERE Super_priv = 'Y'/);
+  });
+  test('lock and unlock several accounts in one statement, escaped', () => {
+    assert.equal(setAccountsLocked([{ user: 'app', host: '10.%' }, { user: "o'neil", host: 'localhost' }], true),
+      "ALTER USER 'app'@'10.%', 'o\\'neil'@'localhost' ACCOUNT LOCK");
+    assert.equal(setAccountsLocked([{ user: 'root', host: 'localhost' }], false), "ALTER USER 'root'@'localhost' ACCOUNT UNLOCK");
+    assert.throws(() => setAccountsLocked([], true), RangeError);
+  });
+  test('lock state of listed accounts, by flavor', () => {
+    assert.equal(accountsLockedQuery(MARIA, [{ user: 'a', host: '%' }]),
+      "SELECT User AS user, Host AS host, IFNULL(JSON_VALUE(Priv, '$.account_locked'), 0) AS locked FROM mysql.global_priv WHERE (User, Host) IN (('a', '%'))");
+    assert.match(accountsLockedQuery(MY84, [{ user: 'a', host: '%' }, { user: 'b', host: 'h' }]), /account_locked = 'Y'.*IN \(\('a', '%'\), \('b', 'h'\)\)$/);
+  });
+  test('sessions of users, but this one; KILL CONNECTION of an integer only', () => {
+    assert.equal(sessionsOfUsersQuery(['app', "x'y"]), 'SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time '
+      + "FROM information_schema.PROCESSLIST WHERE USER IN ('app', 'x\\'y') AND ID <> CONNECTION_ID() ORDER BY ID");
+    assert.equal(killConnection(42), 'KILL CONNECTION 42');
+    assert.throws(() => killConnection(-1), RangeError);
+    assert.throws(() => killConnection(1.5), RangeError);
+  });
+  test('long statements and long transactions over a threshold', () => {
+    assert.match(longQueriesQuery(1), /TIME >= 1 ORDER BY TIME DESC$/);
+    assert.match(longQueriesQuery(1), /COMMAND NOT IN \('Sleep', 'Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Killed'\)/);
+    assert.match(longTransactionsQuery(2), /trx_started < NOW\(\) - INTERVAL 2 SECOND/);
+    assert.throws(() => longTransactionsQuery(-1), RangeError);
   });
 });

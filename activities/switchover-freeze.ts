@@ -1,0 +1,175 @@
+// Switchover phases 3-5 and the rollback: the online-change hook, the freeze of the old master, the new master's
+// catch-up, its promotion; and the way back before the promotion. Each returns facts; the workflow decides
+// (src/switchover/decisions.ts). Each can run again after dying at any point.
+import { heartbeat } from '@temporalio/activity';
+import { durationMs } from '../src/config/schema';
+import { resolveSecret } from '../src/config/secrets';
+import { serverByName } from '../src/config/servers';
+import type { ReplicationMode } from '../src/topology/types';
+import { errorMessage } from '../src/errors';
+import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
+import { queryOne, showMasterStatus, showReplicaStatus, withConnection, type BinlogCoordinates, type Connection } from '../src/mysql/client';
+import { freeze, unfreeze, type FreezePlan, type FreezeResult, type UnfreezeResult } from '../src/mysql/freeze';
+import { binlogCoordinates, executedGtid, makeWritable, sqlTargetOf, startReplicaIfStopped, stopAll } from '../src/mysql/replication';
+import { waitForGtid, waitForPosition, waitOutcome } from '../src/mysql/sql';
+import { compareBinlogCoordinates } from '../src/binlog/coordinates';
+import type { CaughtUpFacts } from '../src/switchover/decisions';
+import { clusterOf, guarded, type ClusterInput } from './failure';
+
+export interface OnlineChangeInput extends ClusterInput {
+  command: 'stop' | 'start';
+  /** The master before the switchover, and the one after it (a rollback's start names the old master as both). */
+  origMaster: string;
+  newMaster: string;
+  origMasterIsNewReplica: boolean;
+}
+
+/**
+ * MHA's master_ip_online_change_script with MHA's arguments (--command, --orig_master_*, --new_master_*, ssh users,
+ * --orig_master_is_new_slave); the passwords in the environment (MHAFLOW_ORIG_MASTER_PASSWORD,
+ * MHAFLOW_NEW_MASTER_PASSWORD), never in argv. Its exit is a fact: 0 ok, 10 go on with a warning, else stop.
+ */
+export async function switchoverOnlineChangeHook(input: OnlineChangeInput): Promise<HookRun> {
+  return guarded(async () => {
+    const cfg = clusterOf(input);
+    const orig = serverByName(cfg, input.origMaster);
+    const nm = serverByName(cfg, input.newMaster);
+    const password = resolveSecret(cfg.mysql.password, 'mysql.password');
+    const args = hookArgs({
+      command: input.command,
+      orig_master_host: orig.host, orig_master_ip: orig.host, orig_master_port: orig.port, orig_master_user: cfg.mysql.user,
+      new_master_host: nm.host, new_master_ip: nm.host, new_master_port: nm.port, new_master_user: cfg.mysql.user,
+      orig_master_ssh_user: orig.ssh.user ?? cfg.ssh.user, new_master_ssh_user: nm.ssh.user ?? cfg.ssh.user,
+    });
+    if (input.origMasterIsNewReplica) args.push('--orig_master_is_new_slave');
+    return runHook('master_ip_online_change', cfg.hooks.masterIpOnlineChange!, args, {
+      timeoutMs: durationMs(cfg.hooks.timeout), env: { MHAFLOW_ORIG_MASTER_PASSWORD: password, MHAFLOW_NEW_MASTER_PASSWORD: password },
+    });
+  });
+}
+
+export interface FreezeInput extends ClusterInput { origMaster: string; plan: FreezePlan }
+
+/** Freeze the old master as the plan says (src/mysql/freeze.ts): its frozen position and whether the freeze holds. */
+export async function switchoverFreeze(input: FreezeInput): Promise<FreezeResult> {
+  return guarded(async () => {
+    const cfg = clusterOf(input);
+    const keep = [{ user: cfg.replication.user, why: 'replication' }, { user: cfg.mysql.user, why: 'manager' }];
+    return withConnection(cfg, serverByName(cfg, input.origMaster), (c) => freeze(c, input.plan, { keep, heartbeat }));
+  });
+}
+
+export interface WaitInput extends ClusterInput {
+  origMaster: string;
+  newMaster: string;
+  mode: ReplicationMode;
+  /** The old master's frozen position and GTIDs. */
+  frozen: { file: string; pos: number; gtid: string };
+  /** Give up at this instant (ms since the epoch): set by the workflow once, so a retried wait keeps the same deadline. */
+  deadline: number;
+}
+
+/** Whether the new master executed up to the frozen position (file/position), or the frozen GTIDs. */
+async function reachedFrozen(conn: Connection, w: WaitInput, chunkSeconds: number): Promise<{ reached: boolean; error?: string }> {
+  const target = await sqlTargetOf(conn);
+  const st = await showReplicaStatus(conn);
+  if (!st) return { reached: false, error: 'it is not a replica' };
+  if (st.lastSqlErrno) return { reached: false, error: `SQL thread error ${st.lastSqlErrno}: ${st.lastSqlError}` };
+  if (w.mode === 'gtid') {
+    const r = await queryOne(conn, waitForGtid(target, w.frozen.gtid, chunkSeconds));
+    return { reached: waitOutcome('gtid', r?.result) === 'reached' };
+  }
+  // A stopped SQL thread (an earlier attempt stopped it there, or a fault) makes MASTER_POS_WAIT answer NULL: compare.
+  const exec = { file: st.relaySourceLogFile, pos: st.execSourceLogPos };
+  if (compareBinlogCoordinates(exec, w.frozen) >= 0) return { reached: true };
+  if (!st.sqlRunning) return { reached: false };
+  const r = await queryOne(conn, waitForPosition(target, w.frozen, chunkSeconds));
+  return { reached: waitOutcome('position', r?.result) === 'reached' };
+}
+
+/**
+ * Wait (until the deadline) for the new master to execute everything up to the old master's frozen position; once it
+ * has, stop its replication and read its own binlog position and GTIDs (nothing else writes there: it is still
+ * read-only, so a retry reads the same). Then read the old master's position again: it must not have moved.
+ */
+export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUpFacts> {
+  return guarded(async () => {
+    const t0 = Date.now();
+    const cfg = clusterOf(input);
+    const nm = serverByName(cfg, input.newMaster);
+    const result = await withConnection(cfg, nm, async (c) => {
+      // Looked at once even past the deadline: a retry after a crash finds the new master caught up (and its
+      // replication stopped by the killed attempt) and goes on, instead of rolling back a switchover that was done waiting.
+      let last: { reached: boolean; error?: string } = { reached: false };
+      for (let first = true; ; first = false) {
+        const left = input.deadline - Date.now();
+        if (left <= 0 && !first) break;
+        last = await reachedFrozen(c, input, Math.max(1, Math.min(5, Math.ceil(left / 1000))));
+        if (last.reached || last.error || left <= 0) break;
+        heartbeat({ waitingFor: `${input.frozen.file}:${input.frozen.pos}` });
+        if (left < 1000) await new Promise((r) => setTimeout(r, 20));
+      }
+      if (!last.reached) return { reached: false, detail: last.error ?? `not reached within the wait timeout (${Date.now() - t0} ms in this attempt)`, newMaster: null };
+      await stopAll(c);
+      const at = await binlogCoordinates(c, nm.name);
+      return { reached: true, detail: '', newMaster: { file: at.file, pos: at.pos, gtid: await executedGtid(c) } };
+    });
+    const origMasterNow = await withConnection(cfg, serverByName(cfg, input.origMaster), async (c) => (await showMasterStatus(c)) as BinlogCoordinates);
+    return { ...result, waitedMs: Date.now() - t0, origMasterNow };
+  });
+}
+
+/** The new master takes writes: its replication stopped (again: a no-op after the wait), read_only OFF. */
+export async function switchoverPromote(input: ClusterInput & { newMaster: string }): Promise<{ readOnlyWasOn: boolean; writableAt: string }> {
+  return guarded(async () => {
+    const cfg = clusterOf(input);
+    return withConnection(cfg, serverByName(cfg, input.newMaster), async (c) => {
+      await stopAll(c);
+      const w = await makeWritable(c);
+      return { readOnlyWasOn: w.changed, writableAt: new Date().toISOString() };
+    });
+  });
+}
+
+/** read_only of a server, or null when it cannot be read (after a failed promotion: may the old master be unfrozen?). */
+export async function switchoverReadReadOnly(input: ClusterInput & { server: string }): Promise<{ readOnly: boolean } | null> {
+  return guarded(async () => {
+    const cfg = clusterOf(input);
+    try {
+      return await withConnection(cfg, serverByName(cfg, input.server), async (c) => ({ readOnly: Number((await queryOne(c, 'SELECT @@GLOBAL.read_only AS ro'))?.ro) === 1 }));
+    } catch {
+      return null;
+    }
+  });
+}
+
+export interface RollbackInput extends ClusterInput {
+  origMaster: string;
+  plan: FreezePlan;
+  /** The new master whose replication the wait stopped: it replicates again. Absent when the wait did not stop it. */
+  restartReplicationOn?: string;
+}
+
+export interface RollbackResult {
+  origMaster: UnfreezeResult;
+  /** What became of the new master's replication; null when it was not touched. */
+  newMaster: { started: boolean; error?: string } | null;
+}
+
+/** Undo the freeze exactly (src/mysql/freeze.ts unfreeze, writable again), and restart the replication the wait stopped. */
+export async function switchoverRollback(input: RollbackInput): Promise<RollbackResult> {
+  return guarded(async () => {
+    const cfg = clusterOf(input);
+    const origMaster = await withConnection(cfg, serverByName(cfg, input.origMaster), (c) => unfreeze(c, input.plan, { writable: true }));
+    let newMaster: RollbackResult['newMaster'] = null;
+    if (input.restartReplicationOn) {
+      try {
+        newMaster = await withConnection(cfg, serverByName(cfg, input.restartReplicationOn), (c) => startReplicaIfStopped(c));
+      } catch (e) {
+        // The old master takes writes again either way: the new master, read-only, catches up once it replicates.
+        newMaster = { started: false, error: errorMessage(e) };
+      }
+    }
+    return { origMaster, newMaster };
+  });
+}

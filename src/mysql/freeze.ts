@@ -1,0 +1,148 @@
+// The freeze of a master: no account can write on it any more, and it stays so whatever happens to the process
+// that froze it. Used by the switchover (the old master, before its replicas catch up) and reusable for fencing.
+//
+// Why not FLUSH TABLES WITH READ LOCK (MHA): the lock lives in one session and dies with it, so a manager that
+// dies mid-switchover unfreezes the master behind its back. Why not read_only alone: on MariaDB 10.11 an account
+// with SUPER or READ_ONLY ADMIN still writes under read_only (MySQL has super_read_only for that; MariaDB has not).
+// So a freeze is server-side state only:
+//   1. the accounts that can write under read_only are locked (ALTER USER ... ACCOUNT LOCK, binlog off: the lock
+//      must not replicate to the new master): they cannot log in again;
+//   2. read_only=ON (and super_read_only=ON on MySQL): every other account stops at its next statement or COMMIT;
+//   3. the sessions of the locked accounts are killed (their open transactions roll back), and the freeze waits
+//      until they are gone: a killed session may finish the COMMIT it was in;
+//   4. the binlog position is read: nothing is written after it (readFrozenState verifies the freeze holds).
+// The replication user and the manager's own user are never locked nor killed (replication would stop; the
+// manager needs its connections).
+//
+// The record: planFreeze (pure) turns what readFreezeFacts read into the exact list of accounts to lock, before
+// anything changes. The caller keeps that plan durably (a workflow passes it as an activity input: it is in the
+// history) and gives the same plan to freeze, to any retry of it, and to unfreeze, which undoes exactly that:
+// it unlocks those accounts and no other, and (when asked to make the server writable) restores read_only as it
+// was. Every function here can run again after dying at any point: each statement is a no-op the second time.
+// An account a DBA locks between the plan and the freeze is unlocked by the unfreeze (it is in the plan).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConnectionError } from '../errors';
+import { queryOne, queryRows, showMasterStatus, type BinlogCoordinates, type Connection } from './client';
+import { executedGtid, sqlTargetOf, type Heartbeat } from './replication';
+import type { FreezeFacts, FreezePlan, FrozenState, KeptUser } from './freeze-plan';
+import {
+  accountsBypassingReadOnlyQuery, accountsLockedQuery, killConnection, sessionBinlogOff, sessionsOfUsersQuery, setAccountsLocked, setReadOnly,
+  type Account, type SqlTarget,
+} from './sql';
+
+export * from './freeze-plan';
+
+/** What the freeze of this server needs to know: read_only and the accounts read_only does not stop. */
+export async function readFreezeFacts(conn: Connection, target?: SqlTarget): Promise<FreezeFacts> {
+  const t = target ?? await sqlTargetOf(conn);
+  const ro = await queryOne(conn, t.flavor === 'mysql' ? 'SELECT @@GLOBAL.read_only AS ro, @@GLOBAL.super_read_only AS sro' : 'SELECT @@GLOBAL.read_only AS ro');
+  const sql = accountsBypassingReadOnlyQuery(t);
+  const rows = sql ? await queryRows(conn, sql) : [];
+  return {
+    readOnly: Number(ro?.ro) === 1,
+    superReadOnly: t.flavor === 'mysql' ? Number(ro?.sro) === 1 : null,
+    bypass: rows.map((r) => ({ user: String(r.user), host: String(r.host), locked: Number(r.locked) === 1 })),
+  };
+}
+
+export interface FreezeResult {
+  /** Sessions killed (users of the locked accounts). */
+  killed: { id: number; user: string }[];
+  /** The binlog position once frozen: nothing is written after it. */
+  position: BinlogCoordinates;
+  /** Its executed GTIDs then (MariaDB gtid_binlog_pos, MySQL gtid_executed). */
+  gtid: string;
+  state: FrozenState;
+  ms: number;
+}
+
+export interface FreezeOptions {
+  /** The users never touched (replication, manager): any bypass account of theirs is not "unplanned". */
+  keep: KeptUser[];
+  /** How long the killed sessions may take to end (default 10 s). */
+  sessionsGoneTimeoutMs?: number;
+  heartbeat?: Heartbeat;
+}
+
+const userNames = (accounts: Account[]) => [...new Set(accounts.map((a) => a.user))];
+
+async function sessionsOf(conn: Connection, users: string[]): Promise<{ id: number; user: string }[]> {
+  if (!users.length) return [];
+  return (await queryRows(conn, sessionsOfUsersQuery(users))).map((r) => ({ id: Number(r.id), user: String(r.user) }));
+}
+
+async function setLocked(conn: Connection, accounts: Account[], locked: boolean): Promise<void> {
+  if (!accounts.length) return;
+  await conn.query(sessionBinlogOff);
+  await conn.query(setAccountsLocked(accounts, locked));
+}
+
+/**
+ * Freeze the server this connection is on, as `plan` says (see the top of this file). Returns its frozen binlog
+ * position and the verification; a caller must check the state (frozenProblems) before it relies on the freeze.
+ */
+export async function freeze(conn: Connection, plan: FreezePlan, o: FreezeOptions): Promise<FreezeResult> {
+  const t0 = Date.now();
+  const target = await sqlTargetOf(conn);
+  // Locked before read_only: a manager without READ_ONLY ADMIN could not ALTER USER afterwards.
+  await setLocked(conn, plan.lock, true);
+  for (const s of setReadOnly(target, true)) await conn.query(s);
+  const users = userNames(plan.lock);
+  const killed = await sessionsOf(conn, users);
+  for (const s of killed) await conn.query(killConnection(s.id)).catch(() => { /* already gone */ });
+  const deadline = Date.now() + (o.sessionsGoneTimeoutMs ?? 10_000);
+  for (;;) {
+    const left = await sessionsOf(conn, users);
+    if (!left.length) break;
+    if (Date.now() > deadline) {
+      throw new ConnectionError(`sessions ${left.map((s) => `${s.id} (${s.user})`).join(', ')} did not end within ${o.sessionsGoneTimeoutMs ?? 10_000} ms of KILL CONNECTION`, {
+        hint: 'look at SHOW PROCESSLIST on the master: a session stuck in a long rollback holds the freeze up',
+      });
+    }
+    o.heartbeat?.({ waitingForSessions: left.map((s) => s.id) });
+    await sleep(5);
+  }
+  const position = await showMasterStatus(conn);
+  if (!position) throw new ConnectionError('has no binary log (log_bin is off): there is no position for the replicas to reach');
+  const gtid = await executedGtid(conn);
+  const state = await readFrozenState(conn, plan, o.keep, target);
+  return { killed, position, gtid, state, ms: Date.now() - t0 };
+}
+
+/** Read whether the freeze of `plan` holds on this server now (readOnly, locks, sessions, accounts added since). */
+export async function readFrozenState(conn: Connection, plan: FreezePlan, keep: KeptUser[], target?: SqlTarget): Promise<FrozenState> {
+  const t = target ?? await sqlTargetOf(conn);
+  const facts = await readFreezeFacts(conn, t);
+  const locked = plan.lock.length ? await queryRows(conn, accountsLockedQuery(t, plan.lock)) : [];
+  const isLocked = (a: Account) => locked.some((r) => String(r.user) === a.user && String(r.host) === a.host && Number(r.locked) === 1);
+  const planned = (a: Account) => plan.lock.some((p) => p.user === a.user && p.host === a.host);
+  return {
+    readOnly: facts.readOnly,
+    superReadOnly: facts.superReadOnly,
+    unlocked: plan.lock.filter((a) => !isLocked(a)),
+    writers: await sessionsOf(conn, userNames(plan.lock)),
+    unplanned: facts.bypass.filter((a) => !a.locked && !planned(a) && !keep.some((k) => k.user === a.user)).map((a) => ({ user: a.user, host: a.host })),
+  };
+}
+
+export interface UnfreezeResult {
+  /** The plan's accounts, unlocked now. */
+  unlocked: Account[];
+  /** read_only after the unfreeze. */
+  readOnly: boolean;
+}
+
+/**
+ * Undo exactly what freeze(plan) did: unlock the plan's accounts (binlog off), and with `writable`, set read_only
+ * back to what it was before (OFF for a master that took writes). Without `writable` the server stays read-only:
+ * a demoted master, now a replica, gets its accounts back but takes no writes (unlocking under read_only needs
+ * READ_ONLY ADMIN or SUPER on MariaDB; on MySQL with super_read_only the plan locks nothing).
+ */
+export async function unfreeze(conn: Connection, plan: FreezePlan, o: { writable: boolean }): Promise<UnfreezeResult> {
+  const target = await sqlTargetOf(conn);
+  // Writable first (the reverse of freeze's order): unlocking under read_only needs READ_ONLY ADMIN on MariaDB.
+  if (o.writable && !plan.readOnlyWas) for (const s of setReadOnly(target, false)) await conn.query(s);
+  await setLocked(conn, plan.lock, false);
+  const ro = await queryOne(conn, 'SELECT @@GLOBAL.read_only AS ro');
+  return { unlocked: plan.lock, readOnly: Number(ro?.ro) === 1 };
+}

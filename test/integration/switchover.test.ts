@@ -1,0 +1,184 @@
+// Switchovers on the lab, in both replication modes, with a writer that follows the writable server: a plain
+// application account and one with ALL PRIVILEGES (SUPER: read_only alone does not stop it on MariaDB); a rollback
+// (the new master cannot catch up); the refusals; the approval; and one start through the HTTP API on real Temporal.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import mysql from 'mysql2/promise';
+import { injectFault, restoreHost } from '../../lab/faults';
+import { testConfig, uniqueCluster } from '../../lab/harness';
+import { resetLab } from '../../lab/lab';
+import type { LabMode } from '../../lab/layout';
+import { watchWritable, writableServer, waitConverged } from '../../lab/watch';
+import { startWriter, writerCredentials, type RunningWriter, type StartWriterOptions } from '../../lab/writer';
+import { loadTokens } from '../../src/api/auth';
+import { temporalRuns } from '../../src/api/runs';
+import { buildApi } from '../../src/api/server';
+import type { ClusterConfig } from '../../src/config/schema';
+import { switchoverWorkflowId, type SwitchoverReport } from '../../src/contracts/switchover';
+import { queryOne, withConnection } from '../../src/mysql/client';
+import { resultOf } from '../../lab/harness';
+import { waitFor } from '../../lab/system';
+import { assertSurvivorsHold, startTemporal, type TestTemporal } from '../support/harness';
+import { assertSwitched, logSwitchover, switchoverFailure, switchoverRun, waitSwitchoverProgress } from '../support/switchover';
+
+let t: TestTemporal;
+/** Every writer a test starts: a failed test must not leave one writing into the next. */
+const writers: RunningWriter[] = [];
+const writerFor = (cfg: ClusterConfig, o: StartWriterOptions) => { const w = startWriter(cfg, o); writers.push(w); return w; };
+before(async () => { t = await startTemporal(); });
+afterEach(async () => { await Promise.all(writers.splice(0).map((w) => w.stop().catch(() => {}))); });
+after(async () => { await t?.stop(); });
+
+async function readOnly(cfg: ClusterConfig, name: string): Promise<boolean> {
+  return withConnection(cfg, cfg.servers.find((s) => s.name === name)!, async (c) => Number((await queryOne(c, 'SELECT @@GLOBAL.read_only AS ro'))?.ro) === 1);
+}
+
+for (const mode of ['filepos', 'gtid'] as LabMode[]) {
+  describe(`switchover (${mode})`, () => {
+    let lab: { cfg: ClusterConfig };
+    before(async () => { lab = await resetLab(mode); });
+
+    for (const account of ['app', 'appSuper'] as const) {
+      it(`${account === 'app' ? 'a plain' : 'a SUPER'} writer follows the new master; the old master becomes its replica; zero rows land on it after the freeze`, async () => {
+        const cfg = testConfig(lab.cfg, uniqueCluster(`sw-${mode[0]}-${account}`));
+        const before = await writableServer(cfg);
+        const writer = writerFor(cfg, { account, retryMs: 5, startId: account === 'app' ? 1_000_000 : 2_000_000 });
+        await writer.waitAcked(100);
+        const watch = watchWritable(cfg);
+        const { report, ms } = await switchoverRun(t.client, t.taskQueue, cfg, {}).finally(() => watch.stop());
+        const seen = await watch.stop();
+        logSwitchover(report, ms);
+        process.stderr.write(`    writable: at most ${seen.maxWritable} at once; none for at most ${seen.longestNoneMs} ms (${seen.polls} polls)\n`);
+        assert.equal(report.plan!.origMaster, before);
+        assert.equal(report.plan!.mode, mode);
+        assert.deepEqual(seen.splitBrain, [], 'never two writable masters');
+        if (account === 'appSuper') assert.ok(report.plan!.lockAccounts.includes("'app_super'@'127.%'"), report.plan!.lockAccounts.join());
+        await assertSwitched(cfg, report, writer);
+        // The SUPER account logs in again (unlocked) on the old master, now a read-only replica.
+        const { user, password } = writerCredentials(account);
+        const old = cfg.servers.find((s) => s.name === before)!;
+        const c = await mysql.createConnection({ host: old.host, port: old.port, user, password });
+        await c.end();
+      });
+    }
+
+    it('rollback: the new master cannot catch up (its SQL thread stopped): the old master takes writes again, nothing is lost', async () => {
+      const cfg = testConfig(lab.cfg, uniqueCluster(`sw-${mode[0]}-rb`));
+      const master = await writableServer(cfg);
+      const target = cfg.servers.find((s) => s.name !== master)!.name;
+      const writer = writerFor(cfg, { account: 'appSuper', retryMs: 5, startId: 3_000_000 });
+      await writer.waitAcked(100);
+      const { startSwitchover } = await import('../../src/switchover/start');
+      const { handle } = await startSwitchover(t.client, { cluster: cfg.cluster, newMaster: target, approval: true, waitTimeout: '2s' }, { taskQueue: t.taskQueue });
+      await waitSwitchoverProgress(handle, (p) => p.awaitingApproval !== null);
+      await injectFault('stop-sql', target);
+      await handle.signal('approve', { by: 'test' });
+      const report = await resultOf<SwitchoverReport>(handle, 120_000);
+      logSwitchover(report, 0);
+      assert.equal(report.outcome, 'rolled-back');
+      assert.match(report.reason, new RegExp(`${target} did not execute ${master}'s binlog up to .*rolled back: nothing changed`));
+      assert.equal(report.approval?.by, 'test');
+      assert.equal(await readOnly(cfg, master), false, `${master} writable again`);
+      assert.equal(await writableServer(cfg), master);
+      const n = writer.acked().length;
+      await writer.waitAcked(n + 100); // the SUPER writer is back on the old master: its account was unlocked
+      await restoreHost(target);
+      await writer.stop();
+      await waitConverged(cfg, master);
+      await assertSurvivorsHold(cfg, cfg.servers.map((s) => s.name), writer.acked());
+    });
+
+    it('approval: a rejected plan changes nothing', async () => {
+      const cfg = testConfig(lab.cfg, uniqueCluster(`sw-${mode[0]}-rej`));
+      const master = await writableServer(cfg);
+      const { startSwitchover } = await import('../../src/switchover/start');
+      const { handle } = await startSwitchover(t.client, { cluster: cfg.cluster, approval: true }, { taskQueue: t.taskQueue });
+      const p = await waitSwitchoverProgress(handle, (x) => x.awaitingApproval !== null);
+      assert.equal(p.awaitingApproval!.plan.origMaster, master);
+      await handle.signal('reject', { by: 'test', reason: 'not today' });
+      const report = await resultOf<SwitchoverReport>(handle, 60_000);
+      assert.equal(report.outcome, 'rejected');
+      assert.match(report.reason, /rejected by test: not today; nothing was changed/);
+      assert.ok(!report.steps.some((s) => s.id === 'freeze'));
+      assert.equal(await writableServer(cfg), master);
+    });
+  });
+}
+
+describe('switchover refusals (filepos)', () => {
+  let lab: { cfg: ClusterConfig };
+  before(async () => { lab = await resetLab('filepos'); });
+
+  it('a long transaction open on the master', async () => {
+    const cfg = testConfig(lab.cfg, uniqueCluster('sw-ref-trx'));
+    const master = cfg.servers.find((s) => s.name === 'db1')!;
+    const { user, password } = writerCredentials('app');
+    const c = await mysql.createConnection({ host: master.host, port: master.port, user, password });
+    try {
+      await c.query('BEGIN');
+      await c.query('INSERT INTO mhaflow_test.writes (id, writer, payload) VALUES (9000001, \'t\', \'open\')');
+      await new Promise((r) => setTimeout(r, 1500));
+      const f = await switchoverFailure(t.client, t.taskQueue, cfg, {});
+      assert.equal(f.type, 'RefusedError');
+      assert.match(f.message, /updates run on db1 for 1 s or more.*has a transaction open for \d+ s that changed 1 rows/);
+    } finally {
+      await c.query('ROLLBACK').catch(() => {});
+      await c.end();
+    }
+    assert.equal(await writableServer(cfg), 'db1');
+  });
+
+  it('a broken replica', async () => {
+    const cfg = testConfig(lab.cfg, uniqueCluster('sw-ref-io'));
+    await injectFault('stop-io', 'db3');
+    try {
+      const f = await switchoverFailure(t.client, t.taskQueue, cfg, {});
+      assert.match(f.message, /every replica must replicate.*db3: IO thread stopped/);
+    } finally {
+      await restoreHost('db3');
+    }
+  });
+
+  it('the requested new master is not eligible', async () => {
+    const cfg = testConfig(lab.cfg, uniqueCluster('sw-ref-nm'), (ss) => ss.map((s) => (s.name === 'db4' ? { ...s, noMaster: true } : s)));
+    const f = await switchoverFailure(t.client, t.taskQueue, cfg, { newMaster: 'db4' });
+    assert.match(f.message, /--new-master db4 cannot become master: no_master is set/);
+    assert.equal(await writableServer(cfg), 'db1');
+  });
+
+  it('through the HTTP API on real Temporal: 202 and a completed switchover; a second start while it runs is a 409', async () => {
+    const cfg = testConfig(lab.cfg, uniqueCluster('sw-api'));
+    process.env.MHAFLOW_TEST_OPERATE_TOKEN = 'operate-token-for-the-api-test';
+    const app = await buildApi({
+      configDir: process.env.MHAFLOW_CONFIG_DIR!, tokens: loadTokens({ operate: ['env:MHAFLOW_TEST_OPERATE_TOKEN'], read: [] }),
+      runs: temporalRuns(async () => t.client, { taskQueue: t.taskQueue }),
+    });
+    try {
+      const headers = { authorization: 'Bearer operate-token-for-the-api-test' };
+      const r = await app.inject({ method: 'POST', url: `/v1/clusters/${cfg.cluster}/switchover`, headers, payload: { approval: true } });
+      assert.equal(r.statusCode, 202, r.body);
+      assert.equal(r.json().workflowId, switchoverWorkflowId(cfg.cluster));
+      assert.match(r.json().link, /\/namespaces\/default\/workflows\/switchover%3A/);
+      const handle = t.client.workflow.getHandle(r.json().workflowId);
+      await waitSwitchoverProgress(handle, (p) => p.awaitingApproval !== null);
+      const again = await app.inject({ method: 'POST', url: `/v1/clusters/${cfg.cluster}/switchover`, headers, payload: {} });
+      assert.equal(again.statusCode, 409);
+      assert.equal(again.json().workflowId, r.json().workflowId);
+      const ok = await app.inject({ method: 'POST', url: `/v1/workflows/${r.json().workflowId}/approve`, headers, payload: { by: 'api-test' } });
+      assert.equal(ok.statusCode, 202, ok.body);
+      const report = await resultOf<SwitchoverReport>(handle, 120_000);
+      assert.equal(report.outcome, 'completed');
+      const got = await app.inject({ method: 'GET', url: `/v1/workflows/${r.json().workflowId}`, headers });
+      assert.equal(got.json().run.status, 'COMPLETED');
+      assert.equal(got.json().result.outcome, 'completed');
+      // Visibility follows the run within moments.
+      const cluster = async () => (await app.inject({ method: 'GET', url: `/v1/clusters/${cfg.cluster}`, headers })).json();
+      await waitFor('the switchover in the visibility store', async () => (await cluster()).lastSwitchover?.status === 'COMPLETED', 10_000, 200);
+      const cl = await cluster();
+      assert.equal(cl.topology.roles.master, report.plan!.newMaster);
+      assert.equal(cl.lastSwitchover.workflowId, r.json().workflowId);
+    } finally {
+      await app.close();
+    }
+  });
+});
