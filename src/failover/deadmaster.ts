@@ -44,29 +44,63 @@ export async function sqlAnswers(cfg: ClusterConfig, s: ServerConfig, timeoutMs:
   }
 }
 
+/** What a connection from the host itself to its mysqld port found: a server spoke, nothing listens, or the port stays silent. */
+export type OwnHostAnswer = 'answered' | 'refused' | 'silent';
+
 /**
  * Whether mysqld answers on its own host: from there (an SSH direct-tcpip channel, so no shell runs) connect
  * to its port and wait for the server's first packet (a handshake, or an error packet: either way a server).
  * null: sshd forbids forwarding, so the caller runs mysqladmin ping there instead.
  */
-export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeoutMs: number): Promise<{ answered: boolean; detail: string } | null> {
+export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeoutMs: number): Promise<{ answered: boolean; kind: OwnHostAnswer; detail: string } | null> {
   const c = await s.connectFromHost(dead.host, dead.port);
   if ('failed' in c) {
     if (c.failed === 'prohibited') return null;
-    return { answered: false, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} ${c.failed === 'refused' ? 'refuses connections: no mysqld listening' : `cannot be reached (${c.detail})`}` };
+    return c.failed === 'refused'
+      ? { answered: false, kind: 'refused', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} refuses connections: no mysqld listening` }
+      : { answered: false, kind: 'silent', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} cannot be reached (${c.detail})` };
   }
   return new Promise((resolve) => {
-    const done = (r: { answered: boolean; detail: string }) => {
+    const done = (r: { answered: boolean; kind: OwnHostAnswer; detail: string }) => {
       clearTimeout(timer);
       c.stream.removeAllListeners('data');
       c.stream.on('error', () => {});
       c.stream.close();
       resolve(r);
     };
-    const timer = setTimeout(() => done({ answered: false, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} accepts TCP but sent nothing within ${timeoutMs} ms` }), timeoutMs);
-    c.stream.once('data', (d: Buffer) => done({ answered: true, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} answered (${d.length > 4 && d[4] === 0xff ? 'an error packet' : 'a handshake'})` }));
-    c.stream.once('close', () => done({ answered: false, detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} closed the connection without a word` }));
+    const timer = setTimeout(() => done({ answered: false, kind: 'silent', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} accepts TCP but sent nothing within ${timeoutMs} ms` }), timeoutMs);
+    c.stream.once('data', (d: Buffer) => done({ answered: true, kind: 'answered', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} answered (${d.length > 4 && d[4] === 0xff ? 'an error packet' : 'a handshake'})` }));
+    c.stream.once('close', () => done({ answered: false, kind: 'refused', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} closed the connection without a word` }));
   });
+}
+
+/** The master's host seen from itself: SSH to it, then its mysqld port from there (mysqladmin ping when forwarding is forbidden). */
+export interface OwnHostCheck {
+  ssh: 'reachable' | 'refused' | 'timeout' | 'failed';
+  /** unknown: SSH failed, or the host has no mysqladmin and forbids forwarding. */
+  mysqld: OwnHostAnswer | 'unknown';
+  evidence: string[];
+}
+
+export async function checkFromOwnHost(pool: SshPool, dead: ServerConfig, timeoutMs = 2000): Promise<OwnHostCheck> {
+  let s: SshSession;
+  try {
+    s = await pool.get(dead);
+  } catch (e) {
+    const code = (e as { code?: string; level?: string }).code;
+    const level = (e as { level?: string }).level;
+    const ssh = code === 'ECONNREFUSED' ? 'refused' : level === 'client-timeout' || code === 'ETIMEDOUT' ? 'timeout' : 'failed';
+    return { ssh, mysqld: 'unknown', evidence: [`SSH to ${dead.name} failed: ${errorMessage(e)}`] };
+  }
+  const ping = await pingFromOwnHost(s, dead, timeoutMs);
+  if (ping) return { ssh: 'reachable', mysqld: ping.kind, evidence: [ping.detail] };
+  const bindir = dead.clientBindir ? `${dead.clientBindir.replace(/\/$/, '')}/` : '';
+  const script = `A=$(command -v ${bindir}mariadb-admin || command -v ${bindir}mysqladmin) || exit 127; `
+    + `"$A" --no-defaults -h ${dead.host} -P ${dead.port} --connect-timeout=2 ping`;
+  const r = await s.exec(['sh', '-c', script], { timeoutMs: 8000 });
+  if (r.code === 0) return { ssh: 'reachable', mysqld: 'answered', evidence: [`mysqladmin ping on ${dead.name}'s host: ${r.stdout.trim() || 'alive'}`] };
+  if (r.code === 127) return { ssh: 'reachable', mysqld: 'unknown', evidence: [`${dead.name}'s host has no mysqladmin: SSH check limited to reachability`] };
+  return { ssh: 'reachable', mysqld: 'refused', evidence: [`mysqladmin ping on ${dead.name}'s host: no mysqld answering (${(r.stderr || r.stdout).trim().split('\n').pop()})`] };
 }
 
 /**
@@ -74,32 +108,10 @@ export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeout
  * its port (mysqladmin ping there when sshd forbids forwarding).
  */
 export async function checkDeadMaster(pool: SshPool, cfg: ClusterConfig, dead: ServerConfig): Promise<DeadCheck> {
-  const evidence: string[] = [];
   const sql = await sqlAnswers(cfg, dead, Math.min(2000, durationMs(cfg.mysql.connectTimeout) || 2000));
-  evidence.push(sql.detail);
-  if (sql.answers) return { alive: true, sshReachable: false, evidence };
-  let sshReachable = false;
-  try {
-    const s = await pool.get(dead);
-    sshReachable = true;
-    const ping = await pingFromOwnHost(s, dead, 2000);
-    if (ping) {
-      evidence.push(ping.detail);
-      return { alive: ping.answered, sshReachable, evidence };
-    }
-    const bindir = dead.clientBindir ? `${dead.clientBindir.replace(/\/$/, '')}/` : '';
-    const script = `A=$(command -v ${bindir}mariadb-admin || command -v ${bindir}mysqladmin) || exit 127; `
-      + `"$A" --no-defaults -h ${dead.host} -P ${dead.port} --connect-timeout=2 ping`;
-    const r = await s.exec(['sh', '-c', script], { timeoutMs: 8000 });
-    if (r.code === 0) {
-      evidence.push(`mysqladmin ping on ${dead.name}'s host: ${r.stdout.trim() || 'alive'}`);
-      return { alive: true, sshReachable, evidence };
-    }
-    evidence.push(r.code === 127 ? `${dead.name}'s host has no mysqladmin: SSH check limited to reachability` : `mysqladmin ping on ${dead.name}'s host: no mysqld answering (${(r.stderr || r.stdout).trim().split('\n').pop()})`);
-  } catch (e) {
-    evidence.push(`SSH to ${dead.name} failed: ${errorMessage(e)}`);
-  }
-  return { alive: false, sshReachable, evidence };
+  if (sql.answers) return { alive: true, sshReachable: false, evidence: [sql.detail] };
+  const host = await checkFromOwnHost(pool, dead);
+  return { alive: host.mysqld === 'answered', sshReachable: host.ssh === 'reachable', evidence: [sql.detail, ...host.evidence] };
 }
 
 export type SavedTail =

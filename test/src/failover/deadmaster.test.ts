@@ -45,21 +45,24 @@ describe('ping from the dead master\'s own host', () => {
   });
   after(() => servers.forEach((s) => s.close()));
 
-  it('a greeting means alive; refused, silent or closed means no mysqld answering', async () => {
+  it('a greeting means alive; refused, silent or closed means no mysqld answering, each said which', async () => {
     const s = await openSsh(withForwarding, withForwarding.servers[0]!);
     try {
       const [greets, refused, silent, closes] = withForwarding.servers;
-      assert.deepEqual(await pingFromOwnHost(s, greets!, 1000), { answered: true, detail: "from db1's host, 127.0.0.1:3306 answered (a handshake)" });
+      assert.deepEqual(await pingFromOwnHost(s, greets!, 1000), { answered: true, kind: 'answered', detail: "from db1's host, 127.0.0.1:3306 answered (a handshake)" });
       const r = await pingFromOwnHost(s, refused!, 1000);
       assert.equal(r?.answered, false);
+      assert.equal(r?.kind, 'refused');
       assert.match(r!.detail, /refuses connections: no mysqld listening/);
       const t0 = Date.now();
       const q = await pingFromOwnHost(s, silent!, 300);
       assert.equal(q?.answered, false);
+      assert.equal(q?.kind, 'silent');
       assert.match(q!.detail, /accepts TCP but sent nothing within 300 ms/);
       assert.ok(Date.now() - t0 < 2000);
       const c = await pingFromOwnHost(s, closes!, 1000);
       assert.equal(c?.answered, false);
+      assert.equal(c?.kind, 'refused');
       assert.match(c!.detail, /closed the connection without a word/);
     } finally {
       s.close();

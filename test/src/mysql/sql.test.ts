@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2';
 import {
-  bindPassword, changeMasterTo, dialectOf, escapeId, escapeString, executedGtidQuery, readGtidState, redactSql, resetReplicaAll,
-  setReadOnly, showBinlogStatus, showReplicaStatus, startReplica, startReplicaSql, stopReplica, stopReplicaIo, waitForGtid,
+  bindPassword, changeMasterTo, dialectOf, escapeId, escapeString, executedGtidQuery, heartbeatStatusQuery, readGtidState, redactSql, resetReplicaAll,
+  setHeartbeatPeriod, setReadOnly, showBinlogStatus, showReplicaStatus, startReplica, startReplicaSql, stopReplica, stopReplicaIo, waitForGtid,
   waitForPosition, waitOutcome, type SqlTarget,
 } from '../../../src/mysql/sql';
 
@@ -167,5 +167,22 @@ describe('read_only and GTID state', () => {
       + '@@GLOBAL.gtid_purged AS purged, @@GLOBAL.server_uuid AS serverUuid');
     assert.equal(executedGtidQuery(MARIA), 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid');
     assert.equal(executedGtidQuery(MY57), 'SELECT @@GLOBAL.gtid_executed AS gtid');
+  });
+});
+
+describe('replication heartbeats', () => {
+  test('heartbeats received and the period: MariaDB status variables, MySQL performance_schema', () => {
+    assert.match(heartbeatStatusQuery(MARIA), /information_schema\.GLOBAL_STATUS/);
+    assert.match(heartbeatStatusQuery(MARIA), /SLAVE_RECEIVED_HEARTBEATS.*AS received.*SLAVE_HEARTBEAT_PERIOD.*AS period/);
+    assert.equal(heartbeatStatusQuery(MY84), 'SELECT s.COUNT_RECEIVED_HEARTBEATS AS received, c.HEARTBEAT_INTERVAL AS period '
+      + 'FROM performance_schema.replication_connection_status s JOIN performance_schema.replication_connection_configuration c USING (CHANNEL_NAME) '
+      + "WHERE s.CHANNEL_NAME = ''");
+  });
+  test('setting the period: MySQL 8.4 stops only the receiver and says SOURCE_; MariaDB stops replication', () => {
+    assert.deepEqual(setHeartbeatPeriod(MY84, 1), ['STOP REPLICA IO_THREAD', 'CHANGE REPLICATION SOURCE TO SOURCE_HEARTBEAT_PERIOD = 1', 'START REPLICA IO_THREAD']);
+    assert.deepEqual(setHeartbeatPeriod(MY57, 0.5), ['STOP SLAVE IO_THREAD', 'CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD = 0.5', 'START SLAVE IO_THREAD']);
+    assert.deepEqual(setHeartbeatPeriod(MARIA, 1), ['STOP SLAVE', 'CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD = 1', 'START SLAVE']);
+    assert.throws(() => setHeartbeatPeriod(MARIA, 0), RangeError);
+    assert.throws(() => setHeartbeatPeriod(MARIA, Number.NaN), RangeError);
   });
 });
