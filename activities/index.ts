@@ -7,3 +7,4 @@ export * from './failover-binlog';
 export * from './failover-apply';
 export * from './failover-promote';
 export * from './failover-replicas';
+export * from './monitor';

@@ -17,6 +17,8 @@ export interface WorkerOptions {
   /** Force replay of every workflow task (tests: catches nondeterminism early). */
   maxCachedWorkflows?: number;
   stickyQueueScheduleToStartTimeout?: Duration;
+  /** Activities this worker runs at once; default 2000 (MHAFLOW_MAX_ACTIVITIES). */
+  maxConcurrentActivities?: number;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -54,6 +56,9 @@ export async function createWorker(opts: WorkerOptions = {}): Promise<Worker> {
     // A killed worker's cached workflows: their next task waits this long on its sticky queue before any
     // other worker gets it (with a full replay). The SDK's 10 s would add 10 s to every crash.
     stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeout ?? '1s',
+    // Every monitored cluster keeps one watch activity running (it sleeps between pings): the SDK's 100 would cap
+    // a worker at 100 clusters with no slot left for a failover's steps.
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? (Number(process.env.MHAFLOW_MAX_ACTIVITIES) || 2000),
     // Activities heartbeat every second; send each to the server (the default throttle is 80% of the
     // heartbeatTimeout), so a short heartbeatTimeout detects a killed worker fast without false alarms.
     maxHeartbeatThrottleInterval: '1s',
