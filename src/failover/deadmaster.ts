@@ -87,9 +87,9 @@ export async function checkFromOwnHost(pool: SshPool, dead: ServerConfig, timeou
   try {
     s = await pool.get(dead);
   } catch (e) {
-    const code = (e as { code?: string; level?: string }).code;
-    const level = (e as { level?: string }).level;
-    const ssh = code === 'ECONNREFUSED' ? 'refused' : level === 'client-timeout' || code === 'ETIMEDOUT' ? 'timeout' : 'failed';
+    // openSsh wraps ssh2's error (code, level) in a ConnectionError: read the one underneath.
+    const raw = (e instanceof Error && e.cause ? e.cause : e) as { code?: string; level?: string };
+    const ssh = raw.code === 'ECONNREFUSED' ? 'refused' : raw.level === 'client-timeout' || raw.code === 'ETIMEDOUT' ? 'timeout' : 'failed';
     return { ssh, mysqld: 'unknown', evidence: [`SSH to ${dead.name} failed: ${errorMessage(e)}`] };
   }
   const ping = await pingFromOwnHost(s, dead, timeoutMs);

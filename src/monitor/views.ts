@@ -3,7 +3,7 @@
 // watcher keeps one connection per server; a confirmation opens its own.
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import type { ReplicaView } from '../contracts/monitor';
-import { errorMessage } from '../errors';
+import { MhaflowError } from '../errors';
 import { connectServer, queryOne, readServerState, type Connection, type ServerState } from '../mysql/client';
 import type { DiscoveredServer } from '../mysql/discover';
 import { heartbeatStatusQuery } from '../mysql/sql';
@@ -14,6 +14,7 @@ export interface ServerRead {
   name: string;
   state: ServerState | null;
   error?: string;
+  hint?: string;
   /** Replicas: heartbeats received and MASTER_HEARTBEAT_PERIOD (null when the server could not say). */
   heartbeat: { received: number | null; periodSec: number | null } | null;
 }
@@ -42,7 +43,7 @@ export class KeptConnections {
     } catch (e) {
       conn?.destroy();
       this.conns.delete(server.name);
-      return { name: server.name, state: null, error: errorMessage(e), heartbeat: null };
+      return { name: server.name, state: null, error: e instanceof Error ? e.message : String(e), ...(e instanceof MhaflowError && e.hint ? { hint: e.hint } : {}), heartbeat: null };
     }
   }
 
@@ -78,7 +79,7 @@ export async function readCluster(cfg: ClusterConfig, master: string | null, rea
 export function asDiscovered(cfg: ClusterConfig, reads: ServerRead[]): DiscoveredServer[] {
   return reads.map((r) => {
     const s = cfg.servers.find((x) => x.name === r.name)!;
-    return { name: r.name, host: s.host, port: s.port, state: r.state, ...(r.error ? { error: r.error } : {}), extras: null };
+    return { name: r.name, host: s.host, port: s.port, state: r.state, ...(r.error ? { error: r.error } : {}), ...(r.hint ? { hint: r.hint } : {}), extras: null };
   });
 }
 
