@@ -153,22 +153,24 @@ export async function monitorWatch(input: WatchInput): Promise<WatchResult> {
     for (;;) {
       if (cancelled) throw cancelled;
       const tick = Date.now();
-      if (pinger) {
-        lastPing = await pinger.ping();
-        if (lastPing.ok) {
+      // The ping and the servers' read run side by side: a ping that times out does not delay the replicas' view.
+      const often = input.known.witnesses || !input.known.reachable;
+      const check = tick >= nextCheck;
+      if (check) nextCheck = tick + (often ? st.pingIntervalMs : st.replicaCheckIntervalMs);
+      const [ping, reads] = await Promise.all([pinger?.ping() ?? null, check ? readCluster(cfg, input.master, (s) => kept.read(s)) : null]);
+      if (ping) {
+        lastPing = ping;
+        if (ping.ok) {
           failures = 0;
           failingSince = null;
-          if (!input.known.reachable) return result('ping-recovered', `${input.master} answers again (${lastPing.ms} ms)`);
+          if (!input.known.reachable) return result('ping-recovered', `${input.master} answers again (${ping.ms} ms)`);
         } else {
           failures++;
-          failingSince ??= lastPing.at;
-          if (input.known.reachable) return result('ping-failed', `${input.master}: ${lastPing.error?.kind} (${lastPing.error?.message})`);
+          failingSince ??= ping.at;
+          if (input.known.reachable) return result('ping-failed', `${input.master}: ${ping.error?.kind} (${ping.error?.message})`);
         }
       }
-      const often = input.known.witnesses || !input.known.reachable;
-      if (tick >= nextCheck) {
-        nextCheck = tick + (often ? st.pingIntervalMs : st.replicaCheckIntervalMs);
-        const reads = await readCluster(cfg, input.master, (s) => kept.read(s));
+      if (reads) {
         const seen = facts(cfg, reads, marks, Date.now(), input.master);
         marks = seen.marks;
         warnings = seen.warnings;
@@ -230,8 +232,10 @@ export interface ConfirmFacts {
 
 /**
  * Every view of the master at once: the manager pings again (up to monitor.failuresBeforeDead in a row,
- * half a ping interval apart, on connections of their own) while its host is examined over SSH; then every
- * replica is read; then, when asked, the secondary check runs.
+ * half a ping interval apart, on connections of their own) while its host is examined over SSH and every
+ * replica is read; a replica still connected whose progress this sample cannot date is read once more a
+ * heartbeat later (so that "still hears the master" never rests on samples far apart); then, when asked,
+ * the secondary check runs.
  */
 export async function monitorConfirm(input: ConfirmInput): Promise<ConfirmFacts> {
   return guarded(async () => {
@@ -241,6 +245,16 @@ export async function monitorConfirm(input: ConfirmInput): Promise<ConfirmFacts>
     const timeoutMs = durationMs(cfg.mysql.connectTimeout);
     const sshMs = Math.min(durationMs(cfg.ssh.connectTimeout), 3000);
     const host = examineHost(cfg, master.name, sshMs);
+    const replicas = cfg.servers.filter((s) => s.name !== master.name && !s.binlogServer);
+    const views = (async () => {
+      const t0 = Date.now();
+      const first = observe(await readServersOnce(cfg, replicas, timeoutMs), master, input.marks, Date.now());
+      const undated = first.views.filter((v) => v.ioRunning === 'Yes' && replicaVote(v) !== 'hears');
+      if (!undated.length) return first;
+      const period = Math.max(...undated.map((v) => v.heartbeatPeriodSec ?? 1));
+      await sleepMs(t0 + Math.min(1500, period * 1000 + 500) - Date.now());
+      return observe(await readServersOnce(cfg, replicas, timeoutMs), master, first.marks, Date.now());
+    })();
     let failures = input.failures;
     let failingSince = input.failingSince;
     let last: PingResult;
@@ -250,10 +264,9 @@ export async function monitorConfirm(input: ConfirmInput): Promise<ConfirmFacts>
       failures++;
       failingSince ??= last.at;
       if (failures >= st.failuresBeforeDead) break;
-      await new Promise((r) => setTimeout(r, st.pingIntervalMs / 2));
+      await sleepMs(st.pingIntervalMs / 2);
     }
-    const reads = await readServersOnce(cfg, cfg.servers.filter((s) => s.name !== master.name && !s.binlogServer), timeoutMs);
-    const seen = observe(reads, master, input.marks, Date.now());
+    const seen = await views;
     const secondaryCheck = input.secondaryCheck ? await runSecondaryCheck(cfg, master.name) : null;
     return {
       evidence: {
@@ -264,6 +277,8 @@ export async function monitorConfirm(input: ConfirmInput): Promise<ConfirmFacts>
     };
   });
 }
+
+const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 async function examineHost(cfg: ClusterConfig, name: string, timeoutMs: number): Promise<HostView> {
   const t0 = Date.now();
