@@ -1,8 +1,8 @@
 // Is the master dead? Decided from every view at once (docs: detection.md): the manager's pings, each
 // replica's link with the master, the master's own host over SSH, the secondary check. A failed ping only
 // starts a confirmation. Dead needs every view to agree; refusals everywhere (nothing listens on its port)
-// are believed at once, silence (timeouts, no heartbeat: a stall, a partition, a host gone) only once it has
-// lasted monitor.stallTimeout. Pure: the workflow decides on activity facts, so each verdict is in history.
+// are believed at once, silence (timeouts, no heartbeat: a stall, a partition, a host gone) only once it
+// has lasted monitor.stallTimeout. Pure: the workflow decides on activity facts, so each verdict is in history.
 import type { MonitorEvidence, MonitorVerdict, ReplicaView } from '../contracts/monitor';
 
 export interface DetectionSettings {
@@ -79,7 +79,10 @@ export function judgeMaster(e: MonitorEvidence, s: DetectionSettings, now = Date
   if (m.consecutiveFailures < s.failuresBeforeDead) return suspect(`${m.consecutiveFailures} of ${s.failuresBeforeDead} failed pings`);
   if (voters.some((x) => x.vote === 'unknown')) return suspect('a replica was sampled once: whether it still hears the master needs a second look');
 
-  const refusedEverywhere = m.last.error?.kind === 'refused' && voters.every((x) => x.vote === 'lost')
+  // Refused, or accepted and closed at once (a proxy or load balancer on the way with nothing behind it): something
+  // answered for the host, and no mysqld. A stall or a partition only ever times out.
+  const turnedAway = m.last.error?.kind === 'refused' || m.last.error?.kind === 'reset';
+  const refusedEverywhere = turnedAway && voters.every((x) => x.vote === 'lost')
     && (e.host.mysqld === 'refused' || e.host.ssh === 'refused');
   let hard = false;
   if (refusedEverywhere) hard = true;

@@ -72,7 +72,7 @@ async function caughtUp(cfg: ClusterConfig, newMaster: string, replicas: string[
 }
 
 /** The oracle after a failover that the writer lived through. */
-async function survivorsHold(cfg: ClusterConfig, writer: RunningWriter, newMaster: string): Promise<void> {
+export async function survivorsHold(cfg: ClusterConfig, writer: RunningWriter, newMaster: string): Promise<void> {
   await writer.waitAcked(writer.acked().length + 100, 60_000); // it writes to the new master
   await writer.stop();
   const survivors = ['db2', 'db3', 'db4'];

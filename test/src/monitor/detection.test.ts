@@ -59,6 +59,8 @@ describe('judgeMaster: the views together', () => {
     next?: 'confirm' | 'watch'; secondary?: boolean; reason?: RegExp }[] = [
     // mysqld killed: the port refuses everywhere.
     { name: 'mysqld killed: refused to the manager, every replica reconnecting, its own host refuses: dead at once', e: evidence(), kind: 'dead', hard: true, reason: /nothing listens/ },
+    { name: 'the manager pings through a proxy that closes at once (nothing behind it): the same', e: evidence({ last: failed('reset', 'PROTOCOL_CONNECTION_LOST') }),
+      kind: 'dead', hard: true },
     { name: 'host down in the lab: sshd refuses too', e: evidence({ host: host({ ssh: 'refused', mysqld: 'unknown' }) }), kind: 'dead', hard: true },
     { name: 'too few failed pings yet', e: evidence({ failures: 2 }), kind: 'suspect', reason: /2 of 3 failed pings/ },
     { name: 'one replica has not noticed yet (silent, not long): wait', e: evidence({ replicas: [lost('db2'), silent('db3', 1000), lost('db4')] }), kind: 'suspect' },
