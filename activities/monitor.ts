@@ -177,7 +177,8 @@ export async function monitorWatch(input: WatchInput): Promise<WatchResult> {
         checkedAt = new Date().toISOString();
         if (seen.master && seen.master !== input.master) return result('master-changed', `the replicas now replicate from ${seen.master}`, { master: seen.master });
         if (warningsKey(warnings) !== input.known.warningsKey) return result('warnings-changed', warningsKey(warnings) || 'no warnings');
-        if (input.known.witnesses && master && !seen.views.some((v) => replicaVote(v) === 'hears')) {
+        const lostFor = failingSince ? Date.now() - Date.parse(failingSince) : Number.POSITIVE_INFINITY;
+        if (input.known.witnesses && master && !seen.views.some((v) => replicaVote(v, lostFor) === 'hears')) {
           return result('witnesses-lost', `no replica hears ${master.name} any more`);
         }
       }
@@ -233,9 +234,10 @@ export interface ConfirmFacts {
 /**
  * Every view of the master at once: the manager pings again (up to monitor.failuresBeforeDead in a row,
  * half a ping interval apart, on connections of their own) while its host is examined over SSH and every
- * replica is read; a replica still connected whose progress this sample cannot date is read once more a
- * heartbeat later (so that "still hears the master" never rests on samples far apart); then, when asked,
- * the secondary check runs.
+ * replica is read; a replica still connected that has not shown progress since the manager lost the master is
+ * read again every 250 ms, up to a heartbeat period and a half, until it shows progress or loses the master
+ * ("still hears the master" never rests on samples far apart or from before); then, when asked, the secondary
+ * check runs.
  */
 export async function monitorConfirm(input: ConfirmInput): Promise<ConfirmFacts> {
   return guarded(async () => {
@@ -246,14 +248,24 @@ export async function monitorConfirm(input: ConfirmInput): Promise<ConfirmFacts>
     const sshMs = Math.min(durationMs(cfg.ssh.connectTimeout), 3000);
     const host = examineHost(cfg, master.name, sshMs);
     const replicas = cfg.servers.filter((s) => s.name !== master.name && !s.binlogServer);
+    // Only what a replica received since the manager lost the master vouches for it (detection.ts replicaVote).
+    const lostSince = Date.parse(input.failingSince ?? new Date().toISOString());
     const views = (async () => {
-      const t0 = Date.now();
-      const first = observe(await readServersOnce(cfg, replicas, timeoutMs), master, input.marks, Date.now());
-      const undated = first.views.filter((v) => v.ioRunning === 'Yes' && replicaVote(v) !== 'hears');
-      if (!undated.length) return first;
-      const period = Math.max(...undated.map((v) => v.heartbeatPeriodSec ?? 1));
-      await sleepMs(t0 + Math.min(1500, period * 1000 + 500) - Date.now());
-      return observe(await readServersOnce(cfg, replicas, timeoutMs), master, first.marks, Date.now());
+      const kept = new KeptConnections(cfg, timeoutMs);
+      const read = () => Promise.all(replicas.map((s) => kept.read(s)));
+      try {
+        const t0 = Date.now();
+        let seen = observe(await read(), master, input.marks, Date.now());
+        for (;;) {
+          const undated = seen.views.filter((v) => v.ioRunning === 'Yes' && !v.lastIoErrno && replicaVote(v, Date.now() - lostSince) !== 'hears');
+          const gap = Math.min(1500, Math.max(...undated.map((v) => v.heartbeatPeriodSec ?? 1), 0) * 1000 + 500);
+          if (!undated.length || Date.now() - t0 >= gap) return seen;
+          await sleepMs(250);
+          seen = observe(await read(), master, seen.marks, Date.now());
+        }
+      } finally {
+        kept.close();
+      }
     })();
     let failures = input.failures;
     let failingSince = input.failingSince;

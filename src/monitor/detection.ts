@@ -30,11 +30,15 @@ export function hearWindowMs(periodSec: number | null): number {
  */
 export type ReplicaVote = 'hears' | 'lost' | 'silent' | 'unknown' | 'abstains';
 
-export function replicaVote(v: ReplicaView): ReplicaVote {
+/**
+ * `sinceMs`: how long ago the manager lost the master. A replica vouches for it only with something received
+ * since then: a master that died a second ago was still heard a second and a half ago.
+ */
+export function replicaVote(v: ReplicaView, sinceMs = Number.POSITIVE_INFINITY): ReplicaVote {
   if (!v.reachable || !v.pointsAtMaster || v.ioRunning === null) return 'abstains';
   if (v.ioRunning === 'Connecting') return 'lost';
   if (v.ioRunning === 'No') return v.lastIoErrno ? 'lost' : 'abstains';
-  if (v.heardWithinMs !== null && v.heardWithinMs < hearWindowMs(v.heartbeatPeriodSec)) return 'hears';
+  if (v.heardWithinMs !== null && v.heardWithinMs < hearWindowMs(v.heartbeatPeriodSec) && v.heardWithinMs <= sinceMs) return 'hears';
   if (v.lastIoErrno) return 'lost';
   return v.silentMs === null ? 'unknown' : 'silent';
 }
@@ -53,7 +57,8 @@ function describeReplica(v: ReplicaView, vote: ReplicaVote): string {
 /** The verdict on one round of evidence. `now`: the round's time (defaults to evidence.at). */
 export function judgeMaster(e: MonitorEvidence, s: DetectionSettings, now = Date.parse(e.at)): MonitorVerdict {
   const m = e.manager;
-  const votes = e.replicas.map((v) => ({ v, vote: replicaVote(v) }));
+  const failingFor = m.failingSince ? now - Date.parse(m.failingSince) : 0;
+  const votes = e.replicas.map((v) => ({ v, vote: replicaVote(v, failingFor) }));
   const seen = votes.map(({ v, vote }) => describeReplica(v, vote));
   const pingLine = m.last.ok
     ? `the manager's ping succeeded (${m.last.ms} ms)`
@@ -68,8 +73,14 @@ export function judgeMaster(e: MonitorEvidence, s: DetectionSettings, now = Date
   if (m.last.ok) return alive(`${e.master} answers the manager again`);
   if (m.last.error?.kind === 'answered') return alive(`${e.master} answered the manager (with an error): it runs`);
   if (e.host.mysqld === 'answered') return alive(`${e.master}'s mysqld answers on its own host: the manager alone cannot reach it`, true);
+  // Refused, or accepted and closed at once (a proxy or load balancer on the way with nothing behind it): something
+  // answered for the host, and no mysqld. A stall or a partition only ever times out.
+  const turnedAway = m.last.error?.kind === 'refused' || m.last.error?.kind === 'reset';
+  // On its own host (over SSH, past any partition), nothing listens on its port: whatever a replica still receives was
+  // sent before it went (a replica whose IO thread lags reads its socket's backlog for a while), and vouches for nothing.
+  const nothingListens = turnedAway && e.host.mysqld === 'refused';
   const hearing = votes.filter((x) => x.vote === 'hears').map((x) => x.v.server);
-  if (hearing.length) return alive(`${hearing.join(', ')} still receive from ${e.master}: the manager alone cannot reach it`, true, hearing);
+  if (hearing.length && !nothingListens) return alive(`${hearing.join(', ')} still receive from ${e.master}: the manager alone cannot reach it`, true, hearing);
   if (e.secondaryCheck && e.secondaryCheck.code !== 0) return alive(`the secondary check reaches ${e.master} another way (exit ${e.secondaryCheck.code})`, true);
 
   const voters = votes.filter((x) => x.vote !== 'abstains');
@@ -77,17 +88,11 @@ export function judgeMaster(e: MonitorEvidence, s: DetectionSettings, now = Date
     return suspect(`no replica of ${e.master} can confirm (none reachable and replicating from it): never failed over on the manager's word alone`, { next: 'watch' });
   }
   if (m.consecutiveFailures < s.failuresBeforeDead) return suspect(`${m.consecutiveFailures} of ${s.failuresBeforeDead} failed pings`);
-  if (voters.some((x) => x.vote === 'unknown')) return suspect('a replica was sampled once: whether it still hears the master needs a second look');
-
-  // Refused, or accepted and closed at once (a proxy or load balancer on the way with nothing behind it): something
-  // answered for the host, and no mysqld. A stall or a partition only ever times out.
-  const turnedAway = m.last.error?.kind === 'refused' || m.last.error?.kind === 'reset';
-  const refusedEverywhere = turnedAway && voters.every((x) => x.vote === 'lost')
-    && (e.host.mysqld === 'refused' || e.host.ssh === 'refused');
-  let hard = false;
-  if (refusedEverywhere) hard = true;
-  else {
-    const failingFor = m.failingSince ? now - Date.parse(m.failingSince) : 0;
+  // Host down (its sshd refuses too): believed at once when every replica has lost it as well.
+  const hostGone = turnedAway && e.host.ssh === 'refused' && voters.every((x) => x.vote === 'lost');
+  const hard = nothingListens || hostGone;
+  if (!hard) {
+    if (voters.some((x) => x.vote === 'unknown')) return suspect('a replica was sampled once: whether it still hears the master needs a second look');
     const quietFor = Math.min(...voters.map((x) => x.v.silentMs ?? 0));
     const waited = Math.min(failingFor, quietFor);
     if (waited < s.stallTimeoutMs) {
@@ -95,8 +100,11 @@ export function judgeMaster(e: MonitorEvidence, s: DetectionSettings, now = Date
     }
   }
   if (s.secondaryCheck && !e.secondaryCheck) return suspect('every view agrees: the secondary check is next', { needSecondaryCheck: true });
-  const why = hard
-    ? `${e.master} is dead: nothing listens on its port (the manager, ${voters.map((x) => x.v.server).join(', ')} and its own host agree)`
-    : `${e.master} is dead: silent to every view for over ${secs(s.stallTimeoutMs)} (monitor.stallTimeout)`;
+  const draining = hearing.length ? `; ${hearing.join(', ')} still read what it sent before` : '';
+  const why = nothingListens
+    ? `${e.master} is dead: nothing listens on its port, to the manager and on its own host; ${voters.map((x) => x.v.server).join(', ')} replicate from it${draining}`
+    : hostGone
+      ? `${e.master} is dead: its host refuses SSH and its port, and ${voters.map((x) => x.v.server).join(', ')} lost it`
+      : `${e.master} is dead: silent to every view for over ${secs(s.stallTimeoutMs)} (monitor.stallTimeout)`;
   return { kind: 'dead', hard, reasons: [why, ...all] };
 }

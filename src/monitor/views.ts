@@ -32,18 +32,25 @@ export class KeptConnections {
   private conns = new Map<string, Connection>();
   constructor(private readonly cfg: ClusterConfig, private readonly timeoutMs: number) {}
 
+  /** A server that stops answering mid-read (stalled) is given up after three connect timeouts: the reader never hangs. */
   async read(server: ServerConfig): Promise<ServerRead> {
     let conn = this.conns.get(server.name);
+    let timer: NodeJS.Timeout | undefined;
     try {
       if (!conn) {
         conn = await connectServer(this.cfg, server, { connectTimeoutMs: this.timeoutMs });
         this.conns.set(server.name, conn);
       }
-      return { name: server.name, ...(await readOne(conn, server)) };
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${3 * this.timeoutMs} ms`)), 3 * this.timeoutMs);
+      });
+      return { name: server.name, ...(await Promise.race([readOne(conn, server), deadline])) };
     } catch (e) {
       conn?.destroy();
       this.conns.delete(server.name);
       return { name: server.name, state: null, error: e instanceof Error ? e.message : String(e), ...(e instanceof MhaflowError && e.hint ? { hint: e.hint } : {}), heartbeat: null };
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -46,6 +46,10 @@ describe('replicaVote: one replica\'s say', () => {
     ['a 30 s heartbeat: 20 s of quiet is still hearing', replica('db2', { heartbeatPeriodSec: 30, heardWithinMs: 20_000 }), 'hears'],
   ];
   for (const [name, v, want] of cases) test(name, () => assert.equal(replicaVote(v), want));
+  test('something received before the manager lost the master does not vouch for it now', () => {
+    assert.equal(replicaVote(replica('db2', { heardWithinMs: 800 }), 500), 'silent');
+    assert.equal(replicaVote(replica('db2', { heardWithinMs: 400 }), 500), 'hears');
+  });
 
   test('the window is two heartbeat periods and a half second, at least 1.5 s; 30 s when unknown', () => {
     assert.equal(hearWindowMs(1), 2500);
@@ -59,6 +63,10 @@ describe('judgeMaster: the views together', () => {
     next?: 'confirm' | 'watch'; secondary?: boolean; reason?: RegExp }[] = [
     // mysqld killed: the port refuses everywhere.
     { name: 'mysqld killed: refused to the manager, every replica reconnecting, its own host refuses: dead at once', e: evidence(), kind: 'dead', hard: true, reason: /nothing listens/ },
+    { name: 'mysqld killed, a lagging replica still reads its socket\'s backlog: nothing listens on its own host, so dead all the same',
+      e: evidence({ replicas: [replica('db2', { heardWithinMs: 300 }), lost('db3')], failingFor: 2000 }), kind: 'dead', hard: true, reason: /db2 still read what it sent before/ },
+    { name: 'refused to the manager, but its own host cannot be asked (SSH times out): the replicas that hear it win',
+      e: evidence({ replicas: [replica('db2', { heardWithinMs: 300 })], failingFor: 2000, host: host({ ssh: 'timeout', mysqld: 'unknown' }) }), kind: 'alive', partition: true },
     { name: 'the manager pings through a proxy that closes at once (nothing behind it): the same', e: evidence({ last: failed('reset', 'PROTOCOL_CONNECTION_LOST') }),
       kind: 'dead', hard: true },
     { name: 'host down in the lab: sshd refuses too', e: evidence({ host: host({ ssh: 'refused', mysqld: 'unknown' }) }), kind: 'dead', hard: true },
@@ -66,6 +74,8 @@ describe('judgeMaster: the views together', () => {
     { name: 'one replica has not noticed yet (silent, not long): wait', e: evidence({ replicas: [lost('db2'), silent('db3', 1000), lost('db4')] }), kind: 'suspect' },
     { name: 'a replica sampled once: look again', e: evidence({ replicas: [lost('db2'), replica('db3', { silentMs: null, heardWithinMs: null })] }), kind: 'suspect', reason: /sampled once/ },
     // The manager alone lost it.
+    { name: 'a moment ago: a replica\'s last event came before the manager\'s first failure: not a witness',
+      e: evidence({ failingFor: 300, host: host({ mysqld: 'silent' }), last: failed('timeout'), replicas: [replica('db2', { heardWithinMs: 900 }), lost('db3')] }), kind: 'suspect' },
     { name: 'partition: the manager times out, the replicas still receive', e: evidence({ last: failed('timeout', 'ETIMEDOUT'), host: host({ ssh: 'timeout', mysqld: 'unknown' }), replicas: [replica('db2'), replica('db3'), lost('db4')] }),
       kind: 'alive', partition: true, reason: /db2, db3 still receive/ },
     { name: 'partition: no replica hears, but mysqld answers on its own host', e: evidence({ last: failed('timeout'), host: host({ mysqld: 'answered' }) }), kind: 'alive', partition: true },
