@@ -3,8 +3,7 @@
 // the workflow decides (src/failover/decisions.ts decideFailoverStart).
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import { loadCluster } from '../src/config/registry';
-import type { ClusterConfig } from '../src/config/schema';
-import { resolveSecret } from '../src/config/secrets';
+import { durationMs, type ClusterConfig } from '../src/config/schema';
 import { checkDeadMaster } from '../src/failover/deadmaster';
 import { switchoverWorkflowId } from '../src/contracts/switchover';
 import { runningWorkflow } from '../src/temporal/runs';
@@ -14,8 +13,9 @@ import { serverByName } from '../src/config/servers';
 import { withPool } from '../src/ssh/pool';
 import { startStoppedSqlThread, waitIoSettled } from '../src/failover/replication';
 import { hookArgs, runHook } from '../src/hooks/run';
+import { runSecondaryCheck } from '../src/hooks/secondary-check';
+import { withConnection } from '../src/mysql/client';
 import { probeServers } from '../src/mysql/probe';
-import { durationMs } from '../src/config/schema';
 import { sshConnections } from '../src/ssh/cache';
 import { decideRoles } from '../src/topology/roles';
 import type { ServerSnapshot } from '../src/topology/types';
@@ -89,19 +89,6 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
       lastFailover: await last, unresolved: await unresolved, runningSwitchover: await switchover, timings: { probesMs, deadCheckMs, lastFailoverMs },
     };
   });
-}
-
-/**
- * MHA's secondary_check_script: the master must also be unreachable through other network routes (a
- * partition between the worker and a live master must not cause a failover). Exit 0: confirmed dead.
- */
-async function runSecondaryCheck(cfg: ClusterConfig, deadName: string): Promise<FailoverCheckFacts['secondaryCheck']> {
-  if (!cfg.hooks.secondaryCheck) return null;
-  const dead = serverByName(cfg, deadName);
-  const run = await runHook('secondary_check', cfg.hooks.secondaryCheck, hookArgs({
-    user: dead.ssh.user ?? cfg.ssh.user, master_host: dead.host, master_ip: dead.host, master_port: dead.port, master_user: cfg.mysql.user,
-  }), { timeoutMs: durationMs(cfg.hooks.timeout), env: { MHAFLOW_MASTER_PASSWORD: resolveSecret(cfg.mysql.password, 'mysql.password') } });
-  return { code: run.code, output: `secondary_check exited ${run.code ?? run.signal}: ${(run.stdout || run.stderr).trim().split('\n').pop() ?? ''}` };
 }
 
 /**

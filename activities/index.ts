@@ -10,3 +10,4 @@ export * from './failover-replicas';
 export * from './switchover-check';
 export * from './switchover-freeze';
 export * from './switchover-replicas';
+export * from './monitor';

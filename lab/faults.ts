@@ -45,6 +45,12 @@ export async function injectFault(fault: Fault, hostRef: string, arg?: string): 
       await requireMysqld(h);
       await rootSql(h, 'STOP SLAVE SQL_THREAD');
       return `${h.name}: replication SQL thread stopped (it executes nothing more)`;
+    case 'stall': {
+      const seconds = Number(arg ?? 3);
+      if (!(seconds > 0)) throw new LabError(`stall needs a number of seconds, got ${arg}`, { hint: 'npx mhaflow lab fault stall db1 3' });
+      const ms = await stallMysqld(h, seconds * 1000);
+      return `${h.name}: mariadbd stopped (SIGSTOP) for ${(ms / 1000).toFixed(1)} s, then continued (SIGCONT)`;
+    }
     case 'lag': {
       const seconds = Number(arg);
       if (!Number.isInteger(seconds) || seconds < 0) throw new LabError(`lag needs a whole number of seconds, got ${arg}`, { hint: 'npx mhaflow lab fault lag db3 30' });
@@ -54,6 +60,23 @@ export async function injectFault(fault: Fault, hostRef: string, arg?: string): 
       return `${h.name}: replication delayed by ${seconds} s (MASTER_DELAY)`;
     }
   }
+}
+
+/**
+ * Freeze a host's mariadbd (SIGSTOP): it keeps its sockets open and answers nothing, as in an I/O freeze; it
+ * continues (SIGCONT) after `ms`. Resolves with how long it was stopped.
+ */
+export async function stallMysqld(h: LabHost, ms: number): Promise<number> {
+  const pid = mysqldPid(h);
+  if (!pid) throw new LabError(`mariadbd is not running on ${h.name}`, { server: h.name, hint: `npx mhaflow lab restore ${h.name}` });
+  const t0 = Date.now();
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await new Promise((r) => setTimeout(r, ms));
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  return Date.now() - t0;
 }
 
 /** Undo faults: start mariadbd and sshd when down, remove any delay, start both replication threads. */

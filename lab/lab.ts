@@ -102,7 +102,9 @@ function bootstrapSql(mode: LabMode): string {
 }
 
 function changeMasterSql(master: LabHost, mode: LabMode): string {
-  const base = `CHANGE MASTER TO MASTER_HOST=${lit(master.address)}, MASTER_PORT=${MYSQL_PORT}, MASTER_USER=${lit(USERS.repl)}, MASTER_PASSWORD=${lit(secret('repl'))}, MASTER_CONNECT_RETRY=1`;
+  // A heartbeat every second: the replicas' view of the master (what the monitor confirms a death with) is fresh.
+  const base = `CHANGE MASTER TO MASTER_HOST=${lit(master.address)}, MASTER_PORT=${MYSQL_PORT}, MASTER_USER=${lit(USERS.repl)}, `
+    + `MASTER_PASSWORD=${lit(secret('repl'))}, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1`;
   // File/position: start at the master's first binlog (it was just reset); GTID: MariaDB slave_pos.
   return mode === 'gtid'
     ? `${base}, MASTER_USE_GTID=slave_pos`
@@ -118,6 +120,8 @@ export function writeClusterConfig(mode: LabMode): string {
     replication: { user: USERS.repl, password: 'file:secrets/repl.pw' },
     ssh: { user: 'root', port: SSH_PORT, key: 'ssh/id_ed25519', knownHosts: 'ssh/known_hosts', connectTimeout: '3s' },
     workdirs: { manager: p.managerWorkdir, remote: p.remoteWorkdir },
+    // The monitor keeps every replica's heartbeat at 1 s (a failover's CHANGE MASTER resets it to the default).
+    monitor: { replicaHeartbeatPeriod: '1s' },
     servers: hosts.map((h) => ({ name: h.name, host: h.address, port: MYSQL_PORT, binlogDir: h.dataDir, remoteWorkdir: resolve(h.dir, 'workdir') })),
   };
   writeFileSync(p.clusterConfig, `# written by \`mhaflow lab up --mode ${mode}\`: the lab's cluster config\n${stringify(cfg)}`);

@@ -21,6 +21,8 @@ export interface WorkerOptions {
   stickyQueueScheduleToStartTimeout?: Duration;
   /** Count outcomes and time steps (worker/telemetry.ts). */
   metrics?: MhaflowMetrics;
+  /** Activities this worker runs at once; default 2000 (MHAFLOW_MAX_ACTIVITIES). */
+  maxConcurrentActivities?: number;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -82,6 +84,9 @@ export async function createWorker(opts: WorkerOptions = {}): Promise<Worker> {
       // A killed worker's cached workflows: their next task waits this long on its sticky queue before any
       // other worker gets it (with a full replay). The SDK's 10 s would add 10 s to every crash.
       stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeout ?? '1s',
+      // Every monitored cluster keeps one watch activity running (it sleeps between pings): the SDK's 100 would cap
+      // a worker at 100 clusters with no slot left for a failover's steps.
+      maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? (Number(process.env.MHAFLOW_MAX_ACTIVITIES) || 2000),
       // Activities heartbeat every second; send each to the server (the default throttle is 80% of the
       // heartbeatTimeout), so a short heartbeatTimeout detects a killed worker fast without false alarms.
       maxHeartbeatThrottleInterval: '1s',

@@ -3,3 +3,4 @@ export * from './discoverTopology';
 export * from './checkReplication';
 export * from './failover';
 export * from './switchover';
+export * from './monitor';

@@ -68,6 +68,11 @@ export const serverSchema = z.object({
   skipResetReplica: z.boolean().optional(),
   /** Leave this host out of the SSH check (MHA skip_init_ssh_check). Default false. */
   skipSshCheck: z.boolean().optional(),
+  /**
+   * Where the monitor pings this server, when not at host:port ("host:port"): through the proxy or load balancer the
+   * applications use, say. Only the manager's pings use it; the replicas' view and the SSH probe of the host do not.
+   */
+  monitorAddress: z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: 'an address such as "10.0.0.5:6033"' }).optional(),
 }).strict();
 
 export const hooksSchema = z.object({
@@ -115,15 +120,30 @@ export const clusterSchema = z.object({
     remote: z.string().default('/var/tmp/mhaflow'),
   }).strict().default({ manager: '/var/lib/mhaflow', remote: '/var/tmp/mhaflow' }),
   hooks: hooksSchema.default({ timeout: '60s' }),
-  /** How the monitor watches the master (MHA masterha_manager). Not read yet: see UNREAD_KEYS. */
+  /** How the monitor watches the master and decides it is dead (MHA masterha_manager): `mhaflow monitor`. */
   monitor: z.object({
     /** Ping the master this often (MHA ping_interval). */
     pingInterval: duration.default('1s'),
-    /** How a ping talks to the master: SELECT 1, a bare connect, or an insert (MHA ping_type). */
+    /** How a ping talks to the master: SELECT 1 on a kept connection, a new connection each time, or an insert (MHA ping_type). */
     pingType: z.enum(['select', 'connect', 'insert']).default('select'),
-    /** Failed pings in a row before the master is suspected dead (MHA uses 4). */
+    /**
+     * Failed pings in a row (retried at half the ping interval) before the manager counts the master as unreachable.
+     * That alone never fails over: the replicas and the master's own host must agree (MHA uses 4 pings, then SSH).
+     */
     failuresBeforeDead: z.number().int().min(1).default(3),
-  }).strict().default({ pingInterval: '1s', pingType: 'select', failuresBeforeDead: 3 }),
+    /**
+     * How long every view may find the master silent (timeouts, no heartbeat) before it is dead. A stall shorter than
+     * this (SIGSTOP, an I/O freeze) is waited out; only refusals (nothing listens on its port) are believed at once.
+     */
+    stallTimeout: duration.default('10s'),
+    /** Read every server's replication state this often: the warnings (threads, lag, writable replicas, errant GTIDs). */
+    replicaCheckInterval: duration.default('5s'),
+    /**
+     * When set (for example "1s"), the monitor sets MASTER_HEARTBEAT_PERIOD to this on every replica where it differs
+     * (briefly restarting that replica's IO thread), so the replicas' view of the master is fresh. Unset: left alone.
+     */
+    replicaHeartbeatPeriod: duration.optional(),
+  }).strict().default({ pingInterval: '1s', pingType: 'select', failuresBeforeDead: 3, stallTimeout: '10s', replicaCheckInterval: '5s' }),
   failover: z.object({
     /** Refuse a new failover of this cluster within this window (MHA: 8 h, last_failover_minute). */
     lastFailoverWindow: duration.default('8h'),
@@ -167,9 +187,6 @@ export type ServerConfigInput = z.input<typeof serverSchema>;
  * `config import-mha` notes each one it writes, and a unit test fails as soon as code reads one (then delete it here).
  */
 export const UNREAD_KEYS: readonly { key: string; why: string }[] = [
-  { key: 'monitor.pingInterval', why: 'the monitor (automatic failover, `mhaflow monitor`) will read it; nothing watches the master yet' },
-  { key: 'monitor.pingType', why: 'the monitor (automatic failover, `mhaflow monitor`) will read it; nothing watches the master yet' },
-  { key: 'monitor.failuresBeforeDead', why: 'the monitor (automatic failover, `mhaflow monitor`) will read it; nothing watches the master yet' },
   { key: 'servers[].disableLogBin', why: 'diffs are always applied with the binlog on (the exactly-once apply counts what the target\'s binlog holds)' },
   { key: 'servers[].clientLibdir', why: 'the client tools run with the host\'s own library path' },
   { key: 'workdirs.manager', why: 'the manager keeps no local files: its state is the Temporal workflow history' },

@@ -70,6 +70,9 @@ export async function sqlAnswers(cfg: ClusterConfig, s: ServerConfig, timeoutMs:
   }
 }
 
+/** What a connection from the host itself to its mysqld port found: a server spoke, nothing listens, or the port stays silent. */
+export type OwnHostAnswer = 'answered' | 'refused' | 'silent';
+
 /**
  * Whether mysqld answers on its own host: from there (an SSH direct-tcpip channel, so no shell runs) connect
  * to its port and wait for the server's first packet (a handshake, or an error packet: either way a server).
@@ -118,6 +121,31 @@ export function deadVerdict(sql: MysqlAnswer, ownHost: MysqlAnswer | null, sshRe
   if (!sshReachable) return 'host-down';
   if (ownHost === 'refused') return 'down';
   return ownHost === 'silent' || sql === 'silent' ? 'stalled' : 'down';
+}
+
+/** The master's host seen from itself: SSH to it, then its mysqld port from there (mysqladmin ping when forwarding is forbidden). */
+export interface OwnHostCheck {
+  ssh: 'reachable' | 'refused' | 'timeout' | 'failed';
+  /** unknown: SSH failed, or the host has no mysqladmin and forbids forwarding. */
+  mysqld: OwnHostAnswer | 'unknown';
+  evidence: string[];
+}
+
+/** One look from the host itself (the monitor's view; the failover's checkDeadMaster looks again for a stall). */
+export async function checkFromOwnHost(pool: SshPool, dead: ServerConfig, timeoutMs = 2000): Promise<OwnHostCheck> {
+  let s: SshSession;
+  try {
+    s = await pool.get(dead);
+  } catch (e) {
+    // openSsh wraps ssh2's error (code, level) in a ConnectionError: read the one underneath.
+    const raw = (e instanceof Error && e.cause ? e.cause : e) as { code?: string; level?: string };
+    const ssh = raw.code === 'ECONNREFUSED' ? 'refused' : raw.level === 'client-timeout' || raw.code === 'ETIMEDOUT' ? 'timeout' : 'failed';
+    return { ssh, mysqld: 'unknown', evidence: [`SSH to ${dead.name} failed: ${errorMessage(e)}`] };
+  }
+  const own = (await pingFromOwnHost(s, dead, timeoutMs)) ?? await adminPingOnHost(s, dead);
+  // From its own host an unreachable port is as good as a silent one: no mysqld speaks there.
+  const mysqld: OwnHostCheck['mysqld'] = own.view === null ? 'unknown' : own.view === 'unreachable' ? 'silent' : own.view;
+  return { ssh: 'reachable', mysqld, evidence: [own.detail] };
 }
 
 /**

@@ -349,3 +349,34 @@ export function longTransactionsQuery(seconds: number): string {
     + 'trx_tables_locked AS lockedTables, LEFT(trx_query, 300) AS query FROM information_schema.INNODB_TRX '
     + `WHERE trx_mysql_thread_id <> CONNECTION_ID() AND trx_started < NOW() - INTERVAL ${int(seconds, 'seconds')} SECOND ORDER BY trx_started`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Replication heartbeats (the monitor: does a replica still hear its source?)
+
+/**
+ * One row, columns `received` (heartbeats received from the source so far) and `period` (MASTER_HEARTBEAT_PERIOD, s)
+ * of the default channel. MariaDB: status variables (no performance_schema needed); MySQL: performance_schema.
+ */
+export function heartbeatStatusQuery(t: SqlTarget): string {
+  return t.flavor === 'mariadb'
+    ? "SELECT MAX(IF(VARIABLE_NAME = 'SLAVE_RECEIVED_HEARTBEATS', VARIABLE_VALUE, NULL)) AS received, "
+      + "MAX(IF(VARIABLE_NAME = 'SLAVE_HEARTBEAT_PERIOD', VARIABLE_VALUE, NULL)) AS period FROM information_schema.GLOBAL_STATUS "
+      + "WHERE VARIABLE_NAME IN ('SLAVE_RECEIVED_HEARTBEATS', 'SLAVE_HEARTBEAT_PERIOD')"
+    : 'SELECT s.COUNT_RECEIVED_HEARTBEATS AS received, c.HEARTBEAT_INTERVAL AS period FROM performance_schema.replication_connection_status s '
+      + "JOIN performance_schema.replication_connection_configuration c USING (CHANNEL_NAME) WHERE s.CHANNEL_NAME = ''";
+}
+
+/**
+ * Set the heartbeat period of the default channel: the IO thread must be stopped around it (MySQL refuses a
+ * change of it while the receiver runs; MariaDB refuses CHANGE MASTER while replication runs).
+ */
+export function setHeartbeatPeriod(t: SqlTarget, seconds: number): string[] {
+  if (!(seconds > 0 && seconds <= 4294967)) throw new RangeError(`a heartbeat period is 0.001 to 4294967 seconds, got ${String(seconds)}`);
+  const d = dialectOf(t);
+  const value = Number(seconds.toFixed(3));
+  if (t.flavor === 'mariadb') {
+    // MariaDB's CHANGE MASTER needs both threads stopped.
+    return [stopReplica(t), `${d.changeSource} ${d.optionPrefix}HEARTBEAT_PERIOD = ${value}`, startReplica(t)];
+  }
+  return [stopReplicaIo(t), `${d.changeSource} ${d.optionPrefix}HEARTBEAT_PERIOD = ${value}`, startReplicaIo(t)];
+}

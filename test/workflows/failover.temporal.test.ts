@@ -4,16 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import type * as activities from '../../activities';
 import type { FailoverInput, FailoverReport } from '../../src/contracts/failover';
 import type { ClusterFacts, FailoverCheckFacts } from '../../src/failover/decisions';
 import type { BinlogCoordinates } from '../../src/mysql/client';
-import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import { decideRoles } from '../../src/topology/roles';
 import type { ServerSnapshot } from '../../src/topology/types';
 import { bundleWorkflows } from '../../worker/worker';
+import { testEnvironment } from '../support/temporal-env';
 import { at, deadMaster } from '../support/topology-fixtures';
 
 type Acts = typeof activities;
@@ -120,8 +120,7 @@ let bundle: WorkflowBundle;
 let n = 0;
 
 before(async () => {
-  try { Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }); } catch { /* installed */ }
-  env = await TestWorkflowEnvironment.createFromExistingServer({ address: temporalAddress(), namespace: temporalNamespace() });
+  env = await testEnvironment();
   bundle = await bundleWorkflows();
 });
 after(async () => { await env?.teardown(); });

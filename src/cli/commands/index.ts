@@ -11,7 +11,8 @@ import * as binlog from './binlog';
 import * as failover from './failover';
 import * as switchover from './switchover';
 import * as api from './api';
+import * as monitor from './monitor';
 
 export interface CommandModule { register(program: Command): void }
 
-export const commandModules: CommandModule[] = [topology, config, check, binlog, failover, switchover, api];
+export const commandModules: CommandModule[] = [topology, config, check, binlog, failover, switchover, monitor, api];

@@ -111,10 +111,9 @@ export function monitor(src: MhaSources, msgs: ImportMessages): Section<'monitor
   if (interval) {
     msgs.notes.push({
       where: interval.found.where, param: 'ping_interval',
-      message: `MHA declares the master dead after 4 failed pings; mhaflow after monitor.failuresBeforeDead (default 3) failed pings every ${interval.value}s`,
+      message: `MHA declares the master dead after 4 failed pings and an SSH check; mhaflow's monitor after monitor.failuresBeforeDead (default 3) `
+        + `failed pings every ${interval.value}s, once the replicas and the master's own host agree (monitor.stallTimeout when they only time out)`,
     });
-    noteUnread(msgs, interval.found, 'ping_interval', 'monitor.pingInterval');
   }
-  if (type) noteUnread(msgs, type.found, 'ping_type', 'monitor.pingType');
   return Object.keys(out).length ? out : undefined;
 }

@@ -10,7 +10,9 @@ import type { Server } from 'ssh2';
 import { keyPair, startFakeSshServer } from '../../support/fake-ssh';
 import { parseClusterConfig } from '../../../src/config/load';
 import type { ClusterConfig } from '../../../src/config/schema';
-import { mysqladminPingScript, pingFromOwnHost } from '../../../src/failover/deadmaster';
+import { checkFromOwnHost, mysqladminPingScript, pingFromOwnHost } from '../../../src/failover/deadmaster';
+import { withPool } from '../../../src/ssh/pool';
+import { createServer, type AddressInfo } from 'node:net';
 import { openSsh } from '../../../src/ssh/session';
 
 describe('ping from the dead master\'s own host', () => {
@@ -46,7 +48,7 @@ describe('ping from the dead master\'s own host', () => {
   });
   after(() => servers.forEach((s) => s.close()));
 
-  it('a greeting means alive; refused, silent or closed means no mysqld answering', async () => {
+  it('a greeting means alive; refused, silent or closed means no mysqld answering, each said which', async () => {
     const s = await openSsh(withForwarding, withForwarding.servers[0]!);
     try {
       const [greets, refused, silent, closes] = withForwarding.servers;
@@ -74,6 +76,23 @@ describe('ping from the dead master\'s own host', () => {
     } finally {
       s.close();
     }
+  });
+
+  it('checkFromOwnHost: how the host answered (the monitor tells a killed mysqld from a stall or a host gone)', async () => {
+    const [greets, refused, silent] = withForwarding.servers;
+    const at = (server: typeof greets) => withPool(withForwarding, (pool) => checkFromOwnHost(pool, server!, 300));
+    assert.deepEqual([(await at(greets)).ssh, (await at(greets)).mysqld], ['reachable', 'answered']);
+    assert.equal((await at(refused)).mysqld, 'refused');
+    assert.equal((await at(silent)).mysqld, 'silent');
+    // No sshd at all on the host's port: refused (the host answered), not a timeout.
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+    const port = (free.address() as AddressInfo).port;
+    await new Promise((r) => free.close(r));
+    const none = { ...withForwarding, ssh: { ...withForwarding.ssh, port } };
+    const r = await withPool(none, (pool) => checkFromOwnHost(pool, none.servers[0]!, 300));
+    assert.deepEqual([r.ssh, r.mysqld], ['refused', 'unknown']);
+    assert.match(r.evidence[0]!, /SSH to db1 failed/);
   });
 });
 

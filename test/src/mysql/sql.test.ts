@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import mysql from 'mysql2';
 import {
   accountsBypassingReadOnlyQuery, accountsLockedQuery, killConnection, longQueriesQuery, longTransactionsQuery, sessionsOfUsersQuery, setAccountsLocked,
-  bindPassword, changeMasterTo, changeSourceDelay, dialectOf, escapeId, escapeString, executedGtidQuery, readGtidState, readOnlyQuery, redactSql,
-  resetReplicaAll, setReadOnly, setSuperReadOnly, showBinlogStatus, showReplicaStatus, startReplica, startReplicaSql, stopReplica, stopReplicaIo, waitForGtid,
+  bindPassword, changeMasterTo, changeSourceDelay, dialectOf, escapeId, escapeString, executedGtidQuery, heartbeatStatusQuery, readGtidState, readOnlyQuery, redactSql,
+  resetReplicaAll, setHeartbeatPeriod, setReadOnly, setSuperReadOnly, showBinlogStatus, showReplicaStatus, startReplica, startReplicaSql, stopReplica, stopReplicaIo, waitForGtid,
   waitForPosition, waitOutcome, type SqlTarget,
 } from '../../../src/mysql/sql';
 
@@ -267,5 +267,22 @@ describe('accounts and sessions (the freeze)', () => {
     assert.match(longQueriesQuery(1), /COMMAND NOT IN \('Sleep', 'Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Killed'\)/);
     assert.match(longTransactionsQuery(2), /trx_started < NOW\(\) - INTERVAL 2 SECOND/);
     assert.throws(() => longTransactionsQuery(-1), RangeError);
+  });
+});
+
+describe('replication heartbeats', () => {
+  test('heartbeats received and the period: MariaDB status variables, MySQL performance_schema', () => {
+    assert.match(heartbeatStatusQuery(MARIA), /information_schema\.GLOBAL_STATUS/);
+    assert.match(heartbeatStatusQuery(MARIA), /SLAVE_RECEIVED_HEARTBEATS.*AS received.*SLAVE_HEARTBEAT_PERIOD.*AS period/);
+    assert.equal(heartbeatStatusQuery(MY84), 'SELECT s.COUNT_RECEIVED_HEARTBEATS AS received, c.HEARTBEAT_INTERVAL AS period '
+      + 'FROM performance_schema.replication_connection_status s JOIN performance_schema.replication_connection_configuration c USING (CHANNEL_NAME) '
+      + "WHERE s.CHANNEL_NAME = ''");
+  });
+  test('setting the period: MySQL 8.4 stops only the receiver and says SOURCE_; MariaDB stops replication', () => {
+    assert.deepEqual(setHeartbeatPeriod(MY84, 1), ['STOP REPLICA IO_THREAD', 'CHANGE REPLICATION SOURCE TO SOURCE_HEARTBEAT_PERIOD = 1', 'START REPLICA IO_THREAD']);
+    assert.deepEqual(setHeartbeatPeriod(MY57, 0.5), ['STOP SLAVE IO_THREAD', 'CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD = 0.5', 'START SLAVE IO_THREAD']);
+    assert.deepEqual(setHeartbeatPeriod(MARIA, 1), ['STOP SLAVE', 'CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD = 1', 'START SLAVE']);
+    assert.throws(() => setHeartbeatPeriod(MARIA, 0), RangeError);
+    assert.throws(() => setHeartbeatPeriod(MARIA, Number.NaN), RangeError);
   });
 });

@@ -1,0 +1,93 @@
+// Starting and steering a cluster's monitor through the SDK client: what `mhaflow monitor` and the HTTP API
+// call. One monitor per cluster (id monitor:<cluster>): a second start attaches to the running one.
+import type { Client } from '@temporalio/client';
+import {
+  MONITOR_SIGNALS, MONITOR_STATUS_QUERY, MONITOR_WORKFLOW, monitorWorkflowId, type MonitorInput, type MonitorStatus, type PauseRequest, type WatchHeartbeat,
+} from '../contracts/monitor';
+import { RefusedError } from '../errors';
+import { TASK_QUEUE } from '../temporal/config';
+
+export interface StartedMonitor { workflowId: string; runId: string; started: boolean }
+
+/** Start the monitor of a cluster, or find the one running. */
+export async function startMonitor(client: Client, input: MonitorInput, opts: { taskQueue?: string } = {}): Promise<StartedMonitor> {
+  const { defineSearchAttributeKey } = require('@temporalio/common') as typeof import('@temporalio/common');
+  const workflowId = monitorWorkflowId(input.cluster);
+  const running = await client.workflow.getHandle(workflowId).describe().then((d) => d.status.name === 'RUNNING', () => false);
+  const handle = await client.workflow.start(MONITOR_WORKFLOW, {
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    workflowId,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    // A killed worker's monitor is picked up by another within seconds.
+    workflowTaskTimeout: '3s',
+    typedSearchAttributes: [{ key: defineSearchAttributeKey('MhaflowCluster', 'KEYWORD'), value: input.cluster }],
+    staticSummary: `monitor of cluster ${input.cluster}${input.paused ? ' (started paused)' : ''}`,
+  });
+  return { workflowId, runId: handle.firstExecutionRunId, started: !running };
+}
+
+export type MonitorSignal = keyof typeof MONITOR_SIGNALS;
+
+/** pause (with a reason), resume, reload, stop. Refused when no monitor of the cluster runs. */
+export async function signalMonitor(client: Client, cluster: string, signal: MonitorSignal, pause?: PauseRequest): Promise<void> {
+  const handle = client.workflow.getHandle(monitorWorkflowId(cluster));
+  const d = await handle.describe().catch(() => null);
+  if (!d || d.status.name !== 'RUNNING') {
+    throw new RefusedError(`no monitor of cluster ${cluster} is running${d ? ` (${monitorWorkflowId(cluster)} is ${d.status.name.toLowerCase()})` : ''}`, {
+      hint: `start it: mhaflow monitor start --cluster ${cluster}`,
+    });
+  }
+  if (signal === 'pause') await handle.signal(MONITOR_SIGNALS.pause, pause ?? {});
+  else await handle.signal(MONITOR_SIGNALS[signal]);
+}
+
+/** Stop the monitor and wait (up to waitMs) for its last status. */
+export async function stopMonitor(client: Client, cluster: string, waitMs = 15_000): Promise<MonitorStatus | null> {
+  await signalMonitor(client, cluster, 'stop');
+  const handle = client.workflow.getHandle(monitorWorkflowId(cluster));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      handle.result() as Promise<MonitorStatus>,
+      new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), waitMs); }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+export interface MonitorView {
+  running: boolean;
+  /** Workflow execution status (RUNNING, COMPLETED, TERMINATED...). */
+  execution: string;
+  status: MonitorStatus | null;
+  /** The running watch's last heartbeat: its last ping and warnings, fresher than the query's. */
+  watch: WatchHeartbeat | null;
+  historyLength: number;
+}
+
+/** The status query, with the watch's latest heartbeat (its last ping) from the workflow's pending activities. */
+export async function monitorStatus(client: Client, cluster: string): Promise<MonitorView> {
+  const handle = client.workflow.getHandle(monitorWorkflowId(cluster));
+  const d = await handle.describe();
+  const running = d.status.name === 'RUNNING';
+  const status = running ? await handle.query<MonitorStatus>(MONITOR_STATUS_QUERY) : await handle.result().then((r) => r as MonitorStatus, () => null);
+  const watch = (d.raw.pendingActivities ?? [])
+    .filter((a) => a.activityType?.name === 'monitorWatch')
+    .map((a) => decodeJson<WatchHeartbeat>(a.heartbeatDetails?.payloads?.[0]))
+    .find((x) => x !== null) ?? null;
+  return { running, execution: d.status.name, status, watch, historyLength: d.historyLength };
+}
+
+/** A json/plain payload (the default data converter's), decoded. */
+function decodeJson<T>(p: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null } | undefined): T | null {
+  if (!p?.data) return null;
+  const encoding = p.metadata?.encoding ? Buffer.from(p.metadata.encoding).toString() : '';
+  if (encoding !== 'json/plain') return null;
+  try {
+    return JSON.parse(Buffer.from(p.data).toString()) as T;
+  } catch {
+    return null;
+  }
+}
