@@ -15,6 +15,7 @@ import { withConnection } from '../src/mysql/client';
 import { probeServers } from '../src/mysql/probe';
 import { durationMs } from '../src/config/schema';
 import { sshConnections } from '../src/ssh/cache';
+import { completedFailovers } from '../src/temporal/failovers';
 import { decideRoles } from '../src/topology/roles';
 import type { ServerSnapshot } from '../src/topology/types';
 import { clusterOf, guarded, type ClusterInput } from './failure';
@@ -96,23 +97,12 @@ async function runSecondaryCheck(cfg: ClusterConfig, deadName: string): Promise<
   return { code: run.code, output: `secondary_check exited ${run.code ?? run.signal}: ${(run.stdout || run.stderr).trim().split('\n').pop() ?? ''}` };
 }
 
-/**
- * Anti-flapping. The record is Temporal's own visibility store (completed `failover` workflows of this
- * cluster, MhaflowPhase=completed): durable, shared by every worker, and nothing on one worker's disk.
- */
+/** Anti-flapping: the most recent completed failover of the cluster within the window (src/temporal/failovers.ts). */
 async function lastFailoverOf(cluster: string, windowMs: number): Promise<LastFailover> {
-  const since = new Date(Date.now() - windowMs).toISOString();
-  const query = `WorkflowType = 'failover' AND MhaflowCluster = '${cluster.replace(/'/g, '')}' AND MhaflowPhase = 'completed' `
-    + `AND ExecutionStatus = 'Completed' AND CloseTime > '${since}'`;
-  let last: LastFailover['last'] = null;
-  const self = activityInfo().workflowExecution;
-  for await (const wf of Context.current().client.workflow.list({ query, pageSize: 10 })) {
-    if (wf.runId === self?.runId) continue;
-    if (!last || (wf.closeTime && wf.closeTime.toISOString() > last.closeTime)) {
-      last = { workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '' };
-    }
-  }
-  return { last, windowMs };
+  const found = await completedFailovers(Context.current().client, cluster, {
+    since: new Date(Date.now() - windowMs), excludeRunId: activityInfo().workflowExecution?.runId,
+  });
+  return { last: found[0] ?? null, windowMs };
 }
 
 /** Phase 1: start SQL threads that are stopped without an error, so relay logs get applied. */

@@ -66,6 +66,7 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
     // 3.4-3.5 The new master's diff is generated on its host and applied, alone (on shared hardware the
     //     replicas' applies would slow it down).
     const nm = await recoverNewMaster(run, decision, servers, tail, drains);
+    run.report.newMasterStart = nm;
     // 3.6 + 4 side by side: the new master is promoted while every other replica's diff is generated on its
     //     host and applied there (nothing of that touches the new master).
     const [, prepared] = await Promise.all([

@@ -3,6 +3,7 @@
 //   temporal workflow start --type failover --task-queue mhaflow --workflow-id failover:app1 --input '{"cluster":"app1"}'
 import type { DeadCheck, SavedTail } from '../failover/deadmaster';
 import type { DiffFile } from '../failover/diff';
+import type { BinlogCoordinates } from '../binlog/coordinates';
 import type { CandidatesResult, LatestAndOldest, ReplicationMode } from '../topology/types';
 import type { StepRecord, WorkflowProgress } from './common';
 
@@ -52,6 +53,11 @@ export interface FailoverReport {
   candidates: CandidatesResult['servers'];
   planSummary: string[];
   binlogTail: SavedTail | null;
+  /**
+   * The new master's binlog coordinates and executed GTIDs once it held everything recovered, before it became
+   * writable: where the replicas started, and where the old master starts when it rejoins (src/rejoin).
+   */
+  newMasterStart?: { coords: BinlogCoordinates; gtid: string };
   /** What could not be recovered, in words; empty when nothing was lost. */
   unrecoverable: string[];
   servers: ServerOutcome[];
