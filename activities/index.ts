@@ -7,3 +7,7 @@ export * from './failover-binlog';
 export * from './failover-apply';
 export * from './failover-promote';
 export * from './failover-replicas';
+export * from './rejoin-check';
+export * from './rejoin-find';
+export * from './rejoin-apply';
+export * from './rejoin-repoint';

@@ -2,3 +2,4 @@
 export * from './discoverTopology';
 export * from './checkReplication';
 export * from './failover';
+export * from './rejoin';

@@ -109,11 +109,11 @@ const GTID_DOMAIN_OFFSET = HEADER_LEN + 8;
  * domain-serverId-seq: the same sequence numbers, in a domain of their own, by a server that replicates
  * them to the old origin too (a replica skips events carrying its own server id).
  */
-export async function* reoriginedChunks(layout: FilteredLayout, parts: DiffSource[], origin: { serverId: number; domain: number }): AsyncGenerator<Buffer> {
+export async function* reoriginedChunks(layout: FilteredLayout, sources: ByteSource[], origin: { serverId: number; domain: number }): AsyncGenerator<Buffer> {
   const crc = fdeOfHeader(layout.header).checksumAlg === ChecksumAlg.CRC32;
   yield layout.header;
-  for (let i = 0; i < parts.length; i++) {
-    const src = parts[i]!.source;
+  for (let i = 0; i < sources.length; i++) {
+    const src = sources[i]!;
     for (const r of layout.ranges[i]!) {
       let out: Buffer[] = [];
       for (let p = r.start; p < r.end;) {
@@ -129,4 +129,12 @@ export async function* reoriginedChunks(layout: FilteredLayout, parts: DiffSourc
       if (out.length) yield Buffer.concat(out);
     }
   }
+}
+
+/** A diff file already written, as a layout of itself: its header, then its events as one range. */
+export async function diffFileLayout(source: ByteSource): Promise<FilteredLayout> {
+  const head = await source.read(0, BINLOG_MAGIC.length + HEADER_LEN);
+  const header = Buffer.from(await source.read(0, BINLOG_MAGIC.length + head.readUInt32LE(BINLOG_MAGIC.length + 9)));
+  const size = await source.size();
+  return { header, ranges: [[{ start: header.length, end: size }]], size };
 }

@@ -191,7 +191,7 @@ async function writeDefaultsFile(o: ApplyOptions): Promise<string> {
 }
 
 /** How many of the diff's transactions the target holds: they must be its first ones (else a SafetyError). */
-async function heldOf(o: ApplyOptions, diff: DiffTransaction[]): Promise<number> {
+export async function heldOf(o: ApplyOptions, diff: DiffTransaction[]): Promise<number> {
   if (o.ownDomain !== undefined) {
     const state = parseMariaGtidList(String((await queryOne(o.conn, 'SELECT @@GLOBAL.gtid_binlog_state AS s'))?.s ?? ''));
     const held = diff.map((t) => Boolean(t.gtid && mariaGtidStateHolds(state, parseMariaGtid(t.gtid))));

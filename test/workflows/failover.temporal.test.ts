@@ -1,18 +1,14 @@
 // The failover workflow's story with its activities mocked: each decision path and refusal, and the order
 // and concurrency of the steps, on a real Temporal server without a lab (the dev server `temporal up` runs).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { describe, it } from 'node:test';
 import type * as activities from '../../activities';
 import type { FailoverInput, FailoverReport } from '../../src/contracts/failover';
 import type { ClusterFacts, FailoverCheckFacts } from '../../src/failover/decisions';
 import type { BinlogCoordinates } from '../../src/mysql/client';
-import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import { decideRoles } from '../../src/topology/roles';
 import type { ServerSnapshot } from '../../src/topology/types';
-import { bundleWorkflows } from '../../worker/worker';
+import { mockedWorkflows } from '../support/mocked-workflow';
 import { at, deadMaster } from '../support/topology-fixtures';
 
 type Acts = typeof activities;
@@ -100,33 +96,10 @@ const one = (calls: Call[], name: string, srv?: string) => {
   return found[0]!;
 };
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let n = 0;
-
-before(async () => {
-  try { Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }); } catch { /* installed */ }
-  env = await TestWorkflowEnvironment.createFromExistingServer({ address: temporalAddress(), namespace: temporalNamespace() });
-  bundle = await bundleWorkflows();
-});
-after(async () => { await env?.teardown(); });
+const runMocked = mockedWorkflows('mock-failover');
 
 /** Run one failover against mocked activities; its report, or its failure. */
-async function run(m: ReturnType<typeof mocks>, input: Partial<FailoverInput> = {}): Promise<{ report?: FailoverReport; failure?: { type: string | null; message: string } }> {
-  const taskQueue = `wf-test-${process.pid}-${++n}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace, taskQueue, workflowBundle: bundle, activities: m.acts });
-  return worker.runUntil(async () => {
-    try {
-      const report = await env.client.workflow.execute('failover', { taskQueue, workflowId: `mock-failover-${process.pid}-${n}`, args: [{ cluster: 'mock', ...input }] }) as FailoverReport;
-      return { report };
-    } catch (e) {
-      if (!(e instanceof WorkflowFailedError)) throw e;
-      let cause: unknown = e.cause;
-      while (cause instanceof Error && cause.cause && cause.name !== 'ApplicationFailure') cause = cause.cause;
-      return { failure: { type: (cause as { type?: string }).type ?? null, message: (cause as Error).message } };
-    }
-  });
-}
+const run = (m: ReturnType<typeof mocks>, input: Partial<FailoverInput> = {}) => runMocked<FailoverReport>('failover', m.acts, { cluster: 'mock', ...input });
 
 describe('failover workflow, activities mocked', () => {
   it('file/position: the story in order, side-by-side steps joined before what depends on them', async () => {

@@ -85,7 +85,7 @@ describe('a diff with another origin', () => {
       const parts = [{ source: src, plan, layout: 'binlog' as const }];
       const layout = await filteredLayout(parts);
       const chunks: Buffer[] = [];
-      for await (const c of reoriginedChunks(layout, parts, { serverId: 12, domain: 1000 })) chunks.push(c);
+      for await (const c of reoriginedChunks(layout, [src], { serverId: 12, domain: 1000 })) chunks.push(c);
       const diff = Buffer.concat(chunks);
       assert.equal(diff.length, layout.size, 'same size as the diff itself');
       const t = await transactionsOf(diff); // verify: 'all' checks every CRC32

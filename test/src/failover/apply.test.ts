@@ -217,7 +217,7 @@ async function reorigined(): Promise<Buffer> {
     const plan = await binlogTail(src, 4);
     const parts = [{ source: src, plan, layout: 'binlog' as const }];
     const chunks: Buffer[] = [];
-    for await (const c of reoriginedChunks(await filteredLayout(parts), parts, { serverId: 12, domain: 1000 })) chunks.push(c);
+    for await (const c of reoriginedChunks(await filteredLayout(parts), [src], { serverId: 12, domain: 1000 })) chunks.push(c);
     return Buffer.concat(chunks);
   } finally {
     await src.close();
