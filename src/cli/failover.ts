@@ -2,14 +2,13 @@
 // [--dry-run] [--json]`: start (or attach to) the failover workflow of the cluster, follow it step by step, print the outcome.
 // The workflow takes the cluster's name; the worker reads its own copy of the config. With --config, the file
 // names the cluster, and its digest goes along: the worker refuses when its copy differs.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { MhaflowError, RefusedError } from '../errors';
 import { targetCluster, type ClusterOptions } from './cluster';
+import { followSteps } from './follow';
 import { followable, startFailover, startFailoverHttp, type FailoverHandle, type StartedFailover } from '../failover/start';
 import { temporalNamespace, uiLink } from '../temporal/config';
 import { failureOfJson, HttpUnavailableError, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../temporal/http';
-import type { StepRecord } from '../contracts/common';
 import type { FailoverInput, FailoverReport } from '../contracts/failover';
 
 export interface FollowOptions {
@@ -27,33 +26,12 @@ export interface FollowResult {
 
 const fmt = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`);
 
-/** Poll the progress query and print each step as it completes, until the workflow ends. */
+/** Print each step as it completes (src/cli/follow.ts), until the workflow ends; time when the new master became writable. */
 export async function followFailover(run: StartedFailover<FailoverHandle>, t0: number, opts: FollowOptions = {}): Promise<FollowResult> {
-  const write = opts.write ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const printed = new Set<number>();
-  let running = '';
   let cliWritableMs: number | null = null;
-  let done = false;
-  const result = run.handle.result().finally(() => { done = true; });
-  result.catch(() => {});
-  const show = (steps: StepRecord[]) => {
-    steps.forEach((s, i) => {
-      if (s.status === 'running' || printed.has(i)) return;
-      printed.add(i);
-      if (s.id === 'promote' && s.status === 'done' && cliWritableMs === null) cliWritableMs = Date.now() - t0;
-      write(`  ${s.status === 'done' ? '✔' : '✖'} ${s.title} (${s.ms ?? 0} ms)${s.detail ? `\n      ${s.detail}` : ''}`);
-    });
-  };
-  while (!done) {
-    const p = await run.handle.progress().catch(() => null);
-    if (p) {
-      show(p.steps);
-      if (p.current && p.current !== running) { running = p.current; write(`  … ${p.current}`); }
-    }
-    await Promise.race([result.catch(() => {}), sleep(opts.pollMs ?? 200)]);
-  }
-  const report = await result;
-  show(report.steps);
+  const report = await followSteps(run.handle, {
+    ...opts, onStep: (s) => { if (s.id === 'promote' && s.status === 'done' && cliWritableMs === null) cliWritableMs = Date.now() - t0; },
+  });
   if (cliWritableMs === null && report.timings.newMasterWritableMs !== null) cliWritableMs = Date.now() - t0;
   return { report, cliWritableMs, cliTotalMs: Date.now() - t0 };
 }

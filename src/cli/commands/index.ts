@@ -9,7 +9,8 @@ import * as config from './config';
 import * as check from './check';
 import * as binlog from './binlog';
 import * as failover from './failover';
+import * as rejoin from './rejoin';
 
 export interface CommandModule { register(program: Command): void }
 
-export const commandModules: CommandModule[] = [topology, config, check, binlog, failover];
+export const commandModules: CommandModule[] = [topology, config, check, binlog, failover, rejoin];
