@@ -2,13 +2,13 @@
 // master where the cluster's copy of it ends; after a rewind, its data is compared with the master's at one point
 // of the master's binlog; then it replicates. Each checks the server's state first, so a retry does nothing twice.
 import { heartbeat } from '@temporalio/activity';
-import type { BinlogCoordinates } from '../src/binlog/coordinates';
+import { compareBinlogCoordinates, type BinlogCoordinates } from '../src/binlog/coordinates';
 import { durationMs } from '../src/config/schema';
 import { serverByName } from '../src/config/servers';
 import { ConnectionError, MhaflowError } from '../src/errors';
 import { repoint, sqlTargetOf, stopAll, waitReplicating } from '../src/failover/replication';
 import { queryOne, queryRows, showReplicaStatus, withConnection, type Connection } from '../src/mysql/client';
-import { startReplica } from '../src/mysql/sql';
+import { startReplica, stopReplicaSql } from '../src/mysql/sql';
 import type { VerifyFacts } from '../src/rejoin/decisions';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clusterOf, guarded, type ClusterInput } from './failure';
@@ -69,16 +69,27 @@ async function checksums(conn: Connection, tables: string[]): Promise<Map<string
   return out;
 }
 
-/** START SLAVE UNTIL `at`, and wait until the SQL thread stopped there. */
+/**
+ * START SLAVE UNTIL `at`, and wait until the SQL thread stopped there. With GTID replication and nothing to execute
+ * before `at`, the SQL thread reaches it without executing an event, so it never checks the condition: it is
+ * stopped here once it stands at `at` (a transaction that slipped in meanwhile shows as a position past `at`).
+ */
 async function replicateUntil(conn: Connection, server: string, at: BinlogCoordinates, timeoutMs: number): Promise<BinlogCoordinates> {
+  const target = await sqlTargetOf(conn);
   await stopAll(conn);
-  await conn.query(`${startReplica(await sqlTargetOf(conn))} UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = ?`, [at.file, at.pos]);
+  await conn.query(`${startReplica(target)} UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = ?`, [at.file, at.pos]);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const st = await showReplicaStatus(conn);
     if (!st) throw new MhaflowError('is not a replica after it was repointed', { server });
     if (st.lastSqlErrno) throw new MhaflowError(`SQL thread error ${st.lastSqlErrno} replicating up to ${at.file}:${at.pos}: ${st.lastSqlError}`, { server, hint: 'its data does not match the master\'s: rebuild it from a backup' });
-    if (!st.sqlRunning) return { file: st.relaySourceLogFile, pos: st.execSourceLogPos };
+    const exec = { file: st.relaySourceLogFile, pos: st.execSourceLogPos };
+    if (!st.sqlRunning) return exec;
+    if (compareBinlogCoordinates(exec, at) >= 0) {
+      await conn.query(stopReplicaSql(target));
+      const now = await showReplicaStatus(conn);
+      return { file: now!.relaySourceLogFile, pos: now!.execSourceLogPos };
+    }
     if (Date.now() > deadline) throw new ConnectionError(`did not reach ${at.file}:${at.pos} of the master's binlog within ${timeoutMs} ms`, { server });
     heartbeat({ until: at });
     await sleep(50);
@@ -97,6 +108,10 @@ export async function rejoinVerify(input: ClusterInput & { server: string; maste
       try {
         return await withConnection(cfg, serverByName(cfg, input.server), async (s) => {
           const reached = await replicateUntil(s, input.server, at, durationMs(cfg.failover.relayApplyTimeout));
+          if (reached.file !== at.file || reached.pos !== at.pos) {
+            // The master wrote just as it got there: compare at a later point (a new snapshot).
+            throw new ConnectionError(`stopped at ${reached.file}:${reached.pos}, past ${at.file}:${at.pos}`, { server: input.server, hint: 'retried with a new snapshot' });
+          }
           const [mine, theirs] = [await checksums(s, input.tables), await checksums(m, input.tables)];
           return { at, reached, tables: input.tables.map((t) => ({ table: t, server: mine.get(t)!, master: theirs.get(t)! })) };
         });

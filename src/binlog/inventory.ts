@@ -6,7 +6,7 @@ import { EventType, rowsEventKind, type RowsAction } from './constants';
 import type { FormatDescription } from './events';
 import { BinlogReader, type BinlogEvent } from './reader';
 import { countRows, decodeTableMapColumns, rowsEventTableId, type TableColumns } from './rows';
-import type { ByteSource } from './source';
+import { BlockCache, type ByteSource } from './source';
 import { TransactionTracker, eventRole, writesGtidEvents } from './transactions';
 
 export interface TableRows { table: string; action: RowsAction; rows: number | null }
@@ -66,6 +66,7 @@ export async function* inventoryTransactions(source: ByteSource, opts: { from?: 
   let fde: FormatDescription = opts.from && opts.from > 4 ? await reader.governingFde(opts.from) : reader.fde;
   const tracker = new TransactionTracker(opts.from ?? 4, writesGtidEvents(fde));
   const tables = new Map<number, TableColumns>();
+  const raw = new BlockCache(source);
   let seen: Seen[] = [];
   for await (const ev of reader.events({ from: opts.from, to: opts.to, fde })) {
     if (ev.body?.kind === 'format_description') {
@@ -74,12 +75,12 @@ export async function* inventoryTransactions(source: ByteSource, opts: { from?: 
     }
     const s: Seen = { pos: ev.pos, timestamp: ev.timestamp };
     if (ev.typeCode === EventType.TABLE_MAP) {
-      const t = decodeTableMapColumns(await source.read(ev.pos, ev.size), fde);
+      const t = decodeTableMapColumns(await raw.read(ev.pos, ev.size), fde);
       tables.set(t.tableId, t);
     } else if (rowsEventKind(ev.typeCode)) {
-      const raw = await source.read(ev.pos, ev.size);
-      const t = tables.get(rowsEventTableId(raw, fde));
-      const c = t ? countRows(raw, fde, t) : null;
+      const bytes = await raw.read(ev.pos, ev.size);
+      const t = tables.get(rowsEventTableId(bytes, fde));
+      const c = t ? countRows(bytes, fde, t) : null;
       s.rows = { table: t ? `${t.db}.${t.table}` : '(no table map)', action: rowsEventKind(ev.typeCode)!.action, rows: c?.rows ?? null, fullImage: c?.fullImage ?? null };
     } else if (STATEMENT_TYPES.has(ev.typeCode)) {
       const role = eventRole(ev);
