@@ -8,7 +8,7 @@ import { checkDeadMaster } from '../src/failover/deadmaster';
 import { switchoverWorkflowId } from '../src/contracts/switchover';
 import { runningWorkflow } from '../src/temporal/runs';
 import { clusterFactsOf, resolveServerRef, type FailoverCheckFacts, type LastFailover } from '../src/failover/decisions';
-import { findUnresolvedFailover } from '../src/failover/runs';
+import { findUnresolvedFailover } from '../src/temporal/failovers';
 import { serverByName } from '../src/config/servers';
 import { withPool } from '../src/ssh/pool';
 import { startStoppedSqlThread, waitIoSettled } from '../src/failover/replication';
@@ -17,6 +17,7 @@ import { runSecondaryCheck } from '../src/hooks/secondary-check';
 import { withConnection } from '../src/mysql/client';
 import { probeServers } from '../src/mysql/probe';
 import { sshConnections } from '../src/ssh/cache';
+import { completedFailovers } from '../src/temporal/failovers';
 import { decideRoles } from '../src/topology/roles';
 import type { ServerSnapshot } from '../src/topology/types';
 import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';
@@ -91,23 +92,12 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
   });
 }
 
-/**
- * Anti-flapping. The record is Temporal's own visibility store (completed `failover` workflows of this
- * cluster, MhaflowPhase=completed): durable, shared by every worker, and nothing on one worker's disk.
- */
+/** Anti-flapping: the most recent completed failover of the cluster within the window (src/temporal/failovers.ts). */
 async function lastFailoverOf(cluster: string, windowMs: number): Promise<LastFailover> {
-  const since = new Date(Date.now() - windowMs).toISOString();
-  const query = `WorkflowType = 'failover' AND MhaflowCluster = '${cluster.replace(/'/g, '')}' AND MhaflowPhase = 'completed' `
-    + `AND ExecutionStatus = 'Completed' AND CloseTime > '${since}'`;
-  let last: LastFailover['last'] = null;
-  const self = activityInfo().workflowExecution;
-  for await (const wf of Context.current().client.workflow.list({ query, pageSize: 10 })) {
-    if (wf.runId === self?.runId) continue;
-    if (!last || (wf.closeTime && wf.closeTime.toISOString() > last.closeTime)) {
-      last = { workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '' };
-    }
-  }
-  return { last, windowMs };
+  const found = await completedFailovers(Context.current().client, cluster, {
+    since: new Date(Date.now() - windowMs), excludeRunId: activityInfo().workflowExecution?.runId,
+  });
+  return { last: found[0] ?? null, windowMs };
 }
 
 /** Phase 1: start SQL threads that are stopped without an error, so relay logs get applied. */

@@ -11,3 +11,7 @@ export * from './switchover-check';
 export * from './switchover-freeze';
 export * from './switchover-replicas';
 export * from './monitor';
+export * from './rejoin-check';
+export * from './rejoin-find';
+export * from './rejoin-apply';
+export * from './rejoin-repoint';

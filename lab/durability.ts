@@ -107,7 +107,7 @@ export function stepKey(id: string, newMaster: string | null | undefined): strin
 }
 
 /** KILL the session holding the apply lock on `server` (the replay of a diff); its id, or null. */
-async function killApplySession(cfg: ClusterConfig, server: ServerConfig): Promise<number | null> {
+export async function killApplySession(cfg: ClusterConfig, server: ServerConfig): Promise<number | null> {
   return withConnection(cfg, server, async (c) => {
     const holder = (await queryOne(c, 'SELECT IS_USED_LOCK(\'mhaflow_apply\') AS h'))?.h;
     if (holder === null || holder === undefined) return null;

@@ -14,7 +14,7 @@ import { WRITER_TABLES_SQL } from './writer';
 
 export const LAB_PACKAGES = ['mariadb-server', 'mariadb-client', 'openssh-server'];
 
-export interface LabState { mode: LabMode; createdAt: string; master: string }
+export interface LabState { mode: LabMode; createdAt: string; master: string; semiSync?: boolean }
 
 type Log = (msg: string) => void;
 
@@ -134,16 +134,17 @@ async function labIsHealthy(hosts: LabHost[]): Promise<boolean> {
   return out.trim() === '1';
 }
 
-export async function labUp(opts: { mode?: LabMode; log?: Log; fresh?: boolean } = {}): Promise<{ configPath: string; mode: LabMode; reused: boolean }> {
+export async function labUp(opts: { mode?: LabMode; semiSync?: boolean; log?: Log; fresh?: boolean } = {}): Promise<{ configPath: string; mode: LabMode; semiSync: boolean; reused: boolean }> {
   const log = opts.log ?? (() => {});
   if (!isRoot()) throw new LabError('the lab needs root: it adds loopback aliases and runs one mariadbd and one sshd per host', { hint: 'run as root (sudo)' });
   ensurePackages(LAB_PACKAGES, log);
   const mode = opts.mode ?? readState()?.mode ?? 'filepos';
+  const semiSync = opts.semiSync ?? false;
   const p = labPaths();
   const hosts = labHosts();
   const prev = readState();
-  if (prev && prev.mode !== mode) {
-    log(`lab is in ${prev.mode} mode; rebuilding it in ${mode} mode`);
+  if (prev && (prev.mode !== mode || Boolean(prev.semiSync) !== semiSync)) {
+    log(`lab is in ${prev.mode} mode${prev.semiSync ? ' with semi-sync' : ''}; rebuilding it in ${mode} mode${semiSync ? ' with semi-sync' : ''}`);
     await labDown({ log });
   }
   mkdirSync(p.root, { recursive: true });
@@ -153,7 +154,7 @@ export async function labUp(opts: { mode?: LabMode; log?: Log; fresh?: boolean }
   if (!fresh && !opts.fresh && readState()) {
     // Idempotent: start whatever is down, keep data.
     await Promise.all(hosts.map(async (h) => { await startMysqld(h); await startSshd(h); }));
-    if (await labIsHealthy(hosts)) return { configPath: writeClusterConfig(mode), mode, reused: true };
+    if (await labIsHealthy(hosts)) return { configPath: writeClusterConfig(mode), mode, semiSync, reused: true };
   }
   await labDown({ log, keepAliases: true });
   ensureAliases();
@@ -162,7 +163,7 @@ export async function labUp(opts: { mode?: LabMode; log?: Log; fresh?: boolean }
   for (const dir of [p.managerWorkdir, p.remoteWorkdir]) mkdirSync(dir, { recursive: true });
   const [master, ...replicas] = hosts as [LabHost, ...LabHost[]];
   await Promise.all(hosts.map(async (h) => {
-    writeCnf(h, mode, h !== master);
+    writeCnf(h, mode, h !== master, semiSync);
     createDataDir(h, p.template);
     mkdirSync(resolve(h.dir, 'workdir'), { recursive: true });
     await startMysqld(h);
@@ -171,9 +172,9 @@ export async function labUp(opts: { mode?: LabMode; log?: Log; fresh?: boolean }
   }));
   await Promise.all(replicas.map((r) => rootSql(r, `${changeMasterSql(master, mode)}; START SLAVE`)));
   await rootSql(master, [`CREATE DATABASE IF NOT EXISTS ${TEST_DB}`, ...WRITER_TABLES_SQL].join(';\n'));
-  writeState({ mode, createdAt: new Date().toISOString(), master: master.name });
+  writeState({ mode, createdAt: new Date().toISOString(), master: master.name, ...(semiSync ? { semiSync } : {}) });
   chmodSync(p.secretsDir, 0o700);
-  return { configPath: writeClusterConfig(mode), mode, reused: false };
+  return { configPath: writeClusterConfig(mode), mode, semiSync, reused: false };
 }
 
 export async function labDown(opts: { log?: Log; keepAliases?: boolean } = {}): Promise<void> {
@@ -195,9 +196,9 @@ export async function labDown(opts: { log?: Log; keepAliases?: boolean } = {}): 
 }
 
 /** labDown + labUp in a mode, then wait until the replicas have the writer's tables (tests, durability cases). */
-export async function resetLab(mode: LabMode): Promise<{ configPath: string; cfg: ClusterConfig }> {
+export async function resetLab(mode: LabMode, opts: { semiSync?: boolean } = {}): Promise<{ configPath: string; cfg: ClusterConfig }> {
   await labDown({ keepAliases: true });
-  const r = await labUp({ mode });
+  const r = await labUp({ mode, semiSync: opts.semiSync });
   await waitFor('the lab replicas to replicate the writer tables', async () => {
     const sql = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='${TEST_DB}'`;
     const counts = await Promise.all(labHosts().slice(1).map((h) => rootSql(h, sql, { allowFail: true })));

@@ -5,7 +5,20 @@ import type { LabHost, LabMode } from './layout';
 import { MYSQL_PORT } from './layout';
 import { LabError, readPid, sh, shAsync, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
 
-export function mycnf(h: LabHost, mode: LabMode, opts: { readOnly: boolean }): string {
+/**
+ * MariaDB's built-in semi-synchronous replication, the zero-loss configuration: a master commits (acknowledges) a
+ * transaction only once a replica has it in its relay log (one ack; AFTER_SYNC: not visible to others before), and
+ * waits up to an hour for that ack rather than fall back to asynchronous replication. Every server has both sides,
+ * so a promoted replica is a semi-sync master at once.
+ */
+export const SEMI_SYNC_CNF = `rpl_semi_sync_master_enabled=1
+rpl_semi_sync_slave_enabled=1
+rpl_semi_sync_master_wait_point=AFTER_SYNC
+rpl_semi_sync_master_wait_no_slave=1
+rpl_semi_sync_master_timeout=3600000
+`;
+
+export function mycnf(h: LabHost, mode: LabMode, opts: { readOnly: boolean; semiSync?: boolean }): string {
   return `# written by mhaflow lab; one "host" of the lab
 [mariadbd]
 datadir=${h.dataDir}
@@ -43,7 +56,7 @@ table_open_cache=256
 max_connections=200
 thread_cache_size=8
 innodb_use_native_aio=0
-`;
+${opts.semiSync ? SEMI_SYNC_CNF : ''}`;
 }
 
 export function mysqldPid(h: LabHost): number | null {
@@ -90,9 +103,9 @@ export function rootSqlSync(h: LabHost, sql: string): string {
   return sh('mariadb', ['--no-defaults', '-S', h.socket, '-uroot', '--batch', '--skip-column-names', '-e', sql]).stdout;
 }
 
-export function writeCnf(h: LabHost, mode: LabMode, readOnly: boolean): void {
+export function writeCnf(h: LabHost, mode: LabMode, readOnly: boolean, semiSync = false): void {
   mkdirSync(h.dir, { recursive: true });
-  writeFileSync(h.cnf, mycnf(h, mode, { readOnly }));
+  writeFileSync(h.cnf, mycnf(h, mode, { readOnly, semiSync }));
 }
 
 /** Rows of a local root query, as objects (mariadb --batch output: a header line, tab-separated). */

@@ -73,6 +73,7 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
     const nm = await recoverNewMaster(run, decision, servers, tail, drains);
     //     It holds everything every survivor holds, or it is not promoted.
     requireNewMasterHoldsAll(run, decision, servers, drains, nm);
+    run.report.newMasterStart = nm;
     // 3.6 + 4 side by side: the new master is promoted while every other replica's diff is generated on its
     //     host and applied there (nothing of that touches the new master).
     //     A replica whose recovery fails is left out and reported: it does not stop the others.

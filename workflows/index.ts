@@ -4,3 +4,4 @@ export * from './checkReplication';
 export * from './failover';
 export * from './switchover';
 export * from './monitor';
+export * from './rejoin';

@@ -11,11 +11,11 @@ import { formatTable } from '../../src/cli/table';
 
 const say = (m: string): void => { process.stderr.write(`${m}\n`); };
 
-export async function upCommand(o: { mode?: string; fresh?: boolean }): Promise<void> {
+export async function upCommand(o: { mode?: string; fresh?: boolean; semiSync?: boolean }): Promise<void> {
   if (o.mode && o.mode !== 'filepos' && o.mode !== 'gtid') throw new ConfigError(`--mode must be filepos or gtid, not ${o.mode}`);
   const t0 = Date.now();
-  const r = await labUp({ mode: o.mode as LabMode | undefined, log: say, fresh: o.fresh });
-  say(`lab ${r.reused ? 'already up' : 'up'} in ${r.mode} mode (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const r = await labUp({ mode: o.mode as LabMode | undefined, semiSync: o.semiSync, log: say, fresh: o.fresh });
+  say(`lab ${r.reused ? 'already up' : 'up'} in ${r.mode} mode${r.semiSync ? ' with semi-synchronous replication' : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   process.stdout.write(`${r.configPath}\n`);
 }
 

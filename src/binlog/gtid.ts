@@ -342,6 +342,29 @@ export function mariaGtidSubtract(a: MariaGtidPos, b: MariaGtidPos): MariaGtidPo
   return out;
 }
 
+/**
+ * A gtid_binlog_state (the last GTID of each server in each domain) holds `g`: that server's last transaction in
+ * g's domain is g or a later one. Sequence numbers grow within a domain, so a server's own transactions are in
+ * order there (as long as the binlog was not reset).
+ */
+export function mariaGtidStateHolds(state: MariaGtid[], g: MariaGtid): boolean {
+  return state.some((s) => s.domain === g.domain && s.server === g.server && s.seq >= g.seq);
+}
+
+/**
+ * What state `a` holds beyond state `b` (both gtid_binlog_state): per domain and server, the sequence numbers
+ * after b's last transaction of that server up to a's. This is the GTID difference of two MariaDB histories that
+ * forked (an old master's and its cluster's): positions, which keep one GTID per domain, cannot tell it.
+ */
+export function mariaGtidStateBeyond(a: MariaGtid[], b: MariaGtid[]): { domain: number; server: number; from: bigint; to: bigint }[] {
+  const out: { domain: number; server: number; from: bigint; to: bigint }[] = [];
+  for (const g of [...a].sort((x, y) => x.domain - y.domain || x.server - y.server)) {
+    const have = b.filter((x) => x.domain === g.domain && x.server === g.server).reduce((m, x) => (x.seq > m ? x.seq : m), 0n);
+    if (g.seq > have) out.push({ domain: g.domain, server: g.server, from: have + 1n, to: g.seq });
+  }
+  return out;
+}
+
 export function mariaGtidEquals(a: MariaGtidPos, b: MariaGtidPos): boolean {
   return compareMariaGtidPos(a, b).relation === 'equal';
 }

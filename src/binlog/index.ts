@@ -15,3 +15,5 @@ export * from './tail';
 export * from './relay';
 export * from './rewrite';
 export * from './index-file';
+export * from './rows';
+export * from './inventory';

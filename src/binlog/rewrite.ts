@@ -6,7 +6,7 @@
 // layoutChunks streams it, so a 1 GB diff is never held in memory.
 import { crc32 } from 'node:zlib';
 import {
-  BINLOG_MAGIC, ChecksumAlg, CHECKSUM_LEN, EventType, LOG_EVENT_ARTIFICIAL_F, LOG_EVENT_BINLOG_IN_USE_F, LOG_EVENT_RELAY_LOG_F,
+  BINLOG_MAGIC, ChecksumAlg, CHECKSUM_LEN, EventType, HEADER_LEN, LOG_EVENT_ARTIFICIAL_F, LOG_EVENT_BINLOG_IN_USE_F, LOG_EVENT_RELAY_LOG_F,
 } from './constants';
 import { BinlogError } from '../errors';
 import { parseFormatDescription, parseHeader, type FormatDescription } from './events';
@@ -98,4 +98,43 @@ export function summarizeTails(plans: TailPlan[]): { transactions: number; first
   const firstGtid = plans.find((x) => x.firstGtid)?.firstGtid;
   const lastGtid = [...plans].reverse().find((x) => x.lastGtid)?.lastGtid;
   return { transactions: plans.reduce((n, p) => n + p.transactions, 0), ...(firstGtid ? { firstGtid } : {}), ...(lastGtid ? { lastGtid } : {}) };
+}
+
+/** Where a MariaDB Gtid event keeps its domain id: after the common header and the 8-byte sequence number. */
+const GTID_DOMAIN_OFFSET = HEADER_LEN + 8;
+
+/**
+ * The transactions of a diff as another server would have written them: every event's server id, and every
+ * MariaDB Gtid event's domain, replaced (checksums recomputed). A replay then logs them with GTIDs
+ * domain-serverId-seq: the same sequence numbers, in a domain of their own, by a server that replicates
+ * them to the old origin too (a replica skips events carrying its own server id).
+ */
+export async function* reoriginedChunks(layout: FilteredLayout, sources: ByteSource[], origin: { serverId: number; domain: number }): AsyncGenerator<Buffer> {
+  const crc = fdeOfHeader(layout.header).checksumAlg === ChecksumAlg.CRC32;
+  yield layout.header;
+  for (let i = 0; i < sources.length; i++) {
+    const src = sources[i]!;
+    for (const r of layout.ranges[i]!) {
+      let out: Buffer[] = [];
+      for (let p = r.start; p < r.end;) {
+        const head = await src.read(p, HEADER_LEN);
+        const ev = Buffer.from(await src.read(p, head.readUInt32LE(9)));
+        ev.writeUInt32LE(origin.serverId, 5);
+        if (ev[4] === EventType.MARIADB_GTID) ev.writeUInt32LE(origin.domain, GTID_DOMAIN_OFFSET);
+        if (crc) ev.writeUInt32LE(crc32(ev.subarray(0, ev.length - CHECKSUM_LEN)), ev.length - CHECKSUM_LEN);
+        out.push(ev);
+        p += ev.length;
+        if (out.length >= 256) { yield Buffer.concat(out); out = []; }
+      }
+      if (out.length) yield Buffer.concat(out);
+    }
+  }
+}
+
+/** A diff file already written, as a layout of itself: its header, then its events as one range. */
+export async function diffFileLayout(source: ByteSource): Promise<FilteredLayout> {
+  const head = await source.read(0, BINLOG_MAGIC.length + HEADER_LEN);
+  const header = Buffer.from(await source.read(0, BINLOG_MAGIC.length + head.readUInt32LE(BINLOG_MAGIC.length + 9)));
+  const size = await source.size();
+  return { header, ranges: [[{ start: header.length, end: size }]], size };
 }

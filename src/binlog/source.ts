@@ -196,3 +196,20 @@ export async function* rangeChunks(src: ByteSource, start: number, end: number, 
     yield b;
   }
 }
+
+/**
+ * Small reads near each other served from one block read ahead: the raw events a scan reads again, one by one,
+ * after the reader passed them (a remote file: one SFTP round trip per block, not per event).
+ */
+export class BlockCache {
+  private block: { start: number; bytes: Buffer } | undefined;
+  constructor(private readonly source: ByteSource, private readonly blockSize = 1 << 20) {}
+
+  async read(pos: number, len: number): Promise<Buffer> {
+    const b = this.block;
+    if (b && pos >= b.start && pos + len <= b.start + b.bytes.length) return b.bytes.subarray(pos - b.start, pos - b.start + len);
+    if (len > this.blockSize) return this.source.read(pos, len);
+    this.block = { start: pos, bytes: await this.source.read(pos, this.blockSize) };
+    return this.block.bytes.subarray(0, len);
+  }
+}

@@ -104,6 +104,11 @@ export const clusterSchema = z.object({
     multiTier: z.boolean().optional(),
     /** Use GTID auto-positioning when every server supports it (MHA use_gtid_auto_pos). Default true. */
     useGtidAutoPosition: z.boolean().optional(),
+    /**
+     * MariaDB: the GTID domain `rejoin --reapply` replays an old master's extra transactions in on the master (their
+     * sequence numbers kept, so the master's GTID state says which it holds). Default 1000; no other writer may use it.
+     */
+    reapplyGtidDomain: z.number().int().min(0).max(4294967295).optional(),
   }).strict(),
   ssh: z.object({
     user: z.string().default('root'),
@@ -115,7 +120,7 @@ export const clusterSchema = z.object({
     connectTimeout: duration.default('5s'),
   }).strict(),
   workdirs: z.object({
-    /** The manager's own working directory (MHA manager_workdir). Not read yet: see UNREAD_KEYS. */
+    /** The manager's own working directory (MHA manager_workdir): a rejoin extracts an old master's extra transactions there. */
     manager: z.string().default('/var/lib/mhaflow'),
     remote: z.string().default('/var/tmp/mhaflow'),
   }).strict().default({ manager: '/var/lib/mhaflow', remote: '/var/tmp/mhaflow' }),
@@ -189,7 +194,6 @@ export type ServerConfigInput = z.input<typeof serverSchema>;
 export const UNREAD_KEYS: readonly { key: string; why: string }[] = [
   { key: 'servers[].disableLogBin', why: 'diffs are always applied with the binlog on (the exactly-once apply counts what the target\'s binlog holds)' },
   { key: 'servers[].clientLibdir', why: 'the client tools run with the host\'s own library path' },
-  { key: 'workdirs.manager', why: 'the manager keeps no local files: its state is the Temporal workflow history' },
 ];
 
 /** "host:port" is how servers are named on the command line and in MHA's messages. */

@@ -4,6 +4,7 @@
 import type { DeadCheck, SavedTail } from '../failover/deadmaster';
 import type { FenceMethod } from '../failover/decisions';
 import type { DiffFile } from '../failover/diff';
+import type { BinlogCoordinates } from '../binlog/coordinates';
 import type { CandidatesResult, LatestAndOldest, ReplicationMode } from '../topology/types';
 import type { StepRecord, WorkflowProgress } from './common';
 
@@ -70,6 +71,11 @@ export interface FailoverReport {
   candidates: CandidatesResult['servers'];
   planSummary: string[];
   binlogTail: SavedTail | null;
+  /**
+   * The new master's binlog coordinates and executed GTIDs once it held everything recovered, before it became
+   * writable: where the replicas started, and where the old master starts when it rejoins (src/rejoin).
+   */
+  newMasterStart?: { coords: BinlogCoordinates; gtid: string };
   /** What could not be recovered, in words; empty when nothing was lost. */
   unrecoverable: string[];
   /** Replicas this failover did not recover (not repointed), each with why and what to do. */

@@ -3,3 +3,4 @@ export * from './common';
 export * from './topology';
 export * from './check';
 export * from './failover';
+export * from './rejoin';

@@ -6,8 +6,11 @@
 //    named lock mhaflow_apply), then counts the transactions in the target's binlog since that start,
 //    checks they are the diff's first ones (same GTIDs), and resumes at the next one with
 //    mariadb-binlog --start-position.
+// The same apply takes a diff back (a flashback: its transactions undone, the last first) and replays one on
+// a live master (its transactions reorigined into a GTID domain of their own): see ApplyOptions.
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mariaGtidStateHolds, parseMariaGtid, parseMariaGtidList } from '../binlog/gtid';
 import { BinlogReader } from '../binlog/reader';
 import { iterateTransactions } from '../binlog/transactions';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
@@ -102,8 +105,20 @@ export interface ApplyOptions {
   conn: Connection;
   diffPath: string;
   sha256: string;
+  /** The target's binlog position recorded before the apply: what it holds since is what was applied. */
   start: BinlogCoordinates;
   heartbeat: (details?: unknown) => void;
+  /**
+   * Take the diff back instead (MariaDB: mariadb-binlog --flashback inverts its row events, the last transaction
+   * first). The server gives the undoing transactions GTIDs of its own: they are counted, not matched.
+   */
+  flashback?: boolean;
+  /**
+   * The target is live (a master taking writes): its binlog since `start` holds its clients' transactions too. The
+   * diff's transactions were reorigined into this GTID domain (src/binlog/rewrite.ts reoriginedChunks), so the
+   * target's GTID state says which it holds, for this run and any earlier one (MariaDB).
+   */
+  ownDomain?: number;
 }
 
 export interface ApplyOutcome {
@@ -131,16 +146,26 @@ export function gtidStateExpr(flavor: Flavor): string {
   return `REPLACE(${flavor === 'mariadb' ? '@@GLOBAL.gtid_binlog_pos' : '@@GLOBAL.gtid_executed'}, CHAR(10), '')`;
 }
 
+/** MariaDB: the entry of one GTID domain in the target's GTID position ('' when it has none). */
+export function domainStateExpr(domain: number): string {
+  return `REGEXP_SUBSTR(@@GLOBAL.gtid_binlog_pos, '(^|,)${Math.floor(domain)}-[0-9]+-[0-9]+')`;
+}
+
 /**
- * The remote pipeline: take the lock (or fail), then replay the diff from `startPos`, binlog on.
+ * The remote pipeline: take the lock (or fail), then replay the diff from `startPos` (a flashback: its inverse up
+ * to `stopPos`), binlog on.
  * With `expect`, the locked session also checks that the target's GTID state is still the one the resume
  * point was counted from: an earlier attempt that was not dead (its worker only lost Temporal) and starts
  * its replay late, after this one applied everything, fails there instead of applying twice.
  */
-export function applyPipeline(o: { binlog: string; client: string; diffPath: string; cnfPath: string; startPos: number | null; extra?: string[]; expect?: { expr: string; value: string } }): string {
+export function applyPipeline(o: {
+  binlog: string; client: string; diffPath: string; cnfPath: string; startPos: number | null; stopPos?: number | null; flashback?: boolean;
+  extra?: string[]; expect?: { expr: string; value: string };
+}): string {
   const ok = o.expect && /^[0-9A-Za-z:,\-]*$/.test(o.expect.value) ? ` AND ${o.expect.expr} = '${o.expect.value}'` : '';
   const lockStmt = `SET SESSION sql_log_bin = IF(GET_LOCK('${APPLY_LOCK}', 10) = 1${ok}, 1, NULL);`;
-  const binlogCmd = [shellQuote(o.binlog), ...(o.startPos ? [`--start-position=${o.startPos}`] : []), shellQuote(o.diffPath)].join(' ');
+  const binlogCmd = [shellQuote(o.binlog), ...(o.flashback ? ['--flashback'] : []), ...(o.startPos ? [`--start-position=${o.startPos}`] : []),
+    ...(o.stopPos ? [`--stop-position=${o.stopPos}`] : []), shellQuote(o.diffPath)].join(' ');
   const clientCmd = [shellQuote(o.client), `--defaults-extra-file=${shellQuote(o.cnfPath)}`, '--binary-mode', ...(o.extra ?? []).map(shellQuote)].join(' ');
   return `{ echo ${shellQuote(lockStmt)}; ${binlogCmd}; } | ${clientCmd}`;
 }
@@ -178,6 +203,24 @@ async function writeDefaultsFile(o: ApplyOptions): Promise<string> {
   return cnfPath;
 }
 
+/** How many of the diff's transactions the target holds: they must be its first ones (else a SafetyError). */
+export async function heldOf(o: ApplyOptions, diff: DiffTransaction[]): Promise<number> {
+  if (o.ownDomain !== undefined) {
+    const state = parseMariaGtidList(String((await queryOne(o.conn, 'SELECT @@GLOBAL.gtid_binlog_state AS s'))?.s ?? ''));
+    const held = diff.map((t) => Boolean(t.gtid && mariaGtidStateHolds(state, parseMariaGtid(t.gtid))));
+    const n = held.indexOf(false) < 0 ? held.length : held.indexOf(false);
+    if (held.slice(n).some(Boolean)) {
+      throw new SafetyError(`the target holds transaction ${held.lastIndexOf(true) + 1} of the diff but not transaction ${n + 1}`, {
+        server: o.server.name, hint: `something else wrote to GTID domain ${o.ownDomain} on it; check it by hand`,
+      });
+    }
+    return n;
+  }
+  // A flashback's undoing transactions get GTIDs of the target's own: only their number is known.
+  const expected = o.flashback ? diff.map((t) => ({ startPos: t.startPos })) : diff;
+  return alreadyApplied(expected, await transactionsSince(o.conn, o.flavor, o.start), o.server.name);
+}
+
 export async function applyDiff(o: ApplyOptions): Promise<ApplyOutcome> {
   await secureRunDir(o.session, posix.dirname(o.diffPath));
   await fenceEarlierApply(o.conn);
@@ -189,16 +232,20 @@ export async function applyDiff(o: ApplyOptions): Promise<ApplyOutcome> {
   }
   const diff = await diffTransactions(o.session, o.diffPath);
   // The GTID state first, then the count: anything applied in between makes the replay refuse to start.
-  const expr = gtidStateExpr(o.flavor);
+  const expr = o.ownDomain !== undefined ? domainStateExpr(o.ownDomain) : gtidStateExpr(o.flavor);
   const state = String((await queryOne(o.conn, `SELECT ${expr} AS g`))?.g ?? '');
-  const done = alreadyApplied(diff, await transactionsSince(o.conn, o.flavor, o.start), o.server.name);
+  const done = await heldOf(o, diff);
   const lowered = await lowerSuperReadOnly(o, done < diff.length);
   try {
-    if (done < diff.length) await runPipeline(o, diff[done]!.startPos, done, { expr, value: state });
+    if (done < diff.length) {
+      // A flashback undoes the last transactions first: what is left to undo are the first diff.length - done.
+      const range = o.flashback ? { startPos: null, stopPos: done > 0 ? diff[diff.length - done]!.startPos : null } : { startPos: done > 0 ? diff[done]!.startPos : null };
+      await runPipeline(o, range, done, { expr, value: state });
+    }
   } finally {
     if (lowered) await restoreSuperReadOnly(o);
   }
-  const after = alreadyApplied(diff, await transactionsSince(o.conn, o.flavor, o.start), o.server.name);
+  const after = await heldOf(o, diff);
   if (after !== diff.length) {
     throw new ConnectionError(`after the replay the target holds ${after} of the diff's ${diff.length} transactions`, { server: o.server.name });
   }
@@ -246,12 +293,12 @@ async function restoreSuperReadOnly(o: ApplyOptions): Promise<void> {
   await removeRemote(o.session, superReadOnlyMarker(o.diffPath, o.server.name));
 }
 
-async function runPipeline(o: ApplyOptions, startPos: number, done: number, expect: { expr: string; value: string }): Promise<void> {
+async function runPipeline(o: ApplyOptions, range: { startPos: number | null; stopPos?: number | null }, done: number, expect: { expr: string; value: string }): Promise<void> {
   const cnfPath = await writeDefaultsFile(o);
   const timer = setInterval(() => o.heartbeat({ phase: 'replaying', from: done }), 1000);
   try {
     const cmds = clientCommands(o.server, o.flavor);
-    const script = applyPipeline({ ...cmds, diffPath: o.diffPath, cnfPath, startPos: done > 0 ? startPos : null, extra: clientOptionWords(o.server.mysqlClientOptions), expect });
+    const script = applyPipeline({ ...cmds, diffPath: o.diffPath, cnfPath, ...range, flashback: o.flashback, extra: clientOptionWords(o.server.mysqlClientOptions), expect });
     const r = await o.session.exec(['bash', '-o', 'pipefail', '-c', script]);
     if (r.code !== 0) throw applyFailure(r.stderr, o.server.name);
   } finally {

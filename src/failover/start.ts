@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { RefusedError } from '../errors';
 import type { TemporalHttp } from '../temporal/http';
 import { findRun, findRunHttp, followableRun, startClusterRun, startClusterRunHttp, type ClusterRunStart, type RunHandle, type StartedRun } from '../temporal/start';
-import { findUnresolvedFailover } from './runs';
+import { findUnresolvedFailover } from '../temporal/failovers';
 
 /** What following a failover needs of its workflow, whichever API started it. */
 export type FailoverHandle = RunHandle<FailoverProgress, FailoverReport>;

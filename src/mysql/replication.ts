@@ -29,7 +29,11 @@ export interface PointAt {
   coords?: BinlogCoordinates;
   /** GTID replication (MASTER_USE_GTID / auto-position). */
   gtid?: 'slave_pos' | 'current_pos';
+  /** MariaDB, with gtid 'slave_pos': the GTID position to start from, set as it is repointed (a rejoining old master). */
+  gtidSlavePos?: string;
   delay?: number;
+  /** START SLAVE once it points there (default); false leaves it stopped (a rejoin starts it until a position first). */
+  start?: boolean;
 }
 
 function pointsAt(st: ReplicaStatus | null, p: PointAt): boolean {
@@ -46,6 +50,7 @@ export async function repoint(cfg: ClusterConfig, conn: Connection, server: stri
   let changed = false;
   if (!pointsAt(st, p)) {
     if (st && (st.ioRunning !== 'No' || st.sqlRunning)) await conn.query(stopReplica(target));
+    if (p.gtidSlavePos !== undefined) await conn.query('SET GLOBAL gtid_slave_pos = ?', [p.gtidSlavePos]);
     const sql = changeMasterTo(target, {
       host: p.host, port: p.port, user: cfg.replication.user,
       ...(p.gtid ? { useGtid: p.gtid } : { useGtid: 'no' as const, file: p.coords!.file, pos: p.coords!.pos }),
@@ -55,7 +60,7 @@ export async function repoint(cfg: ClusterConfig, conn: Connection, server: stri
     changed = true;
     st = await showReplicaStatus(conn);
   }
-  const started = !st || st.ioRunning === 'No' || !st.sqlRunning;
+  const started = p.start !== false && (!st || st.ioRunning === 'No' || !st.sqlRunning);
   if (started) await conn.query(startReplica(target));
   void server;
   return { changed, started };

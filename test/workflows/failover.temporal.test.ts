@@ -1,19 +1,15 @@
 // The failover workflow's story with its activities mocked: each decision path and refusal, and the order
 // and concurrency of the steps, on a real Temporal server without a lab (the dev server `temporal up` runs).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import type * as activities from '../../activities';
 import type { FailoverInput, FailoverReport } from '../../src/contracts/failover';
 import type { ClusterFacts, FailoverCheckFacts } from '../../src/failover/decisions';
 import type { BinlogCoordinates } from '../../src/mysql/client';
 import { decideRoles } from '../../src/topology/roles';
 import type { ServerSnapshot } from '../../src/topology/types';
-import { bundleWorkflows } from '../../worker/worker';
-import { testEnvironment } from '../support/temporal-env';
+import { mockedWorkflows } from '../support/mocked-workflow';
 import { at, deadMaster } from '../support/topology-fixtures';
 
 type Acts = typeof activities;
@@ -115,32 +111,10 @@ const one = (calls: Call[], name: string, srv?: string) => {
   return found[0]!;
 };
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let n = 0;
-
-before(async () => {
-  env = await testEnvironment();
-  bundle = await bundleWorkflows();
-});
-after(async () => { await env?.teardown(); });
+const runMocked = mockedWorkflows('mock-failover');
 
 /** Run one failover against mocked activities; its report, or its failure. */
-async function run(m: ReturnType<typeof mocks>, input: Partial<FailoverInput> = {}): Promise<{ report?: FailoverReport; failure?: { type: string | null; message: string } }> {
-  const taskQueue = `wf-test-${process.pid}-${++n}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace, taskQueue, workflowBundle: bundle, activities: m.acts });
-  return worker.runUntil(async () => {
-    try {
-      const report = await env.client.workflow.execute('failover', { taskQueue, workflowId: `mock-failover-${process.pid}-${n}`, args: [{ cluster: 'mock', ...input }] }) as FailoverReport;
-      return { report };
-    } catch (e) {
-      if (!(e instanceof WorkflowFailedError)) throw e;
-      let cause: unknown = e.cause;
-      while (cause instanceof Error && cause.cause && cause.name !== 'ApplicationFailure') cause = cause.cause;
-      return { failure: { type: (cause as { type?: string }).type ?? null, message: (cause as Error).message } };
-    }
-  });
-}
+const run = (m: ReturnType<typeof mocks>, input: Partial<FailoverInput> = {}) => runMocked<FailoverReport>('failover', m.acts, { cluster: 'mock', ...input });
 
 describe('failover workflow, activities mocked', () => {
   it('file/position: the story in order, side-by-side steps joined before what depends on them', async () => {

@@ -13,7 +13,8 @@ export function register(program: Command): void {
     .description('start (or reuse) the lab and write its cluster config')
     .option('--mode <mode>', 'filepos or gtid (MariaDB GTID, MASTER_USE_GTID=slave_pos)')
     .option('--fresh', 'rebuild from empty hosts even when the lab is up')
-    .action((o: { mode?: string; fresh?: boolean }) => impl().upCommand(o));
+    .option('--semi-sync', 'MariaDB semi-synchronous replication: the master acknowledges a commit once a replica has it (one ack, AFTER_SYNC, 1 h timeout)')
+    .action((o: { mode?: string; fresh?: boolean; semiSync?: boolean }) => impl().upCommand(o));
 
   lab.command('down').description('stop every lab process, remove the aliases and the hosts\' data').action(() => impl().downCommand());
 

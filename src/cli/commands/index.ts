@@ -12,7 +12,8 @@ import * as failover from './failover';
 import * as switchover from './switchover';
 import * as api from './api';
 import * as monitor from './monitor';
+import * as rejoin from './rejoin';
 
 export interface CommandModule { register(program: Command): void }
 
-export const commandModules: CommandModule[] = [topology, config, check, binlog, failover, switchover, monitor, api];
+export const commandModules: CommandModule[] = [topology, config, check, binlog, failover, switchover, monitor, rejoin, api];

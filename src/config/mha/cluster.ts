@@ -73,7 +73,6 @@ export function workdirs(src: MhaSources, msgs: ImportMessages): Section<'workdi
   const remote = src.defaults.get('remote_workdir')?.value;
   const manager = clusterValue(src, msgs, 'manager_workdir', (f) => f.value);
   if (!manager && !remote) return undefined;
-  if (manager) noteUnread(msgs, manager.found, 'manager_workdir', 'workdirs.manager');
   return { manager: manager?.value ?? '/var/lib/mhaflow', remote: remote ?? '/var/tmp/mhaflow' };
 }
 

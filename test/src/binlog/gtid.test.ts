@@ -6,8 +6,8 @@ import {
   bytesBetween, compareBinlogCoordinates, compareBinlogFiles, compareCoordinates, formatCoordinates, nextBinlogName, previousBinlogName,
 } from '../../../src/binlog/coordinates';
 import {
-  compareGtidText, errantGtids, formatMysqlGtidSet, mariaGtidMissing, mariaGtidPos, mariaGtidText, mysqlGtidCount, mysqlGtidText,
-  parseMariaGtidList, parseMysqlGtidSet,
+  compareGtidText, errantGtids, formatMysqlGtidSet, mariaGtidMissing, mariaGtidPos, mariaGtidStateBeyond, mariaGtidStateHolds, mariaGtidText, mysqlGtidCount,
+  mysqlGtidText, parseMariaGtid, parseMariaGtidList, parseMysqlGtidSet,
 } from '../../../src/binlog/gtid';
 import { manifest } from '../../fixtures/binlog/fixtures';
 
@@ -117,6 +117,17 @@ describe('MariaDB GTID positions', () => {
   test('missing transactions per domain', () => {
     assert.deepEqual(mariaGtidMissing(mariaGtidPos('0-1-15,1-1-3,2-1-1'), mariaGtidPos('0-1-10,1-1-3')),
       [{ domain: 0, from: 11n, to: 15n }, { domain: 2, from: 1n, to: 1n }]);
+  });
+
+  test('two histories that forked: what an old master\'s gtid_binlog_state holds beyond its cluster\'s', () => {
+    // db1 (server 11) wrote up to 0-11-1000; its cluster holds 0-11-936, then the new master db2 (12) wrote on.
+    const old = parseMariaGtidList('0-11-1000,1-11-5');
+    const cluster = parseMariaGtidList('0-11-936,0-12-1500,1-11-5,2-12-3');
+    assert.deepEqual(mariaGtidStateBeyond(old, cluster), [{ domain: 0, server: 11, from: 937n, to: 1000n }]);
+    assert.deepEqual(mariaGtidMissing(mariaGtidPos(old), mariaGtidPos(cluster)), [], 'positions alone see nothing: 0-12-1500 is "ahead"');
+    assert.deepEqual(mariaGtidStateBeyond(cluster, old), [{ domain: 0, server: 12, from: 1n, to: 1500n }, { domain: 2, server: 12, from: 1n, to: 3n }]);
+    const holds = (g: string) => mariaGtidStateHolds(cluster, parseMariaGtid(g));
+    assert.deepEqual(['0-11-936', '0-11-937', '0-12-2', '1-11-6', '3-11-1'].map(holds), [true, false, true, false, false]);
   });
 
   test('the fixture master\'s gtid_binlog_pos', () => {

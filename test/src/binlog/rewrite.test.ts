@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BinlogReader } from '../../../src/binlog/reader';
-import { filteredLayout, summarizeTails } from '../../../src/binlog/rewrite';
+import { filteredLayout, reoriginedChunks, summarizeTails } from '../../../src/binlog/rewrite';
 import { BufferSource, LocalFileSource } from '../../../src/binlog/source';
 import { binlogTail } from '../../../src/binlog/tail';
 import { iterateTransactions } from '../../../src/binlog/transactions';
@@ -73,6 +73,29 @@ describe('diff files', () => {
       await assert.rejects(filteredLayout([{ source: crc, plan: p1, layout: 'binlog' }, { source: none, plan: p2, layout: 'binlog' }]), /different event formats/);
     } finally {
       await Promise.all([crc.close(), none.close()]);
+    }
+  });
+});
+
+describe('a diff with another origin', () => {
+  it('every event carries the new server id, every Gtid event the new domain; checksums hold; same sequence numbers', async () => {
+    const src = new LocalFileSource(M3);
+    try {
+      const plan = await binlogTail(src, 343);
+      const parts = [{ source: src, plan, layout: 'binlog' as const }];
+      const layout = await filteredLayout(parts);
+      const chunks: Buffer[] = [];
+      for await (const c of reoriginedChunks(layout, [src], { serverId: 12, domain: 1000 })) chunks.push(c);
+      const diff = Buffer.concat(chunks);
+      assert.equal(diff.length, layout.size, 'same size as the diff itself');
+      const t = await transactionsOf(diff); // verify: 'all' checks every CRC32
+      assert.equal(t.complete, 27);
+      assert.deepEqual(t.gtids.slice(0, 2), ['1000-12-59', '1000-12-60']);
+      assert.ok(t.gtids.includes('1000-12-1') && t.gtids.includes('1000-12-83'), 'both domains of the source now one: 1-91-1 and 0-91-83 kept their seq');
+      const reader = await BinlogReader.open(new BufferSource('diff', diff), { decode: 'none', verify: 'all', layout: 'relay' });
+      for await (const ev of reader.events()) if (ev.pos > 4 + layout.header.length - 4) assert.equal(ev.serverId, 12, `event at ${ev.pos}`);
+    } finally {
+      await src.close();
     }
   });
 });

@@ -8,10 +8,13 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { filteredLayout, reoriginedChunks } from '../../../src/binlog/rewrite';
+import { LocalFileSource } from '../../../src/binlog/source';
+import { binlogTail } from '../../../src/binlog/tail';
 import type { ClusterConfig, ServerConfig } from '../../../src/config/schema';
 import { ConnectionError, DiffApplyError, SafetyError } from '../../../src/errors';
 import {
-  alreadyApplied, applyDiff, applyFailure, applyPipeline, clientOptionWords, diffTransactions, gtidOfEvent, gtidStateExpr, optionFileValue,
+  alreadyApplied, applyDiff, applyFailure, applyPipeline, clientOptionWords, diffTransactions, domainStateExpr, gtidOfEvent, gtidStateExpr, optionFileValue,
   superReadOnlyMarker, transactionsSince, type ApplyOptions,
 } from '../../../src/failover/apply';
 import type { BinlogCoordinates, Connection } from '../../../src/mysql/client';
@@ -144,10 +147,27 @@ cat > "$0.input"
     return [...last.values()].join(',');
   }
 
+  /** gtid_binlog_state: the last GTID of each server in each domain. */
+  binlogState(): string {
+    const last = new Map<string, string>();
+    for (const g of this.gtids()) last.set(g.split('-').slice(0, 2).join('-'), g);
+    return [...last.values()].join(',');
+  }
+
+  /** The target's own next GTID in domain 0 (what it gives a transaction that sets none). */
+  private own(): string {
+    return `0-92-${this.gtids().filter((g) => g.startsWith('0-')).length + 7}`;
+  }
+
+  /** A client of the target commits a transaction of its own (a live master). */
+  clientWrite(): void { this.commit(this.own()); }
+
   private answer(sql: string): Record<string, unknown>[] {
     if (/IS_USED_LOCK/.test(sql)) return [{ holder: null }];
     if (/IS_FREE_LOCK/.test(sql)) return [{ free: 1 }];
     if (sql === `SELECT ${gtidStateExpr('mariadb')} AS g`) return [{ g: this.state() }];
+    if (sql === `SELECT ${domainStateExpr(1000)} AS g`) return [{ g: this.domainEntry(1000) }];
+    if (sql === 'SELECT @@GLOBAL.gtid_binlog_state AS s') return [{ s: this.binlogState() }];
     if (sql === 'SHOW BINARY LOGS') return this.files.map((f) => ({ Log_name: f.name }));
     if (sql === 'SELECT @@version AS v') return [{ v: this.version }];
     if (sql === (this.version.startsWith('8.4') ? 'SHOW BINARY LOG STATUS' : 'SHOW MASTER STATUS')) { const f = this.files[this.files.length - 1]!; return [{ File: f.name, Position: f.end }]; }
@@ -169,6 +189,12 @@ cat > "$0.input"
     throw new Error(`unexpected SQL: ${sql}`);
   }
 
+  domainEntry(domain: number): string {
+    const hit = /(^|,)(\d+-\d+-\d+)/g;
+    for (const m of this.state().matchAll(hit)) if (m[2]!.startsWith(`${domain}-`)) return `${m[1]}${m[2]}`;
+    return '';
+  }
+
   readonly conn = { escape: (v: string) => `'${v}'`, query: async (sql: string) => [this.answer(sql)] } as unknown as Connection;
 
   exec(argv: string[]): ExecResult {
@@ -184,21 +210,51 @@ cat > "$0.input"
       return { code: 1, stdout: '', stderr: 'ERROR 1290 (HY000) at line 2: The MySQL server is running with the --super-read-only option so it cannot execute this statement\n' };
     }
     const first = run.input.split('\n')[0]!;
-    const lock = /^SET SESSION sql_log_bin = IF\(GET_LOCK\('mhaflow_apply', 10\) = 1 AND REPLACE\(@@GLOBAL\.gtid_binlog_pos, CHAR\(10\), ''\) = '([^']*)', 1, NULL\);$/.exec(first);
+    const lock = /^SET SESSION sql_log_bin = IF\(GET_LOCK\('mhaflow_apply', 10\) = 1 AND (.*) = '([^']*)', 1, NULL\);$/.exec(first);
     assert.ok(lock, first);
-    if (lock[1] !== this.state()) return { code: 1, stdout: '', stderr: "ERROR 1231 (42000) at line 1: Variable 'sql_log_bin' can't be set to the value of 'NULL'\n" };
-    const { committed } = replay(run.input, this.crashAfter);
+    const now = lock[1] === domainStateExpr(1000) ? this.domainEntry(1000) : lock[1] === gtidStateExpr('mariadb') ? this.state() : assert.fail(lock[1]);
+    if (lock[2] !== now) return { code: 1, stdout: '', stderr: "ERROR 1231 (42000) at line 1: Variable 'sql_log_bin' can't be set to the value of 'NULL'\n" };
+    // A flashback's undoing transactions set no GTID: the target gives each one of its own.
+    const committed = /--flashback/.test(script)
+      ? undone(run.input, this.crashAfter).map(() => this.own())
+      : replay(run.input, this.crashAfter).committed;
     committed.forEach((g) => this.commit(g));
     if (committed.length === this.crashAfter) return { code: 1, stdout: '', stderr: 'ERROR 2013 (HY000) at line 90: Lost connection to server during query\n' };
     return { code: 0, stdout: '', stderr: '' };
   }
 }
 
-/** The M4 diff split inside 0-91-88, on a simulated target. */
-async function applySetup(): Promise<{ target: FakeTarget; opts: ApplyOptions; diffPath: string; cnfPath: string }> {
+/** The transactions a flashback's text undoes, in order (each in its own START TRANSACTION ... COMMIT), up to `limit`. */
+function undone(text: string, limit = Infinity): number[] {
+  const out: number[] = [];
+  let open = false;
+  for (const line of text.split('\n')) {
+    if (out.length >= limit) break;
+    if (/^START TRANSACTION/.test(line)) open = true;
+    else if (/^COMMIT\b/.test(line) && open) { out.push(out.length); open = false; }
+  }
+  return out;
+}
+
+/** M4's transactions as reorigined for a live target: domain 1000, server 12. */
+async function reorigined(): Promise<Buffer> {
+  const src = new LocalFileSource(M4);
+  try {
+    const plan = await binlogTail(src, 4);
+    const parts = [{ source: src, plan, layout: 'binlog' as const }];
+    const chunks: Buffer[] = [];
+    for await (const c of reoriginedChunks(await filteredLayout(parts), [src], { serverId: 12, domain: 1000 })) chunks.push(c);
+    return Buffer.concat(chunks);
+  } finally {
+    await src.close();
+  }
+}
+
+/** The M4 diff split inside 0-91-88 (or the given one), on a simulated target. */
+async function applySetup(bytes?: Buffer): Promise<{ target: FakeTarget; opts: ApplyOptions; diffPath: string; cnfPath: string }> {
   const dir = tempDir();
   const target = new FakeTarget(dir);
-  const diff = await splitDiff(M4, 4, M4_SPLIT);
+  const diff = bytes ?? await splitDiff(M4, 4, M4_SPLIT);
   mkdirSync(join(dir, 'run-1'), { mode: 0o700 });
   const diffPath = join(dir, 'run-1', 'diff-db2.binlog');
   writeFileSync(diffPath, diff);
@@ -381,5 +437,46 @@ describe('transactionsSince', () => {
 
   it('refuses when the binlog recorded before the apply was purged', async () => {
     await assert.rejects(transactionsSince(conn({ 'b.000008': [] }), 'mysql', { file: 'b.000007', pos: 4 }), SafetyError);
+  });
+});
+
+describe('applyDiff taking a diff back (flashback)', () => {
+  it('undoes the last transactions first; a retry counts what was undone and undoes only the first ones left', async () => {
+    const { target, opts, diffPath } = await applySetup();
+    const o = { ...opts, flashback: true };
+    target.crashAfter = 5;
+    await assert.rejects(applyDiff(o), ConnectionError);
+    assert.match(target.runs[0]!.script, /mariadb-binlog --flashback \S*diff-db2\.binlog; /);
+    target.crashAfter = undefined;
+    const r = await applyDiff(o);
+    assert.deepEqual([r.total, r.alreadyApplied, r.appliedNow], [15, 5, 10]);
+    const txs = await diffTransactions(opts.session, diffPath);
+    assert.match(target.runs[1]!.script, new RegExp(`--flashback --stop-position=${txs[10]!.startPos} `), 'the first 10 transactions are left to undo');
+    assert.equal(undone(binlogText(diffPath)).length, 15);
+    assert.equal(target.gtids().length, 1 + 15, 'one undoing transaction per diff transaction, with the target\'s own GTIDs');
+    const again = await applyDiff(o);
+    assert.deepEqual([again.alreadyApplied, again.appliedNow], [15, 0]);
+    assert.equal(target.runs.length, 2);
+  });
+});
+
+describe('applyDiff on a live target (its transactions in a GTID domain of their own)', () => {
+  it('counts the diff\'s transactions from the target\'s GTID state: its clients\' writes between attempts do not count, nothing lands twice', async () => {
+    const { target, opts } = await applySetup(await reorigined());
+    const o = { ...opts, ownDomain: 1000 };
+    target.meanwhile = () => target.clientWrite();
+    target.crashAfter = 4;
+    await assert.rejects(applyDiff(o), ConnectionError);
+    target.clientWrite();
+    target.crashAfter = undefined;
+    target.meanwhile = () => target.clientWrite(); // the target's GTID position moves in domain 0 only: the replay starts all the same
+    const r = await applyDiff(o);
+    assert.deepEqual([r.total, r.alreadyApplied, r.appliedNow], [15, 4, 11]);
+    const mine = target.gtids().filter((g) => g.startsWith('1000-'));
+    assert.deepEqual(mine, M4_GTIDS.map((g) => g.replace(/^0-91-/, '1000-12-')), 'each once, in order, with its sequence number');
+    assert.ok(target.gtids().filter((g) => g.startsWith('0-92-')).length >= 3, 'the clients wrote in between');
+    // A later run (another start position recorded) finds them all there too.
+    const again = await applyDiff({ ...o, start: { file: target.files[target.files.length - 1]!.name, pos: 4 } });
+    assert.deepEqual([again.alreadyApplied, again.appliedNow], [15, 0]);
   });
 });

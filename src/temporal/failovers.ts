@@ -1,7 +1,24 @@
-// The cluster's earlier failovers, as Temporal's visibility store records them: shared by every worker and
-// the CLI, nothing on one worker's disk (MHA keeps a failover.error file on the manager).
+// The record of a cluster's failovers is Temporal's own visibility store: completed `failover` workflows with
+// the cluster's MhaflowCluster and MhaflowPhase=completed. Durable, shared by every worker, nothing on one disk.
+// The anti-flapping check (activities/failover-check.ts), the refusal to start over an unresolved failover, its
+// --resume, and the rejoin (activities/rejoin-check.ts) read it (MHA keeps a failover.error file on the manager).
 import type { Client } from '@temporalio/client';
-import type { UnresolvedFailover } from './decisions';
+import { FAILOVER_WORKFLOW } from '../contracts/failover';
+import type { UnresolvedFailover } from '../failover/decisions';
+
+export interface CompletedFailover { workflowId: string; runId: string; closeTime: string }
+
+/** The cluster's completed failovers (closed after `since`, when given), newest first; `excludeRunId` left out (the caller itself). */
+export async function completedFailovers(client: Client, cluster: string, opts: { since?: Date; excludeRunId?: string } = {}): Promise<CompletedFailover[]> {
+  const query = `WorkflowType = '${FAILOVER_WORKFLOW}' AND MhaflowCluster = '${cluster.replace(/'/g, '')}' AND MhaflowPhase = 'completed' `
+    + `AND ExecutionStatus = 'Completed'${opts.since ? ` AND CloseTime > '${opts.since.toISOString()}'` : ''}`;
+  const out: CompletedFailover[] = [];
+  for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
+    if (wf.runId === opts.excludeRunId) continue;
+    out.push({ workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '' });
+  }
+  return out.sort((a, b) => (a.closeTime < b.closeTime ? 1 : a.closeTime > b.closeTime ? -1 : 0));
+}
 
 interface FailureJson { message?: string | null; cause?: FailureJson | null }
 
@@ -18,7 +35,7 @@ function innermost(f: FailureJson | null | undefined): string {
  * changed nothing.
  */
 export async function findUnresolvedFailover(client: Client, cluster: string): Promise<UnresolvedFailover | null> {
-  const query = `WorkflowType = 'failover' AND MhaflowCluster = '${cluster.replace(/'/g, '')}' AND ExecutionStatus != 'Running'`;
+  const query = `WorkflowType = '${FAILOVER_WORKFLOW}' AND MhaflowCluster = '${cluster.replace(/'/g, '')}' AND ExecutionStatus != 'Running'`;
   const runs: { workflowId: string; runId: string; closeTime: string; status: string; phase: string }[] = [];
   for await (const wf of client.workflow.list({ query, pageSize: 50 })) {
     const phase = String(wf.searchAttributes?.MhaflowPhase?.[0] ?? '');
