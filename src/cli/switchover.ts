@@ -10,6 +10,7 @@ import { ConfigError, MhaflowError, RefusedError } from '../errors';
 import { followableSwitchover, startSwitchover, startSwitchoverHttp, type StartedSwitchover, type SwitchoverHandle } from '../switchover/start';
 import { temporalNamespace, uiLink } from '../temporal/config';
 import { HttpUnavailableError, TemporalHttp, temporalHttpAddress } from '../temporal/http';
+import { exitCodeOf } from './exit-codes';
 import { targetCluster, type ClusterOptions } from './cluster';
 import { failureReason } from './failover';
 
@@ -92,7 +93,8 @@ export function formatSwitchoverOutcome(r: SwitchoverFollowResult): string {
 }
 
 /** Exit code of an outcome: 0 switched or planned, 2 nothing changed (rejected, rolled back). */
-export const outcomeExitCode = (r: SwitchoverReport) => (r.outcome === 'completed' || r.outcome === 'dry-run' ? 0 : 2);
+/** Exit codes from the one table (exit-codes.ts): switched (or a dry run) 0; rolled back or rejected, nothing changed, 2. */
+export const outcomeExitCode = (r: SwitchoverReport) => exitCodeOf(r.outcome === 'completed' || r.outcome === 'dry-run' ? 'completed' : 'refused');
 
 export async function runSwitchoverCommand(client: Client | TemporalHttp, target: ClusterOptions, input: Omit<SwitchoverInput, 'cluster' | 'configDigest'>,
   opts: { json?: boolean; taskQueue?: string } = {}): Promise<SwitchoverFollowResult> {
