@@ -30,13 +30,6 @@ export async function injectFault(fault: Fault, hostRef: string, arg?: string): 
       await portClosed(h, MYSQL_PORT);
       await portClosed(h, SSH_PORT);
       return `${h.name}: host down (mariadbd and sshd killed)`;
-    case 'stall': {
-      // SIGSTOP: the process and its sockets stay; it accepts TCP connections (the kernel does) and answers none,
-      // until SIGCONT (lab restore). A stalled master wakes up as it was: writable.
-      await requireMysqld(h);
-      process.kill(mysqldPid(h)!, 'SIGSTOP');
-      return `${h.name}: mariadbd stalled (SIGSTOP); \`lab restore ${h.name}\` sends SIGCONT`;
-    }
     case 'stop-io':
       await requireMysqld(h);
       await rootSql(h, 'STOP SLAVE IO_THREAD');
@@ -46,7 +39,14 @@ export async function injectFault(fault: Fault, hostRef: string, arg?: string): 
       await rootSql(h, 'STOP SLAVE SQL_THREAD');
       return `${h.name}: replication SQL thread stopped (it executes nothing more)`;
     case 'stall': {
-      const seconds = Number(arg ?? 3);
+      // SIGSTOP: the process and its sockets stay; it accepts TCP connections (the kernel does) and answers none.
+      // Without SECONDS, until SIGCONT (`lab restore`); a stalled master wakes up as it was: writable.
+      if (arg === undefined) {
+        await requireMysqld(h);
+        process.kill(mysqldPid(h)!, 'SIGSTOP');
+        return `${h.name}: mariadbd stalled (SIGSTOP); \`lab restore ${h.name}\` sends SIGCONT`;
+      }
+      const seconds = Number(arg);
       if (!(seconds > 0)) throw new LabError(`stall needs a number of seconds, got ${arg}`, { hint: 'npx mhaflow lab fault stall db1 3' });
       const ms = await stallMysqld(h, seconds * 1000);
       return `${h.name}: mariadbd stopped (SIGSTOP) for ${(ms / 1000).toFixed(1)} s, then continued (SIGCONT)`;

@@ -8,6 +8,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { stringify } from 'yaml';
 import type { ClusterConfig } from '../src/config/schema';
 
+/** The lab's shutdown hook: powers a lab host off, as STONITH would (MHA's shutdown_script arguments). */
+export const LAB_SHUTDOWN_HOOK = join(__dirname, 'hooks', 'shutdown');
+
+
 /**
  * Workflows name a cluster and the worker reads its config from its directory (MHAFLOW_CONFIG_DIR): one
  * directory per process that runs scenarios; the workers it starts inherit it.

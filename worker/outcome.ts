@@ -1,16 +1,19 @@
 // How a workflow ended, as the worker's metrics count it: read by the workflow interceptor (in the workflow
 // sandbox, so plain code, no SDK import: failures are read by their names) and reported through a sink.
 
-export type WorkflowOutcome = 'completed' | 'completed-unrecoverable' | 'dry-run' | 'refused' | 'failed' | 'cancelled' | 'terminated';
+export type WorkflowOutcome = 'completed' | 'completed-unrecoverable' | 'completed-degraded' | 'dry-run' | 'refused' | 'failed' | 'cancelled' | 'terminated';
 
 /** Failure types that mean "refused, nothing changed" (src/errors.ts's refusal classes, by name). */
 const REFUSALS = new Set(['RefusedError', 'SafetyError', 'ConfigError']);
 
-/** A workflow's result: a report with dryRun and unrecoverable, or anything else (completed). */
+/** A workflow's result: a failover's report (dryRun, unrecoverable, leftOut, fence), a switchover's (outcome), or anything else (completed). */
 export function outcomeOfResult(result: unknown): WorkflowOutcome {
-  const r = result as { dryRun?: unknown; unrecoverable?: unknown } | null | undefined;
-  if (r && r.dryRun === true) return 'dry-run';
+  const r = result as { dryRun?: unknown; unrecoverable?: unknown; leftOut?: unknown; fence?: { verified?: unknown } | null; outcome?: unknown } | null | undefined;
+  if (r && (r.dryRun === true || r.outcome === 'dry-run')) return 'dry-run';
   if (r && Array.isArray(r.unrecoverable) && r.unrecoverable.length > 0) return 'completed-unrecoverable';
+  if (r && ((Array.isArray(r.leftOut) && r.leftOut.length > 0) || (r.fence && r.fence.verified === false))) return 'completed-degraded';
+  // A switchover that rolled back or was rejected changed nothing: as a refusal.
+  if (r && (r.outcome === 'rolled-back' || r.outcome === 'rejected')) return 'refused';
   return 'completed';
 }
 

@@ -18,7 +18,7 @@ export class MhaflowMetrics {
     labelNames: ['workflow', 'outcome'] as const, registers: [this.registry],
   });
   readonly failovers = new Counter({
-    name: 'mhaflow_failovers_total', help: 'Failovers that ended on this worker, by cluster and outcome (completed, completed-unrecoverable, dry-run, refused, failed...)',
+    name: 'mhaflow_failovers_total', help: 'Failovers that ended on this worker, by cluster and outcome (completed, completed-unrecoverable, completed-degraded, dry-run, refused, failed...)',
     labelNames: ['cluster', 'outcome'] as const, registers: [this.registry],
   });
   readonly refusals = new Counter({

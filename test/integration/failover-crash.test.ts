@@ -79,6 +79,11 @@ describe('failover durability, and facts gone stale', () => {
     await waitProgress(handle, (x) => x.steps.some((s) => s.id === 'check' && s.status === 'done'));
     await first.kill();
     // Meanwhile db3 is restarted (rebuilt, or crashed and back): not the server the failover read any more.
+    // A server's identity includes when it started (to the second, with 5 s of slack for clock reads): wait until
+    // db3 has run longer than that, so that its restart is one the check can tell (a lab reset may have just started it).
+    const db3Cfg = cfg.servers.find((s) => s.name === 'db3')!;
+    await waitFor('db3 up for 8 s', async () => Number((await withConnection(cfg, db3Cfg, (c) => queryOne(c, "SHOW GLOBAL STATUS LIKE 'Uptime'")))?.Value) >= 8,
+      30_000, 500);
     const db3 = findHost(labHosts(), 'db3');
     await stopMysqld(db3, 'clean');
     await restoreHost('db3');

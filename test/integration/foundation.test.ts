@@ -183,7 +183,7 @@ describe('discoverTopology through Temporal', () => {
       assert.fail('should exit non-zero');
     } catch (e) {
       stderr = String((e as { stderr: string }).stderr);
-      assert.equal((e as { status: number }).status, 2);
+      assert.equal((e as { status: number }).status, 4, 'bad input (src/cli/exit-codes.ts)');
     }
     assert.match(stderr, /cannot read the cluster config .*ENOENT/);
     assert.match(stderr, /fix: pass --config/);

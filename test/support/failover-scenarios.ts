@@ -17,11 +17,11 @@ import { registerCluster, testConfig, uniqueCluster } from '../../lab/harness';
 import { resetLab } from '../../lab/lab';
 import { startWriter } from '../../lab/writer';
 import { queryOne, withConnection } from '../../src/mysql/client';
+import { LAB_SHUTDOWN_HOOK } from '../../lab/harness';
 import { assertSurvivorsHold, logFailover, runFailover as run1, waitCaughtUp, type TestTemporal } from './harness';
 
 const SURVIVORS = ['db2', 'db3', 'db4'];
-/** The lab's shutdown hook: powers a lab host off, as STONITH would. */
-export const LAB_SHUTDOWN_HOOK = join(repoRoot(), 'lab', 'hooks', 'shutdown');
+export { LAB_SHUTDOWN_HOOK };
 
 /** Stop the IO thread of each replica after `at` acknowledged ids, kill the master at `killAt`. */
 async function staggeredFault(cfg: ClusterConfig, stops: [string, number][], killAt: number, fault: 'kill-mysqld' | 'host-down' = 'kill-mysqld') {

@@ -9,7 +9,7 @@ import type { FailoverReport } from '../../src/contracts/failover';
 import { startRejoin } from '../../src/rejoin/start';
 import { queryOne, queryRows, withConnection } from '../../src/mysql/client';
 import { injectFault, restoreHost } from '../../lab/faults';
-import { resultOf, testConfig, uniqueCluster } from '../../lab/harness';
+import { LAB_SHUTDOWN_HOOK, registerCluster, resultOf, testConfig, uniqueCluster } from '../../lab/harness';
 import { resetLab } from '../../lab/lab';
 import { findHost, labHosts, TEST_DB, type LabMode } from '../../lab/layout';
 import { rootQuery, rootSql } from '../../lab/mariadb';
@@ -32,7 +32,9 @@ export interface OldMaster {
  */
 export async function oldMasterAhead(mode: LabMode, o: { extra: number; fault: 'host-down' | 'kill-mysqld'; ddl?: string; semiSync?: boolean }): Promise<OldMaster> {
   const lab = await resetLab(mode, { semiSync: o.semiSync });
-  const cfg = testConfig(lab.cfg, uniqueCluster(`rj-${mode === 'gtid' ? 'g' : 'f'}`));
+  // A host that goes down is fenced by the shutdown hook (STONITH), as a production cluster would be configured.
+  const base = testConfig(lab.cfg, uniqueCluster(`rj-${mode === 'gtid' ? 'g' : 'f'}`));
+  const cfg = registerCluster({ ...base, hooks: { ...base.hooks, shutdown: LAB_SHUTDOWN_HOOK } });
   const writer = startWriter(cfg);
   await writer.waitAcked(150);
   for (const r of ['db2', 'db3', 'db4']) await injectFault('stop-io', r);

@@ -10,6 +10,12 @@ describe('workflow outcomes', () => {
     const cases: [unknown, string][] = [
       [{ dryRun: false, unrecoverable: [] }, 'completed'],
       [{ dryRun: false, unrecoverable: ['dead master binlog tail unrecoverable: 64 transactions'] }, 'completed-unrecoverable'],
+      [{ dryRun: false, unrecoverable: [], leftOut: [{ server: 'db4', reason: 'x', hint: 'y' }], fence: { verified: true } }, 'completed-degraded'],
+      [{ dryRun: false, unrecoverable: [], leftOut: [], fence: { method: 'none', verified: false } }, 'completed-degraded'],
+      [{ dryRun: false, unrecoverable: [], leftOut: [], fence: { method: 'stop-mysqld', verified: true } }, 'completed'],
+      [{ outcome: 'rolled-back' }, 'refused'],
+      [{ outcome: 'rejected' }, 'refused'],
+      [{ outcome: 'dry-run' }, 'dry-run'],
       [{ dryRun: true, unrecoverable: ['x'] }, 'dry-run'],
       [{ roles: {} }, 'completed'],
       [undefined, 'completed'],

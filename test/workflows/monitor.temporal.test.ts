@@ -53,7 +53,7 @@ function evidence(o: { last?: PingResult; replicas?: ReplicaView[]; host?: Parti
   };
 }
 const dead = () => evidence();
-const partition = () => evidence({ last: failedPing('timeout'), host: { ssh: 'timeout', mysqld: 'unknown' }, replicas: [view('db2'), lostView('db3')] });
+const partition = () => evidence({ last: failedPing('timeout'), failingForMs: 2000, host: { ssh: 'timeout', mysqld: 'unknown' }, replicas: [view('db2'), lostView('db3')] });
 const stalled = () => evidence({ last: failedPing('timeout'), host: { mysqld: 'silent' }, replicas: [view('db2', { silentMs: 800, heardWithinMs: null })] });
 const answers = () => evidence({ last: { at: NOW(), ok: true, ms: 2 } });
 

@@ -39,6 +39,8 @@ function facts(hooks: Partial<SwitchoverClusterFacts['hooks']> = {}): Switchover
 }
 
 interface MockOptions {
+  /** How many steps after the promotion must meet (have all started) before any of them ends. */
+  meet?: number;
   hooks?: Partial<SwitchoverClusterFacts['hooks']>;
   hookStopCode?: number;
   freezeHolds?: boolean;
@@ -52,10 +54,18 @@ const frozen: FreezeResult = { killed: [], position: { file: 'b.1', pos: 500 }, 
 function mocks(o: MockOptions = {}) {
   const calls: Call[] = [];
   let clock = 0;
+  // The steps after the promotion meet here: with `meet`, each waits (up to 10 s) until that many have started, so that
+  // "side by side" does not depend on how fast the worker polls. Run one after another, they would not meet.
+  let together = 0;
+  const meet = async () => {
+    together++;
+    for (const until = Date.now() + 10_000; together < (o.meet ?? 0) && Date.now() < until;) await new Promise((r) => setTimeout(r, 5));
+  };
   const log = <I extends object, R>(name: string, fn: (i: I) => R | Promise<R>) => async (i: I): Promise<R> => {
     const c: Call = { name, input: i as Record<string, unknown>, start: ++clock };
     calls.push(c);
     await new Promise((r) => setTimeout(r, 5));
+    if (name === 'repoint' || name === 'demote' || name === 'cleanup') await meet();
     const r = await fn(i);
     c.end = ++clock;
     return r;
@@ -115,7 +125,7 @@ const one = (calls: Call[], name: string, srv?: string) => {
 
 describe('switchover workflow, activities mocked', () => {
   it('the story in order; the replicas, the old master and the cleanup side by side once the new master is writable', async () => {
-    const m = mocks({ hooks: { masterIpOnlineChange: true } });
+    const m = mocks({ hooks: { masterIpOnlineChange: true }, meet: 4 });
     const { report } = await run(m);
     assert.equal(report?.outcome, 'completed');
     assert.deepEqual(names(m.calls).slice(0, 6), ['check', 'hook', 'freeze', 'wait', 'promote', 'hook']);
