@@ -43,12 +43,12 @@ if [[ "$what" == integration || "$what" == all ]]; then
   mapfile -t onTemporal < <(find test -name '*.temporal.test.ts' -not -path 'test/integration/*' | sort)
   # The shards: the files dealt longest first (seconds measured on this machine kind; a new file counts 60) to the
   # shard with the least so far.
-  declare -A secs=([monitor]=230 [monitor-gtid]=230 [failover-durability]=115 [switchover]=200 [switchover-crash]=150 [rejoin]=150
-    [rejoin-crash]=90 [monitor-crash]=80 [check]=75 [failover]=75 [failover-gtid]=75 [failover-cli]=65 [failover-crash]=45
-    [failover-refusals]=35 [foundation]=20 [failover-resume]=20 [failover-addresses]=15 [failover-filters]=15 [import-mha]=10 [worker-shutdown]=30)
+  declare -A secs=([monitor]=180 [monitor-gtid]=150 [failover-durability]=115 [switchover]=150 [switchover-crash]=215 [rejoin]=100
+    [rejoin-crash]=125 [monitor-crash]=80 [check]=75 [failover]=75 [failover-gtid]=75 [failover-cli]=65 [failover-crash]=55
+    [failover-refusals]=35 [foundation]=20 [failover-resume]=20 [failover-addresses]=15 [failover-filters]=15 [import-mha]=10 [worker-shutdown]=110)
   declare -a load files
   for ((i = 1; i <= shards; i++)); do load[$i]=0; files[$i]=''; done
-  load[1]=120 # shard 1 runs the workflow tests first
+  load[1]=150 # shard 1 runs the workflow tests first
   while read -r w f; do
     best=1; for ((i = 2; i <= shards; i++)); do (( load[i] < load[best] )) && best=$i; done
     load[$best]=$(( load[best] + w )); files[$best]="${files[$best]} $f"

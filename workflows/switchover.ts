@@ -62,12 +62,13 @@ export async function switchover(input: SwitchoverInput): Promise<SwitchoverRepo
     // 5. Promote: from here on, forward only (unless the new master provably never became writable).
     if (!(await promote(run, go))) return run.end('rolled-back');
     await startOnlineChangeHook(run, go);
-    // 6. Side by side: every other replica and the old master follow the new master, which forgets its old source.
-    await Promise.all([
-      ...go.replicas.map((r) => repointReplica(run, go, caught, r)),
-      demoteOrigMaster(run, go, caught),
-      forgetOldSource(run, go),
-    ]);
+    // 6. Side by side: every other replica follows the new master, which forgets its old source. The old master
+    //    follows only then: as a replica of the new master it writes what it receives into its own binlog, and a
+    //    file/position replica still reading from it would get the new master's first transactions twice.
+    const moved = await Promise.allSettled([...go.replicas.map((r) => repointReplica(run, go, caught, r)), forgetOldSource(run, go)]);
+    await demoteOrigMaster(run, go, caught);
+    const failed = moved.find((m): m is PromiseRejectedResult => m.status === 'rejected');
+    if (failed) throw failed.reason;
     await sendReport(run, go);
     return run.end('completed');
   } catch (e) {
