@@ -40,7 +40,11 @@ describe('systemd units', () => {
     const grace = seconds(/^MHAFLOW_SHUTDOWN_GRACE=(\S+)$/m.exec(env)![1]!);
     assert.ok(seconds(w.get('TimeoutStopSec')!) > grace + 1, 'systemd waits longer than the worker\'s grace + 1 s');
     assert.equal(w.get('RestartPreventExitStatus'), '4', 'bad input: restarting does not help');
-    assert.equal(unit('mhaflow-api.service').get('ExecStart'), 'mhaflow api');
+    // The API's tokens are secret references to files (never a literal on the command line); without an operate
+    // token it exits 4, and the unit does not restart it until that is fixed.
+    const api = unit('mhaflow-api.service');
+    assert.equal(api.get('ExecStart'), 'mhaflow api --operate-token file:/etc/mhaflow/api-operate.token --read-token file:/etc/mhaflow/api-read.token');
+    assert.equal(api.get('RestartPreventExitStatus'), '4');
   });
 
   it('the example environment sets only variables mhaflow reads', () => {
