@@ -19,7 +19,7 @@ import { MasterPinger, pingOnce } from '../src/monitor/ping';
 import { clusterWarnings, warningsKey } from '../src/monitor/report';
 import type { ReplicaMarks } from '../src/monitor/silence';
 import { asDiscovered, KeptConnections, observe, readCluster, readServersOnce, type ServerRead } from '../src/monitor/views';
-import { withConnection } from '../src/mysql/client';
+import { showReplicaStatus, sqlTargetOf, withConnection } from '../src/mysql/client';
 import { setHeartbeatPeriod } from '../src/mysql/sql';
 import { withPool } from '../src/ssh/pool';
 import { clusterOf, guarded, toActivityFailure } from './failure';
@@ -68,9 +68,15 @@ export async function monitorSetHeartbeat(input: { cluster: ClusterRef; servers:
     await Promise.all(input.servers.map(async (name) => {
       try {
         await withConnection(cfg, serverByName(cfg, name), async (c) => {
-          const [rows] = await c.query('SELECT @@version AS v');
-          const version = String((rows as { v: string }[])[0]!.v);
-          for (const sql of setHeartbeatPeriod({ flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql', version }, input.periodSec)) await c.query(sql);
+          for (const sql of setHeartbeatPeriod(await sqlTargetOf(c), input.periodSec)) await c.query(sql);
+          // Setting it stops replication for a moment: done only once both threads run again (the IO thread may be
+          // connecting: a dead master is the monitor's to judge, not this step's).
+          for (const until = Date.now() + 5000; ;) {
+            const st = await showReplicaStatus(c);
+            if (!st || (st.sqlRunning && st.ioRunning !== 'No')) break;
+            if (Date.now() > until) throw new Error(`replication did not start again (IO ${st.ioRunning}, SQL ${st.sqlRunning ? 'Yes' : 'No'})`);
+            await new Promise((r) => setTimeout(r, 50));
+          }
         });
         set.push(name);
       } catch (e) {

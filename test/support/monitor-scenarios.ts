@@ -69,12 +69,19 @@ async function caughtUp(cfg: ClusterConfig, newMaster: string, replicas: string[
   const server = (n: string) => cfg.servers.find((s) => s.name === n)!;
   const pos = await withConnection(cfg, server(newMaster), (c) => queryOne(c, 'SHOW MASTER STATUS'));
   await Promise.all(replicas.map(async (r) => {
-    // NULL: its SQL thread does not run; -1: not there within 60 s. Either way it does not replicate: say so here.
-    const got = await withConnection(cfg, server(r), (c) => queryOne(c, 'SELECT MASTER_POS_WAIT(?, ?, 60) AS w', [pos!.File, Number(pos!.Position)]));
-    if (got?.w === null || Number(got?.w) < 0) {
+    // NULL: its SQL thread does not run (yet: the monitor may have just restarted replication to set its heartbeat
+    // period); -1: not there yet. Either way look again until 60 s, unless replication stopped on an error.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const got = await withConnection(cfg, server(r), (c) => queryOne(c, 'SELECT MASTER_POS_WAIT(?, ?, 5) AS w', [pos!.File, Number(pos!.Position)]));
+      if (got?.w !== null && got?.w !== undefined && Number(got.w) >= 0) return;
       const st = await withConnection(cfg, server(r), (c) => queryOne(c, 'SHOW SLAVE STATUS'));
-      assert.fail(`${r} did not reach ${newMaster}'s ${pos!.File}:${pos!.Position} (MASTER_POS_WAIT ${got?.w}): source ${st?.Master_Host}, `
-        + `IO ${st?.Slave_IO_Running} ${st?.Last_IO_Error ?? ''}, SQL ${st?.Slave_SQL_Running} ${st?.Last_SQL_Error ?? ''}, Using_Gtid ${st?.Using_Gtid}`);
+      const broken = Number(st?.Last_IO_Errno ?? 0) || Number(st?.Last_SQL_Errno ?? 0);
+      if (broken || Date.now() > deadline) {
+        assert.fail(`${r} did not reach ${newMaster}'s ${pos!.File}:${pos!.Position} (MASTER_POS_WAIT ${got?.w}): source ${st?.Master_Host}, `
+          + `IO ${st?.Slave_IO_Running} ${st?.Last_IO_Error ?? ''}, SQL ${st?.Slave_SQL_Running} ${st?.Last_SQL_Error ?? ''}, Using_Gtid ${st?.Using_Gtid}`);
+      }
+      await sleep(200);
     }
   }));
 }
