@@ -66,13 +66,14 @@ export async function injectFault(fault: Fault, hostRef: string, arg?: string): 
  * Freeze a host's mariadbd (SIGSTOP): it keeps its sockets open and answers nothing, as in an I/O freeze; it
  * continues (SIGCONT) after `ms`. Resolves with how long it was stopped.
  */
-export async function stallMysqld(h: LabHost, ms: number): Promise<number> {
+export async function stallMysqld(h: LabHost, ms: number, alsoUntil?: () => Promise<void>): Promise<number> {
   const pid = mysqldPid(h);
   if (!pid) throw new LabError(`mariadbd is not running on ${h.name}`, { server: h.name, hint: `npx mhaflow lab restore ${h.name}` });
   const t0 = Date.now();
   process.kill(pid, 'SIGSTOP');
   try {
-    await new Promise((r) => setTimeout(r, ms));
+    // At least `ms`, and until `alsoUntil` resolves when given.
+    await Promise.all([new Promise((r) => setTimeout(r, ms)), alsoUntil?.()]);
   } finally {
     process.kill(pid, 'SIGCONT');
   }

@@ -172,7 +172,16 @@ export function monitorScenarios(mode: LabMode, temporal: () => TestTemporal): v
 
   noFailover('master stalled (SIGSTOP) for 3 s: no failover', async () => {
     await onLab(mode, temporal, `${tag}-stall`, async (t, cfg) => {
-      const stalledMs = await stallMysqld(findHost(labHosts(), 'db1'), 3000);
+      // Stopped for 3 s, and on a loaded machine until the monitor saw it (a stall nobody noticed tests nothing),
+      // at most 6 s: well inside monitor.stallTimeout (10 s), so no failover may follow.
+      const db1 = findHost(labHosts(), 'db1');
+      const t0 = Date.now();
+      const stalledMs = await stallMysqld(db1, 3000, async () => {
+        while (Date.now() - t0 < 6000) {
+          if ((await monitorStatusOf(t.client, cfg.cluster)).events.some((e) => e.kind === 'suspect')) return;
+          await sleep(100);
+        }
+      });
       say(`db1 stopped for ${stalledMs} ms`);
       // The manager's pings failed meanwhile (the check is not vacuous), then it answered again.
       const s = await monitorUntil(t.client, cfg.cluster, (x) => x.events.some((e) => e.kind === 'recovered'), 'db1 answers again');
