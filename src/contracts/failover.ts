@@ -2,7 +2,6 @@
 // (src/cli/failover.ts), the HTTP API and anyone starting it with the temporal CLI:
 //   temporal workflow start --type failover --task-queue mhaflow --workflow-id failover:app1 --input '{"cluster":"app1"}'
 import type { DeadCheck, SavedTail } from '../failover/deadmaster';
-import type { FenceMethod } from '../failover/decisions';
 import type { DiffFile } from '../failover/diff';
 import type { BinlogCoordinates } from '../binlog/coordinates';
 import type { CandidatesResult, LatestAndOldest, ReplicationMode } from '../topology/types';
@@ -92,3 +91,18 @@ export type FailoverProgress = WorkflowProgress;
 /** The MhaflowPhase search attribute of a failover: where it stands, and how it ended. */
 /** refused: it stopped before changing anything; aborted: it stopped after changing something (a later failover must resume it or be told it was repaired). */
 export type FailoverPhase = 'check' | 'fence' | 'recover' | 'promote' | 'replicas' | 'completed' | 'dry-run' | 'refused' | 'aborted';
+
+/** How the dead master is fenced: its shutdown hook (STONITH), its mysqld killed over SSH, or not at all (--no-fence). */
+export type FenceMethod = 'shutdown-hook' | 'stop-mysqld' | 'none';
+
+/** The cluster's most recent failover that stopped after changing servers, with no completed failover since. */
+export interface UnresolvedFailover {
+  workflowId: string;
+  runId: string;
+  closeTime: string;
+  status: string;
+  /** Where it stood (MhaflowPhase): aborted, or the phase it was in when terminated or timed out. */
+  phase: string;
+  /** Its failure's message (what it had done), when it failed. */
+  message: string;
+}

@@ -6,7 +6,9 @@ import { mariaGtidText, mysqlGtidText, type GtidFlavor } from '../binlog/gtid';
 import type { ClusterConfig } from '../config/schema';
 import { durationMs } from '../config/schema';
 import type { RunningRun } from '../contracts/common';
-import type { FailoverInput } from '../contracts/failover';
+import type { FailoverInput, FenceMethod, UnresolvedFailover } from '../contracts/failover';
+
+export type { FenceMethod, UnresolvedFailover };
 import type { HookRun } from '../hooks/run';
 import type { BinlogCoordinates, ServerState } from '../mysql/client';
 import type { ServerIdentity } from '../mysql/identity';
@@ -57,17 +59,6 @@ export interface LastFailover {
   windowMs: number;
 }
 
-/** The cluster's most recent failover that stopped after changing servers, with no completed failover since. */
-export interface UnresolvedFailover {
-  workflowId: string;
-  runId: string;
-  closeTime: string;
-  status: string;
-  /** Where it stood (MhaflowPhase): aborted, or the phase it was in when terminated or timed out. */
-  phase: string;
-  /** Its failure's message (what it had done), when it failed. */
-  message: string;
-}
 
 /** What the check step found. It decides nothing: decideFailoverStart does. */
 export interface FailoverCheckFacts {
@@ -217,8 +208,6 @@ export function identitiesOf(servers: ServerSnapshot[]): Record<string, ServerId
 export const NO_MASTER_IP_FAILOVER_HOOK = 'no master_ip_failover hook: the service address was not moved';
 
 /** How the dead master is fenced: the operator's shutdown hook (STONITH), its mysqld stopped over SSH, or not at all. */
-export type FenceMethod = 'shutdown-hook' | 'stop-mysqld' | 'none';
-
 export type FencePlan = { ok: true; method: FenceMethod; why: string } | { ok: false; reason: string };
 
 /**

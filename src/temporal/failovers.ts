@@ -3,8 +3,7 @@
 // The anti-flapping check (activities/failover-check.ts), the refusal to start over an unresolved failover, its
 // --resume, and the rejoin (activities/rejoin-check.ts) read it (MHA keeps a failover.error file on the manager).
 import type { Client } from '@temporalio/client';
-import { FAILOVER_WORKFLOW } from '../contracts/failover';
-import type { UnresolvedFailover } from '../failover/decisions';
+import { FAILOVER_WORKFLOW, type UnresolvedFailover } from '../contracts/failover';
 
 export interface CompletedFailover { workflowId: string; runId: string; closeTime: string }
 
