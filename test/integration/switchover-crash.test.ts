@@ -65,7 +65,7 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
         watches.push(watch);
         const target = cfg.servers.find((s) => s.name !== master)!.name;
         const during = 'during' in crash;
-        const { handle } = await startSwitchover(client, { cluster: cfg.cluster, newMaster: target, waitTimeout: WAIT_TIMEOUT_MS / 1000, approval: during }, { taskQueue });
+        const { handle } = await startSwitchover(client, { cluster: cfg.cluster, newMaster: target, waitTimeout: WAIT_TIMEOUT_MS / 1000, lagThresholdSeconds: 120, approval: during }, { taskQueue });
         let deadMs = 0;
         if (during) {
           // The new master cannot catch up while its SQL thread is stopped: the wait runs until it is started again.
