@@ -5,26 +5,18 @@ import {
   MONITOR_SIGNALS, MONITOR_STATUS_QUERY, MONITOR_WORKFLOW, monitorWorkflowId, type MonitorInput, type MonitorStatus, type PauseRequest, type WatchHeartbeat,
 } from '../contracts/monitor';
 import { RefusedError } from '../errors';
-import { TASK_QUEUE } from '../temporal/config';
+import { startClusterRun } from '../temporal/start';
 
 export interface StartedMonitor { workflowId: string; runId: string; started: boolean }
 
 /** Start the monitor of a cluster, or find the one running. */
 export async function startMonitor(client: Client, input: MonitorInput, opts: { taskQueue?: string } = {}): Promise<StartedMonitor> {
-  const { defineSearchAttributeKey } = require('@temporalio/common') as typeof import('@temporalio/common');
-  const workflowId = monitorWorkflowId(input.cluster);
-  const running = await client.workflow.getHandle(workflowId).describe().then((d) => d.status.name === 'RUNNING', () => false);
-  const handle = await client.workflow.start(MONITOR_WORKFLOW, {
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
-    workflowId,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    // A killed worker's monitor is picked up by another within seconds.
-    workflowTaskTimeout: '3s',
-    typedSearchAttributes: [{ key: defineSearchAttributeKey('MhaflowCluster', 'KEYWORD'), value: input.cluster }],
-    staticSummary: `monitor of cluster ${input.cluster}${input.paused ? ' (started paused)' : ''}`,
+  const { workflowId, runId, started } = await startClusterRun<MonitorInput, unknown>(client, {
+    workflowType: MONITOR_WORKFLOW, workflowId: monitorWorkflowId(input.cluster), cluster: input.cluster, input, taskQueue: opts.taskQueue,
+    summary: `monitor of cluster ${input.cluster}${input.paused ? ' (started paused)' : ''}`,
+    details: `paused at start: ${input.paused ? input.paused.reason ?? 'yes' : 'no'}`,
   });
-  return { workflowId, runId: handle.firstExecutionRunId, started: !running };
+  return { workflowId, runId, started };
 }
 
 export type MonitorSignal = keyof typeof MONITOR_SIGNALS;

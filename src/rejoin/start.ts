@@ -8,7 +8,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { PROGRESS_QUERY } from '../contracts/common';
 import { REJOIN_WORKFLOW, rejoinWorkflowId, type RejoinInput, type RejoinProgress, type RejoinReport } from '../contracts/rejoin';
-import { TASK_QUEUE } from '../temporal/config';
+import { startClusterRun } from '../temporal/start';
 
 export type RejoinWorkflow = (input: RejoinInput) => Promise<RejoinReport>;
 
@@ -21,19 +21,11 @@ export interface StartedRejoin {
 }
 
 export async function startRejoin(client: Client, input: RejoinInput, opts: { taskQueue?: string } = {}): Promise<StartedRejoin> {
-  const { defineSearchAttributeKey } = require('@temporalio/common') as typeof import('@temporalio/common');
-  const workflowId = rejoinWorkflowId(input.cluster, input.server, input.dryRun);
-  const running = await client.workflow.getHandle(workflowId).describe().then((d) => d.status.name === 'RUNNING', () => false);
-  const handle = await client.workflow.start<RejoinWorkflow>(REJOIN_WORKFLOW, {
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
-    workflowId,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    // A worker killed while it runs a workflow task: another gets the task after this (default 10 s).
-    workflowTaskTimeout: '3s',
-    typedSearchAttributes: [{ key: defineSearchAttributeKey('MhaflowCluster', 'KEYWORD'), value: input.cluster }],
-    staticSummary: `${input.dryRun ? 'dry run of a ' : ''}rejoin of ${input.server} (cluster ${input.cluster})${input.reapply ? ' with --reapply' : ''}`,
-    staticDetails: `old master: ${input.server}\nreapply its extra transactions on the master: ${Boolean(input.reapply)}`,
+  const { handle, workflowId, started } = await startClusterRun<RejoinInput, RejoinReport>(client, {
+    workflowType: REJOIN_WORKFLOW, workflowId: rejoinWorkflowId(input.cluster, input.server, input.dryRun), cluster: input.cluster, input,
+    taskQueue: opts.taskQueue,
+    summary: `${input.dryRun ? 'dry run of a ' : ''}rejoin of ${input.server} (cluster ${input.cluster})${input.reapply ? ' with --reapply' : ''}`,
+    details: `old master: ${input.server}\nreapply its extra transactions on the master: ${Boolean(input.reapply)}`,
   });
-  return { handle, workflowId, started: !running, progress: () => handle.query<RejoinProgress>(PROGRESS_QUERY) };
+  return { handle, workflowId, started, progress: () => handle.query<RejoinProgress>(PROGRESS_QUERY) };
 }

@@ -1,4 +1,4 @@
-// Starting (or attaching to) one of mhaflow's workflows that change a cluster (failover, switchover): one run per
+// Starting (or attaching to) one of mhaflow's workflows of a cluster (failover, switchover, rejoin, monitor): one run per
 // workflow id at a time (USE_EXISTING), the cluster as a search attribute, a summary and details for the UI. Two ways
 // in, the same start: the SDK client (tests, demo, the HTTP API) and Temporal's HTTP API (the commands that must start
 // fast: no gRPC start-up cost). src/failover/start.ts and src/switchover/start.ts name their workflow's options.
