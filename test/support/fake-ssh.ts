@@ -5,8 +5,16 @@ import { Server, utils, type Session } from 'ssh2';
 export interface KeyPair { priv: string; pubBlob: Buffer; pubLine: string }
 
 export function keyPair(): KeyPair {
-  const pem = utils.generateKeyPairSync('ed25519').private;
-  const parsed = utils.parseKey(pem);
+  // ssh2's generator drops a leading zero byte of an ed25519 key (about 1 key in 300), and its own parser then
+  // refuses the key as malformed: draw again until the key parses.
+  for (;;) {
+    const pem = utils.generateKeyPairSync('ed25519').private;
+    const parsed = utils.parseKey(pem);
+    if (!(parsed instanceof Error)) return pairOf(pem, parsed);
+  }
+}
+
+function pairOf(pem: string, parsed: ReturnType<typeof utils.parseKey>): KeyPair {
   if (parsed instanceof Error) throw parsed;
   const k = Array.isArray(parsed) ? parsed[0]! : parsed;
   const blob = k.getPublicSSH();
