@@ -12,7 +12,7 @@ import { PROGRESS_QUERY } from '../src/contracts/common';
 import type { FailoverInput, FailoverProgress, FailoverReport, ServerOutcome } from '../src/contracts/failover';
 import type { SavedTail } from '../src/failover/deadmaster';
 import {
-  catchUpGtid, decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, identitiesOf, missingOnNewMaster, withoutTailCopy, execPart, invalidFailoverInput,
+  catchUpGtid, catchUpReadPart, decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, identitiesOf, missingOnNewMaster, withoutTailCopy, execPart, invalidFailoverInput,
   newMasterStart, readPart, tailFindings, tailPart, type ClusterFacts, type DrainFacts, type FencePlan, type RelayPositionFact, type StartDecision,
 } from '../src/failover/decisions';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
@@ -467,7 +467,8 @@ async function recoverNewMaster(run: FailoverRun, d: Decision, servers: ServerSn
         (r) => `reached ${r.gtid} in ${r.ms} ms`);
     }
     // What the latest replica received but could not execute (a transaction the dead master cut) comes first.
-    parts.push(...execPart(latest ?? mine, latest ? 'read_diff' : 'exec_diff'), ...tailPart(tail, nm));
+    const flavor = servers.find((s) => s.name === nm)?.state?.flavor ?? 'mariadb';
+    parts.push(...(latest ? catchUpReadPart(latest, flavor, own.gtidHeld) : execPart(mine)), ...tailPart(tail, nm));
   }
   const diff = await buildDiff(run, nm, nm, parts);
   const applied = await applyDiff(run, nm, nm, diff, own);

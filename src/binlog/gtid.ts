@@ -391,6 +391,22 @@ export function compareGtidText(flavor: GtidFlavor, a: string, b: string): GtidO
   return flavor === 'mariadb' ? mariaGtidText.compare(a, b).relation : mysqlGtidText.order(a, b);
 }
 
+/**
+ * Whether one transaction's GTID is in a server's state, as a test to run on many: MySQL a GTID set; MariaDB a
+ * position (one GTID per domain, sequence numbers grow within a domain).
+ */
+export function gtidHeldBy(flavor: GtidFlavor, state: string): (gtid: string) => boolean {
+  if (flavor === 'mysql') {
+    const set = readMysql(state);
+    return (gtid) => mysqlGtidContains(set, readMysql(gtid));
+  }
+  const pos = readMaria(state);
+  return (gtid) => {
+    const g = parseMariaGtid(gtid);
+    return (pos.get(g.domain)?.seq ?? -1n) >= g.seq;
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Errant transactions
 

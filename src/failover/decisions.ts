@@ -313,9 +313,21 @@ export function tailPart(tail: SavedTail, server: string): DiffPartSpec[] {
   return copy ? [{ kind: 'savedTail', purpose: 'binlog_diff', path: copy.path, sha256: tail.sha256 }] : [];
 }
 
-/** What a drained server received but could not execute, from its own relay log (GTID catch-up: from the source's). */
-export function execPart(d: Pick<DrainFacts, 'server' | 'caughtUp' | 'relay'>, purpose: 'exec_diff' | 'read_diff' = 'exec_diff'): DiffPartSpec[] {
-  return d.caughtUp ? [] : [{ kind: 'relay', purpose, server: d.server, relayFile: d.relay.file, relayPos: d.relay.pos }];
+/** What a drained server received but could not execute, from its own relay log. */
+export function execPart(d: Pick<DrainFacts, 'server' | 'caughtUp' | 'relay'>): DiffPartSpec[] {
+  return d.caughtUp ? [] : [{ kind: 'relay', purpose: 'exec_diff', server: d.server, relayFile: d.relay.file, relayPos: d.relay.pos }];
+}
+
+/**
+ * GTID mode: what the catch-up source received but did not execute, from its relay log, for a target that holds
+ * `targetHeld` once caught up. The target may hold more than the source executed (the source is a delayed
+ * replica, or its SQL thread was behind): those leading transactions are left out, never applied twice.
+ */
+export function catchUpReadPart(source: Pick<DrainFacts, 'server' | 'caughtUp' | 'relay'>, flavor: GtidFlavor, targetHeld: string): DiffPartSpec[] {
+  return source.caughtUp ? [] : [{
+    kind: 'relay', purpose: 'read_diff', server: source.server, relayFile: source.relay.file, relayPos: source.relay.pos,
+    skipHeld: { flavor, gtids: targetHeld },
+  }];
 }
 
 /** Where a relay-log lookup found a master position (the failoverFindRelayPositions activity's answer). */

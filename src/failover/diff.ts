@@ -5,10 +5,13 @@
 // and streamed from their hosts, through the worker, into <runDir>/diff-<target>.binlog on the target.
 // Deterministic: the same sources give the same bytes, so a retry rewrites an identical file.
 import { posix } from 'node:path';
+import { gtidHeldBy, type GtidFlavor } from '../binlog/gtid';
 import { parseIndexFile } from '../binlog/index-file';
+import { BinlogReader } from '../binlog/reader';
 import { filteredLayout, layoutChunks, summarizeTails, type DiffSource } from '../binlog/rewrite';
 import type { ByteSource } from '../binlog/source';
 import { binlogTail, type TailPlan } from '../binlog/tail';
+import { iterateTransactions } from '../binlog/transactions';
 import { runDir, serverByName } from '../config/servers';
 import type { ClusterConfig } from '../config/schema';
 import { BinlogError } from '../errors';
@@ -20,8 +23,12 @@ import { secureRunDir } from '../ssh/workdir';
 export type DiffPurpose = 'exec_diff' | 'read_diff' | 'binlog_diff';
 
 export type DiffPartSpec =
-  /** A server's relay logs from (relayFile, relayPos) to the end of its last relay log. */
-  | { kind: 'relay'; purpose: DiffPurpose; server: string; relayFile: string; relayPos: number }
+  /**
+   * A server's relay logs from (relayFile, relayPos) to the end of its last relay log. With `skipHeld`, the
+   * leading transactions the target already holds are left out: a GTID catch-up source may have executed less
+   * than the target (a delayed replica), and its relay log then starts with what the target has.
+   */
+  | { kind: 'relay'; purpose: DiffPurpose; server: string; relayFile: string; relayPos: number; skipHeld?: { flavor: GtidFlavor; gtids: string } }
   /** The dead master's tail saved on the target (written by saveDeadMasterBinlog). */
   | { kind: 'savedTail'; purpose: 'binlog_diff'; path: string; sha256: string };
 
@@ -34,6 +41,8 @@ export interface DiffPartReport {
   startsMidTransaction: boolean;
   cutBytes: number;
   cutReason?: string;
+  /** Leading transactions left out because the target already held them (skipHeld). */
+  skippedHeld?: number;
 }
 
 export interface DiffFile {
@@ -54,7 +63,7 @@ export async function relayLogIndexPath(cfg: ClusterConfig, server: string): Pro
   return withConnection(cfg, s, async (c) => String((await queryOne(c, 'SELECT @@GLOBAL.relay_log_index AS idx'))!.idx));
 }
 
-interface PlannedPart { spec: DiffPartSpec; source: ByteSource; from: number }
+interface PlannedPart { spec: DiffPartSpec; source: ByteSource; from: number; skippedHeld?: number }
 
 /** A server's relay logs, in order, as absolute paths (from its relay-log index). */
 export async function relayLogFiles(pool: SshPool, cfg: ClusterConfig, server: string): Promise<{ index: string; files: string[] }> {
@@ -71,7 +80,38 @@ async function relaySources(pool: SshPool, cfg: ClusterConfig, spec: Extract<Dif
       server: spec.server, hint: 'the relay logs were purged or the replica was repointed since the plan was made',
     });
   }
-  return Promise.all(files.slice(first).map(async (f, i) => ({ spec, source: await remoteSource(session, f), from: i === 0 ? spec.relayPos : 4 })));
+  const planned = await Promise.all(files.slice(first).map(async (f, i) => ({ spec, source: await remoteSource(session, f), from: i === 0 ? spec.relayPos : 4 })));
+  return spec.skipHeld ? skipHeldLead(planned, gtidHeldBy(spec.skipHeld.flavor, spec.skipHeld.gtids)) : planned;
+}
+
+/**
+ * The relay files of one part, each starting after the leading transactions `held` accepts. They all came from
+ * one master's binlog in its order, and the target received a prefix of that order, so what it holds leads and
+ * the rest follows: the first transaction it lacks ends the skipping (a continuation of a held one is held).
+ */
+export async function skipHeldLead(files: PlannedPart[], held: (gtid: string) => boolean): Promise<PlannedPart[]> {
+  const out: PlannedPart[] = [];
+  let skipping = true;
+  // A continuation (a transaction begun in the previous file) is held when what it continues was left out.
+  let leftOutBefore = false;
+  for (const f of files) {
+    if (!skipping) { out.push(f); continue; }
+    const reader = await BinlogReader.open(f.source, { decode: 'boundaries', verify: 'none', layout: 'relay' });
+    let lacking: number | undefined;
+    let skipped = 0;
+    let leftOut = false;
+    for await (const t of iterateTransactions(reader, { from: f.from, includeIncomplete: true })) {
+      const isHeld = t.gtid === undefined ? t.kind === 'continuation' && leftOutBefore : held(t.gtid);
+      if (!isHeld) { lacking = t.startPos; skipping = false; break; }
+      leftOut = true;
+      if (t.complete && t.kind !== 'continuation') skipped++;
+    }
+    // Nothing left out: unchanged. Else from the first transaction it lacks, or the end (all of the file held).
+    const from = !leftOut ? f.from : lacking ?? reader.fileSize;
+    leftOutBefore ||= leftOut;
+    out.push(skipped ? { ...f, from, skippedHeld: skipped } : { ...f, from });
+  }
+  return out;
 }
 
 async function planSources(pool: SshPool, cfg: ClusterConfig, target: string, parts: DiffPartSpec[]): Promise<PlannedPart[]> {
@@ -85,7 +125,7 @@ function partReport(p: PlannedPart, plan: TailPlan): DiffPartReport {
   return {
     purpose: p.spec.purpose, source: plan.source, from: plan.fromPos, bytes: plan.diffSize - plan.header.length,
     transactions: plan.transactions, startsMidTransaction: plan.startsMidTransaction, cutBytes: plan.cutBytes,
-    ...(plan.cutReason ? { cutReason: plan.cutReason } : {}),
+    ...(plan.cutReason ? { cutReason: plan.cutReason } : {}), ...(p.skippedHeld ? { skippedHeld: p.skippedHeld } : {}),
   };
 }
 

@@ -179,23 +179,50 @@ export function scenarios(mode: LabMode, temporal: () => TestTemporal): void {
     await assertSurvivorsHold(cfg, SURVIVORS, writer.acked());
   });
 
-  it('a replica with a stopped SQL thread and one far behind (not a candidate) are both recovered', async () => {
+  it('a replica with a stopped SQL thread and one far behind (not a candidate) are both recovered; the candidate gets from the delayed latest replica only what it lacks', async () => {
     const lab = await resetLab(mode);
-    const cfg = registerCluster({ ...testConfig(lab.cfg, uniqueCluster(`${tag}-sql`)), failover: { ...lab.cfg.failover, maxDelayBytes: 20_000 } });
-    const writer = startWriter(cfg);
+    // db2 is the candidate and stops receiving before the end; db3, delayed by an hour, is the only latest
+    // replica, so the candidate catches up from a replica that executed less than the candidate holds.
+    const base = testConfig(lab.cfg, uniqueCluster(`${tag}-sql`), (ss) => ss.map((s) => (s.name === 'db2' ? { ...s, candidateMaster: true } : s)));
+    const writer = startWriter(base);
     await writer.waitAcked(150);
     await injectFault('lag', 'db3', '3600');
     await writer.waitAcked(300);
     await injectFault('stop-sql', 'db4');
-    await writer.waitAcked(500);
+    await writer.waitAcked(450);
+    await injectFault('stop-io', 'db4');
+    await writer.waitAcked(550);
+    await injectFault('stop-io', 'db2');
+    const status = async (host: string) => (await rootQuery(findHost(labHosts(), host), 'SHOW SLAVE STATUS'))[0]!;
+    // Its SQL thread applies what it received (a transaction cut by the IO stop stays unapplied).
+    await waitFor(async () => /read all relay log/.test(String((await status('db2')).Slave_SQL_Running_State)));
+    await writer.waitAcked(650);
     await injectFault('kill-mysqld', 'db1');
     await writer.stop();
+    // The limit of "too far behind", between what db2 and the others executed (measured): db2 stays a candidate,
+    // db3 (delayed) and db4 (SQL stopped) do not.
+    // db3 has read everything once its IO thread saw the connection end (the socket may hold the master's last events).
+    await waitFor(async () => (await status('db3')).Slave_IO_Running !== 'Yes');
+    const [s2, s3, s4] = await Promise.all(['db2', 'db3', 'db4'].map(status));
+    const latest = Number(s3!.Read_Master_Log_Pos);
+    const behind = [s2, s3, s4].map((r) => latest - Number(r!.Exec_Master_Log_Pos));
+    assert.ok(behind[0]! < Math.min(behind[1]!, behind[2]!), `db2 executed most (bytes behind db3's read position: ${behind.join(', ')})`);
+    const cfg = registerCluster({ ...base, failover: { ...lab.cfg.failover, maxDelayBytes: Math.floor((behind[0]! + Math.min(behind[1]!, behind[2]!)) / 2) } });
+    const seqOf = (gtid: string) => Number(/(?:^|,)0-\d+-(\d+)/.exec(gtid)?.[1] ?? 0);
+    const db2Received = seqOf(String(s2!.Gtid_IO_Pos));
+    const db3Executed = seqOf(String((await rootQuery(findHost(labHosts(), 'db3'), 'SELECT @@GLOBAL.gtid_slave_pos AS p'))[0]!.p));
     const run = await runFailover(t, cfg);
     logFailover(run);
     const db3 = run.report.candidates.find((c) => c.name === 'db3')!;
     assert.ok(!db3.eligible && db3.reasons.some((r) => /too far behind/.test(r)), `db3 is excluded: ${db3.reasons.join('; ')}`);
     assert.ok(run.report.steps.some((s) => s.id === 'start-sql' && /db4/.test(s.detail ?? '')), 'db4\'s SQL thread was started');
-    assert.notEqual(run.report.newMaster, 'db3');
+    assert.equal(run.report.newMaster, 'db2');
+    if (mode === 'gtid') {
+      // db2 executed more than db3 (asserted above): its catch-up from db3 is a no-op, the read_diff must skip.
+      const read = run.report.servers.find((s) => s.server === 'db2')?.diff?.parts.find((p) => p.purpose === 'read_diff');
+      assert.equal(read?.skippedHeld, db2Received - db3Executed,
+        `db3 executed up to seq ${db3Executed}, db2 received up to ${db2Received}: the read_diff leaves out what db2 holds (${JSON.stringify(read)})`);
+    }
     await assertSurvivorsHold(cfg, SURVIVORS, writer.acked());
     // db3 keeps its MASTER_DELAY once repointed.
     const delay = await withConnection(cfg, cfg.servers[2]!, (c) => queryOne(c, 'SHOW SLAVE STATUS'));

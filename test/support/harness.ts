@@ -137,7 +137,7 @@ export function logFailover(run: FailoverRun): void {
   say(`  failover ${report.cluster} (${report.mode}): ${report.deadMaster} -> ${report.newMaster} (${report.newMasterReason})`);
   say(`  new master writable at ${report.timings.newMasterWritableMs} ms, replicas repointed at ${report.timings.allReplicasRepointedMs} ms, total ${report.timings.totalMs} ms (client ${run.ms} ms)`);
   if (process.env.MHAFLOW_TEST_VERBOSE) for (const s of report.steps) say(`    ${String(s.ms ?? '').padStart(5)} ms  ${s.title}${s.detail ? `: ${s.detail.slice(0, 200)}` : ''}`);
-  for (const s of report.servers) say(`    ${s.server}: ${s.applied ?? 0} applied [${s.diff?.parts.map((p) => `${p.purpose} ${p.transactions}`).join(', ') ?? 'no diff'}]`);
+  for (const s of report.servers) say(`    ${s.server}: ${s.applied ?? 0} applied [${s.diff?.parts.map((p) => `${p.purpose} ${p.transactions}${p.skippedHeld ? ` (${p.skippedHeld} held, left out)` : ''}`).join(', ') ?? 'no diff'}]`);
   if (report.unrecoverable.length) say(`    unrecoverable: ${report.unrecoverable.join('; ')}`);
 }
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { FailoverInput } from '../../../src/contracts/failover';
 import type { DeadCheck, SavedTail } from '../../../src/failover/deadmaster';
 import {
-  catchUpGtid, decideFailoverStart, decideFence, execPart, missingOnNewMaster, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, tailPart,
+  catchUpGtid, decideFailoverStart, decideFence, catchUpReadPart, execPart, missingOnNewMaster, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, tailPart,
   NO_MASTER_IP_FAILOVER_HOOK, decideFencePlan, type ClusterFacts, type FailoverCheckFacts, type FenceFacts,
 } from '../../../src/failover/decisions';
 import type { HookRun } from '../../../src/hooks/run';
@@ -200,8 +200,14 @@ describe('diff parts', () => {
   it('execPart: the unexecuted rest of its relay log, nothing when caught up', () => {
     const d = { server: 'db2', caughtUp: false, relay: { file: 'relay-bin.000003', pos: 77 } };
     assert.deepEqual(execPart(d), [{ kind: 'relay', purpose: 'exec_diff', server: 'db2', relayFile: 'relay-bin.000003', relayPos: 77 }]);
-    assert.equal(execPart(d, 'read_diff')[0]!.purpose, 'read_diff');
     assert.deepEqual(execPart({ ...d, caughtUp: true }), []);
+  });
+  it('catchUpReadPart: the source\'s unexecuted relay log, leaving out what the caught-up target holds', () => {
+    const d = { server: 'db3', caughtUp: false, relay: { file: 'relay-bin.000003', pos: 77 } };
+    assert.deepEqual(catchUpReadPart(d, 'mariadb', '0-11-150'), [{
+      kind: 'relay', purpose: 'read_diff', server: 'db3', relayFile: 'relay-bin.000003', relayPos: 77, skipHeld: { flavor: 'mariadb', gtids: '0-11-150' },
+    }]);
+    assert.deepEqual(catchUpReadPart({ ...d, caughtUp: true }, 'mariadb', '0-11-150'), []);
   });
   it('readPart: from the relay-log position found, or a reason', () => {
     const plan = { server: 'db3', readDiff: { fromReplica: 'db4', from, to: { file: 'mysql-bin.000001', pos: 1000 }, bytes: 100 } } as ServerDiffPlan;

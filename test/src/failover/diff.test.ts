@@ -5,7 +5,11 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ClusterConfig } from '../../../src/config/schema';
-import { buildDiff } from '../../../src/failover/diff';
+import { gtidHeldBy } from '../../../src/binlog/gtid';
+import { BinlogReader, type ByteSource } from '../../../src/binlog';
+import { iterateTransactions } from '../../../src/binlog/transactions';
+import { buildDiff, skipHeldLead } from '../../../src/failover/diff';
+import { relayLogs, source as fixtureSource } from '../../fixtures/binlog/fixtures';
 import type { SshPool } from '../../../src/ssh/pool';
 import { localSession, M4, M4_GTIDS, M4_SPLIT, sha256, splitDiff, tempDir, tempFiles } from '../../support/local-remote-host';
 
@@ -32,5 +36,40 @@ describe('a target\'s diff file', () => {
     const again = await build1();
     assert.equal(again.sha256, first.sha256);
     assert.deepEqual(tempFiles(runDir), []);
+  });
+});
+
+describe('a relay part that skips what the target holds (GTID catch-up from a source that executed less)', () => {
+  const files = relayLogs.slice(-6);
+  const parts = () => files.map((f) => ({ spec: { kind: 'relay' as const, purpose: 'read_diff' as const, server: 'db3', relayFile: f, relayPos: 4 }, source: fixtureSource(f), from: 4 }));
+  async function gtidsFrom(ps: { source: ByteSource; from: number }[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const p of ps) {
+      const reader = await BinlogReader.open(p.source, { decode: 'boundaries', verify: 'none', layout: 'relay' });
+      for await (const t of iterateTransactions(reader, { from: p.from })) if (t.complete && t.gtid) out.push(t.gtid);
+    }
+    return out;
+  }
+
+  it('starts at the first transaction the target lacks, across relay files; counts what it left out', async () => {
+    const all = await gtidsFrom(parts());
+    assert.ok(all.length > 10, `the fixture's relay logs hold transactions (${all.length})`);
+    for (const k of [0, 1, Math.floor(all.length / 2), all.length - 1]) {
+      // What a server holds after the first k+1: the last GTID of each domain among them.
+      const held = [...new Map(all.slice(0, k + 1).map((g) => [g.split('-')[0], g])).values()].join(',');
+      const out = await skipHeldLead(parts(), gtidHeldBy('mariadb', held));
+      assert.deepEqual(await gtidsFrom(out), all.slice(k + 1), `holding ${held}: the rest, in order`);
+      assert.equal(out.reduce((n, p) => n + (p.skippedHeld ?? 0), 0), k + 1, `holding ${held}: ${k + 1} left out`);
+    }
+  });
+
+  it('holding none of them: nothing skipped; holding another domain only: nothing skipped', async () => {
+    const all = await gtidsFrom(parts());
+    const [d, s] = all[0]!.split('-');
+    for (const held of ['', `${Number(d) + 7}-${s}-999999`]) {
+      const out = await skipHeldLead(parts(), gtidHeldBy('mariadb', held));
+      assert.deepEqual(out.map((p) => p.from), files.map(() => 4));
+      assert.deepEqual(await gtidsFrom(out), all);
+    }
   });
 });
