@@ -15,12 +15,12 @@ const esc = (v: string | number | null | undefined) => (v === null || v === unde
 export function formatCheckMarkdown(r: CheckReport): string {
   const finding = (f: CheckFinding) => `- [${esc(f.server ?? r.cluster)}] ${esc(f.what)} — fix: ${esc(f.fix)}`;
   const promote = r.newMaster ? `; a failover now would promote **${r.newMaster.name}**` : '';
-  const cells = (x: CheckRow) => [`${x.name} (${x.address})`, x.role, x.version, x.serverId, x.position, x.gtid, x.threads, x.lagSeconds, x.candidate];
+  const cells = (x: CheckRow) => [`${x.name} (${x.address})`, x.role, x.version, x.serverId, x.position, x.gtid, x.threads, x.lagSeconds, x.semiSync, x.candidate];
   const lines = [
     `**${r.cluster}**: ${VERDICT_TEXT[r.verdict]}; master **${r.master ?? 'none found'}**, ${r.mode} mode${promote}`,
     '',
-    '| server | role | version | server_id | position | gtid | io/sql | lag | candidate |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| server | role | version | server_id | position | gtid | io/sql | lag | semi-sync | candidate |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...r.rows.map((x) => `| ${cells(x).map(esc).join(' | ')} |`),
   ];
   if (r.problems.length) lines.push('', '**Problems**', ...r.problems.map(finding));

@@ -1,6 +1,7 @@
 // The report's table: one row per configured server, what it is and whether it could be promoted.
 import { serverAddress } from '../config/schema';
 import { formatCoordinates } from '../binlog/coordinates';
+import { semiSyncText } from '../mysql/semisync';
 import type { CheckContext } from './context';
 import type { CheckRole, CheckRow } from './types';
 
@@ -34,6 +35,7 @@ export function checkRows(ctx: CheckContext): CheckRow[] {
       gtid: st ? (st.gtid.executed || null) : null,
       threads: r ? `${r.ioRunning}/${r.sqlRunning ? 'Yes' : 'No'}` : null,
       lagSeconds: r ? r.secondsBehindSource : null,
+      semiSync: role === 'master' || role === 'replica' || role === 'intermediate' ? semiSyncText(s.extras?.semiSync, role === 'master' ? 'master' : 'replica') : null,
       candidate: isBinlog || isMaster || !a ? null : a.eligible ? 'yes' : 'no',
       candidateReasons: a && !isMaster ? a.reasons : [],
     };

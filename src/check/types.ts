@@ -15,7 +15,7 @@ export type CheckCode =
   // warnings
   | 'relay-log-purge' | 'read-only-off' | 'replica-lag' | 'replication-connecting' | 'multi-tier' | 'repl-user-unknown'
   | 'repl-user-mismatch' | 'log-slave-updates-off' | 'gtid-consistency' | 'gtid-strict-mode-differs' | 'mixed-flavors'
-  | 'master-read-only' | 'binlog-dir-unset' | 'binary-logs-unreadable' | 'workdir-low-space' | 'ssh-not-checked';
+  | 'master-read-only' | 'semi-sync-fell-back' | 'binlog-dir-unset' | 'binary-logs-unreadable' | 'workdir-low-space' | 'ssh-not-checked';
 
 export interface CheckFinding {
   code: CheckCode;
@@ -49,6 +49,8 @@ export interface CheckRow {
   /** "Yes/Yes": IO/SQL threads. */
   threads: string | null;
   lagSeconds: number | null;
+  /** Semi-sync on the side that matters: the master waits for acks, a replica sends them (src/mysql/semisync.ts). */
+  semiSync: string | null;
   /** Could it become the new master now ("yes", "no", or null when not assessed). */
   candidate: 'yes' | 'no' | null;
   candidateReasons: string[];

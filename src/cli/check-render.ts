@@ -8,7 +8,7 @@ const onOff = (v: boolean | null) => (v === null ? null : v ? 'on' : 'off');
 const COLUMNS: [string, (x: CheckRow) => TableCell][] = [
   ['server', (x) => `${x.name}${x.label ? ` (${x.label})` : ''}`], ['address', (x) => x.address], ['role', (x) => x.role],
   ['version', (x) => x.version], ['server_id', (x) => x.serverId], ['ro', (x) => onOff(x.readOnly)], ['source', (x) => x.source],
-  ['position', (x) => x.position], ['gtid', (x) => x.gtid], ['io/sql', (x) => x.threads], ['lag', (x) => x.lagSeconds], ['candidate', (x) => x.candidate],
+  ['position', (x) => x.position], ['gtid', (x) => x.gtid], ['io/sql', (x) => x.threads], ['lag', (x) => x.lagSeconds], ['semi-sync', (x) => x.semiSync], ['candidate', (x) => x.candidate],
 ];
 
 /** An empty string reads as absent ("-") like null. */

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { ConfigError, errorMessage, MhaflowError } from '../errors';
 import { queryOne, queryRows, readServerState, sqlTargetOf, withConnection, type Connection, type ServerState } from './client';
+import { readSemiSync, type SemiSyncState } from './semisync';
 import { showBinlogStatus, showReplicaStatus, type SqlTarget } from './sql';
 import { normalizeReplicaStatus, type ReplicaStatus, type ReplicationFilters } from './status';
 
@@ -44,6 +45,8 @@ export interface DiscoveredExtras {
   addresses: string[];
   /** For each channel, the addresses its Source_Host resolves to (same order as channels). */
   sourceAddresses: string[][];
+  /** Semi-synchronous replication, both sides; null when it could not be read. */
+  semiSync: SemiSyncState | null;
 }
 
 export interface DiscoveredServer {
@@ -171,6 +174,7 @@ export async function readExtras(conn: Connection, cfg: ClusterConfig, server: S
     ...(logs.err ? { binaryLogsError: logs.err } : {}),
     addresses,
     sourceAddresses,
+    semiSync: (await optional(() => readSemiSync(conn))).v,
   };
 }
 

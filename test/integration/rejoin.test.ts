@@ -6,10 +6,16 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { LabMode } from '../../lab/layout';
-import { assertSurvivorsHold, startTemporal, type TestTemporal } from '../support/harness';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import type { CheckReport } from '../../src/check';
+import { injectFault } from '../../lab/faults';
+import { LAB_SHUTDOWN_HOOK, registerCluster, resultOf, scenarioConfigDir, testConfig, uniqueCluster } from '../../lab/harness';
+import { resetLab } from '../../lab/lab';
+import { startWriter } from '../../lab/writer';
+import { assertSurvivorsHold, logFailover, runFailover, startTemporal, type TestTemporal } from '../support/harness';
 import { ALL, assertReplicatesFrom, caughtUp, failOverAndRestore, idsOn, oldMasterAhead, rejoinOf } from '../support/rejoin-scenarios';
 import { startRejoin } from '../../src/rejoin/start';
-import { resultOf } from '../../lab/harness';
 import { WorkflowFailedError } from '@temporalio/client';
 import { failureReason } from '../../src/cli/failover';
 
@@ -42,6 +48,28 @@ function modeTests(mode: LabMode): void {
     const again = await rejoinOf(t, cfg);
     assert.equal(again.report.outcome, 'already-rejoined');
     assert.match(again.report.note, /already replicates from/);
+  });
+
+  it('semi-sync on (lab up --semi-sync), host down while the writer writes: check shows it, and 0 acknowledged rows are lost', async () => {
+    const lab = await resetLab(mode, { semiSync: true });
+    const base = testConfig(lab.cfg, uniqueCluster(`rj-semi-${mode === 'gtid' ? 'g' : 'f'}`));
+    const cfg = registerCluster({ ...base, hooks: { ...base.hooks, shutdown: LAB_SHUTDOWN_HOOK } });
+    const check = spawnSync(process.execPath, [resolve(__dirname, '..', '..', 'bin', 'mhaflow.js'), 'check', '--config', join(scenarioConfigDir(), `${cfg.cluster}.yml`), '--json', '--local'], { encoding: 'utf8' });
+    const rows = (JSON.parse(check.stdout) as CheckReport).rows;
+    assert.deepEqual(rows.map((r) => [r.name, r.semiSync]), [['db1', 'on, 3 replicas ack'], ['db2', 'acks'], ['db3', 'acks'], ['db4', 'acks']], check.stderr);
+    const writer = startWriter(cfg);
+    await writer.waitAcked(300);
+    await injectFault('host-down', 'db1');
+    await writer.stop();
+    const fo = await runFailover(t, cfg);
+    logFailover(fo);
+    assert.equal(fo.report.binlogTail?.status, 'unavailable', 'the host was down: its binlog could not be read');
+    // Every commit the writer saw acknowledged had reached a replica's relay log first (AFTER_SYNC).
+    const onSurvivors = await idsOn(cfg, fo.report.newMaster!);
+    const lost = writer.acked().filter((id) => !onSurvivors.has(id));
+    assert.deepEqual(lost, [], `${writer.acked().length} acknowledged, ${lost.length} lost`);
+    process.stderr.write(`  semi-sync ${mode}: ${writer.acked().length} acknowledged ids, 0 lost with the master's host down\n`);
+    await assertSurvivorsHold(cfg, ['db2', 'db3', 'db4'], writer.acked());
   });
 
   it('--reapply: every acknowledged id is on all four servers afterwards', async () => {

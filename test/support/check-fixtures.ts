@@ -73,6 +73,7 @@ export function extras(st: ServerState, over: Partial<DiscoveredExtras> = {}): D
       : null,
     addresses: [st.host],
     sourceAddresses: channels.map((c) => [c.sourceHost]),
+    semiSync: { source: { enabled: false, active: false, clients: 0, timeoutMs: 10000 }, replica: { enabled: false, active: false } },
     ...over,
   };
 }

@@ -6,6 +6,7 @@ import { replicationFilters } from './filters';
 import { flavorSettings, mixedReplicationModes, mysqlGtidSettings } from './gtid';
 import { binlogDirectories, promotableServers, replicationUserMismatch } from './promotion';
 import { replicaSettings } from './replicas';
+import { semiSyncFallback } from './semisync';
 import { duplicateIdentities, noMaster, unreachableServers } from './servers';
 import { replicationSources, writableMasters } from './sources';
 import { MIN_WORKDIR_FREE_BYTES, sshHosts } from './ssh';
@@ -29,12 +30,13 @@ export const CHECK_RULES: readonly CheckRule[] = [
   replicationUserMismatch,
   binlogDirectories,
   replicaSettings,
+  semiSyncFallback,
   newMasterCandidates,
   sshHosts,
 ];
 
 export {
   binlogDirectories, duplicateIdentities, flavorSettings, MIN_WORKDIR_FREE_BYTES, mixedReplicationModes, mysqlGtidSettings, newMasterCandidates,
-  noMaster, promotableServers, replicaSettings, replicationFilters, replicationSources, replicationThreads, replicationUserMismatch, sshHosts,
+  noMaster, promotableServers, replicaSettings, replicationFilters, replicationSources, replicationThreads, replicationUserMismatch, semiSyncFallback, sshHosts,
   unreachableServers, writableMasters,
 };

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { CheckRule } from '../../../src/check';
 import {
   binlogDirectories, duplicateIdentities, flavorSettings, mixedReplicationModes, mysqlGtidSettings, newMasterCandidates, noMaster,
-  promotableServers, replicaSettings, replicationFilters, replicationSources, replicationThreads, replicationUserMismatch, sshHosts,
+  promotableServers, replicaSettings, semiSyncFallback, replicationFilters, replicationSources, replicationThreads, replicationUserMismatch, sshHosts,
   unreachableServers, writableMasters,
 } from '../../../src/check/rules';
 import type { ServerState } from '../../../src/mysql/client';
@@ -313,6 +313,22 @@ describe('rule replicaSettings', () => ruleTable(replicaSettings, [
     text: [/MASTER_DELAY=300\)\nCHANGE MASTER TO MASTER_DELAY=0 on db4/],
   },
   { name: 'lag at the threshold: fine', edit: channel(3, { secondsBehindSource: 60 }), expect: [] },
+]));
+
+const semi = (i: number, source: boolean, active: boolean, replica: boolean): Edit => server(i, (_st, x) => {
+  x.semiSync = { source: { enabled: source, active, clients: active ? 1 : 0, timeoutMs: 10000 }, replica: { enabled: replica, active: replica && active } };
+});
+describe('rule semiSyncFallback', () => ruleTable(semiSyncFallback, [
+  { name: 'semi-sync in force: fine', edit: all(semi(0, true, true, false), semi(1, false, true, true)), expect: [] },
+  {
+    name: 'enabled on the master, no replica acknowledging: fell back to async', edit: semi(0, true, false, false),
+    expect: ['warning semi-sync-fell-back@db1'], text: [/not in force: no replica acknowledged within 10000 ms.*can lose acknowledged/, /SET GLOBAL rpl_semi_sync_slave_enabled=ON on at least one replica/],
+  },
+  {
+    name: 'a replica enabled but not acknowledging: named in the fix', edit: all(semi(0, true, false, false), semi(2, false, false, true)),
+    expect: ['warning semi-sync-fell-back@db1'], text: [/db3 has rpl_semi_sync_slave_enabled=ON: restart its IO thread/],
+  },
+  { name: 'semi-sync not read (older check): nothing', edit: server(0, (_st, x) => { x.semiSync = null; }), expect: [] },
 ]));
 
 describe('rule newMasterCandidates', () => ruleTable(newMasterCandidates, [
