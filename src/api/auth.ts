@@ -1,5 +1,5 @@
-// Bearer tokens at two levels: read (GET) and operate (POST: start a switchover or a failover, approve, reject; an
-// operate token reads too). Tokens are given as secret references (env:NAME, file:PATH, file:PATH#KEY), resolved once
+// Bearer tokens at two levels: read (GET) and operate (POST: start a switchover or a failover, approve, reject, start
+// and signal the monitor; an operate token reads too). Tokens are given as secret references (env:NAME, file:PATH, file:PATH#KEY), resolved once
 // at start; compared in constant time, by their SHA-256, so neither their length nor their prefix leaks.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { resolveSecret } from '../config/secrets';

@@ -1,14 +1,17 @@
 // What the HTTP API asks of Temporal, behind one interface (the API's tests give it a fake): the runs of a
 // cluster's failovers and switchovers, starting them, their progress, approval signals, the topology (the
-// discoverTopology workflow: the API itself never connects to a database), and what the metrics count.
+// discoverTopology workflow: the API itself never connects to a database), what the metrics count, and the cluster's
+// monitor (started, signalled and read through src/monitor/control.ts, as `mhaflow monitor` does).
 // The real one talks to Temporal with the SDK client; an unreachable Temporal becomes a TemporalUnavailable error (503).
 import type { Client } from '@temporalio/client';
 import { PROGRESS_QUERY, type WorkflowProgress } from '../contracts/common';
 import type { FailoverInput } from '../contracts/failover';
+import { monitorWorkflowId, type MonitorInput, type PauseRequest } from '../contracts/monitor';
 import { DISCOVER_TOPOLOGY_WORKFLOW, type DiscoveredTopology } from '../contracts/topology';
 import type { SwitchoverInput } from '../contracts/switchover';
 import { APPROVE_SIGNAL, REJECT_SIGNAL, type ApprovalAnswer } from '../contracts/switchover';
 import { startFailover } from '../failover/start';
+import { monitorStatus, signalMonitor, startMonitor, type MonitorSignal, type MonitorView } from '../monitor/control';
 import { startSwitchover } from '../switchover/start';
 import { TASK_QUEUE, uiLink } from '../temporal/config';
 
@@ -31,6 +34,14 @@ export interface RunInfo {
 
 export interface StartedRef { workflowId: string; runId: string; link: string }
 
+/** A cluster's monitor as the API shows it: `mhaflow monitor status`'s view, its workflow id and UI page (null: never started). */
+export interface MonitorInfo extends MonitorView { workflowId: string; link: string | null }
+
+/** The view of a cluster that has never had a monitor: not running, nothing to show. */
+export function monitorNeverStarted(cluster: string): MonitorInfo {
+  return { workflowId: monitorWorkflowId(cluster), link: null, running: false, execution: 'NOT_STARTED', status: null, watch: null, historyLength: 0 };
+}
+
 export interface ClusterRuns {
   /** The run of this id (the latest), or null when there is none. */
   describe(workflowId: string): Promise<RunInfo | null>;
@@ -47,6 +58,12 @@ export interface ClusterRuns {
   /** Runs of mhaflow's cluster workflows closed after `since`, and those running now (the metrics). */
   closedSince(since: Date): Promise<RunInfo[]>;
   runningNow(): Promise<RunInfo[]>;
+  /** The monitor of a cluster: running or not, its status query, its watch's last heartbeat. */
+  monitorView(cluster: string): Promise<MonitorInfo>;
+  /** Start the monitor of a cluster, or attach to the running one (`started: false`). */
+  startMonitor(input: MonitorInput): Promise<StartedRef & { started: boolean }>;
+  /** pause (with a reason), resume, reload, stop: a RefusedError when no monitor of the cluster runs. */
+  signalMonitor(cluster: string, signal: MonitorSignal, pause?: PauseRequest): Promise<{ workflowId: string; link: string }>;
 }
 
 /** Temporal could not be reached: the API answers 503. */
@@ -158,5 +175,22 @@ export function temporalRuns(client: () => Promise<Client>, o: { taskQueue?: str
     }),
     closedSince: (since) => guard(() => list(`(${RUN_KINDS.map((k) => `WorkflowType = ${quote(k)}`).join(' OR ')}) AND CloseTime > '${since.toISOString()}'`)),
     runningNow: () => guard(() => list(`(${RUN_KINDS.map((k) => `WorkflowType = ${quote(k)}`).join(' OR ')}) AND ExecutionStatus = 'Running'`)),
+    monitorView: (cluster) => guard(async () => {
+      try {
+        const view = await monitorStatus(await c(), cluster);
+        return { ...view, workflowId: monitorWorkflowId(cluster), link: uiLink(monitorWorkflowId(cluster)) };
+      } catch (e) {
+        if ((e as Error).name === 'WorkflowNotFoundError') return monitorNeverStarted(cluster);
+        throw e;
+      }
+    }),
+    startMonitor: (input) => guard(async () => {
+      const r = await startMonitor(await c(), input, { taskQueue });
+      return { workflowId: r.workflowId, runId: r.runId, link: uiLink(r.workflowId, r.runId), started: r.started };
+    }),
+    signalMonitor: (cluster, signal, pause) => guard(async () => {
+      await signalMonitor(await c(), cluster, signal, pause);
+      return { workflowId: monitorWorkflowId(cluster), link: uiLink(monitorWorkflowId(cluster)) };
+    }),
   };
 }

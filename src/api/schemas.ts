@@ -50,6 +50,46 @@ const secured = [{ bearer: [] }];
 const clusterParam = { type: 'object', required: ['cluster'], properties: { cluster: { type: 'string', description: 'the cluster\'s name (its config\'s `cluster:`)' } } } as const;
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'a workflow id: failover:<cluster>, switchover:<cluster>' } } } as const;
 
+// The monitor's view (src/monitor/control.ts MonitorView, src/contracts/monitor.ts MonitorStatus): the fields named
+// here are typed; the rest of the status (evidence, verdict, failovers, events, settings) passes as it is.
+const warning = {
+  type: 'object',
+  properties: { code: str, severity: { type: 'string', enum: ['problem', 'warning'] }, server: nullable(str), what: str, fix: str },
+} as const;
+const pingResult = {
+  type: 'object', additionalProperties: true, description: 'one ping of the master: when, ok, how long, the error when it failed',
+  properties: { at: str, ok: bool, ms: { type: 'number' } },
+} as const;
+const monitorStatus = {
+  type: 'object', additionalProperties: true, description: 'the monitor\'s status query (the last one, once it ended)',
+  properties: {
+    cluster: str, workflowId: str,
+    state: { type: 'string', description: 'starting, watching, suspect, master-dead, failing-over, failover-refused, no-master, config-error, stopped' },
+    paused: nullable({ type: 'object', properties: { since: str, reason: str } }),
+    master: nullable(str), lastPing: nullable(pingResult), warnings: { type: 'array', items: warning },
+  },
+} as const;
+const watchHeartbeat = {
+  type: 'object', additionalProperties: true, description: 'the running watch\'s last heartbeat: its last ping and warnings, fresher than the query\'s',
+  properties: { master: nullable(str), lastPing: nullable(pingResult), checkedAt: nullable(str), warnings: { type: 'array', items: warning } },
+} as const;
+const monitorView = {
+  type: 'object',
+  required: ['cluster', 'workflowId', 'link', 'running', 'execution', 'status', 'watch', 'historyLength'],
+  properties: {
+    cluster: str, workflowId: str, link: nullable(str), running: bool,
+    execution: { type: 'string', description: 'Temporal\'s status of its latest run (RUNNING, COMPLETED, TERMINATED...), NOT_STARTED when it never ran' },
+    status: nullable(monitorStatus), watch: nullable(watchHeartbeat), historyLength: { type: 'integer' },
+  },
+} as const;
+const monitorSignalled = { type: 'object', required: ['workflowId', 'signal'], properties: { workflowId: str, signal: str, link: str } } as const;
+const reason = { type: 'string', maxLength: 2000, description: 'why: shown in the status and the UI' } as const;
+const monitorSignalRoute = (summary: string, body: object) => ({
+  tags: ['monitor'], summary, security: secured, params: clusterParam, body,
+  response: { 202: monitorSignalled, ...errors(400, 401, 403, 404, 409, 503) },
+});
+const noBody = { type: 'object', additionalProperties: false, properties: {} } as const;
+
 export const routes = {
   health: { tags: ['service'], summary: 'the API answers', response: { 200: { type: 'object', properties: { status: str } } } },
   metrics: {
@@ -124,4 +164,26 @@ export const routes = {
     body: { type: 'object', additionalProperties: false, properties: { by: { type: 'string', maxLength: 200 }, reason: { type: 'string', maxLength: 2000 } } },
     response: { 202: { type: 'object', properties: { workflowId: str, answer: str } }, ...errors(400, 401, 403, 404, 409, 503) },
   },
+  monitor: {
+    tags: ['monitor'], summary: 'the cluster\'s monitor: running or not, its state, master, last ping, warnings, pause (running: false when none runs)',
+    security: secured, params: clusterParam,
+    response: { 200: monitorView, ...errors(401, 404, 503) },
+  },
+  monitorStart: {
+    tags: ['monitor'], summary: 'start the cluster\'s monitor, or attach to the running one (started: false)', security: secured,
+    params: clusterParam,
+    body: {
+      type: 'object', additionalProperties: false,
+      properties: { paused: { type: 'object', additionalProperties: false, description: 'start paused (maintenance: no automatic failover)', properties: { reason } } },
+    },
+    response: {
+      202: { type: 'object', required: ['workflowId', 'runId', 'link', 'started'], properties: { workflowId: str, runId: str, link: str, started: bool } },
+      ...errors(400, 401, 403, 404, 503),
+    },
+  },
+  monitorPause: monitorSignalRoute('pause the monitor (maintenance: it keeps watching and reporting, never fails over; 409 when none runs)',
+    { type: 'object', additionalProperties: false, properties: { reason } }),
+  monitorResume: monitorSignalRoute('resume the monitor (a dead master is judged again at once; 409 when none runs)', noBody),
+  monitorReload: monitorSignalRoute('the monitor re-reads the cluster\'s config on the workers now (409 when none runs)', noBody),
+  monitorStop: monitorSignalRoute('stop the monitor (a failover in progress finishes first; 409 when none runs)', noBody),
 };

@@ -1,17 +1,20 @@
-// The HTTP API (`mhaflow api`): the clusters whose config files are in one directory, their failovers and
-// switchovers through Temporal. A request names a cluster, never a config or a command. Bearer tokens at two levels
+// The HTTP API (`mhaflow api`): the clusters whose config files are in one directory, their failovers, switchovers and
+// monitors through Temporal. A request names a cluster, never a config or a command. Bearer tokens at two levels
 // (src/api/auth.ts). Errors are JSON { error, message } with 400 (naming the field), 401, 403, 404, 409 (with the run
-// in the way and its link), 503 (Temporal unreachable), never a stack. The OpenAPI document is built from the route
-// schemas (src/api/schemas.ts) and served at /v1/openapi.json.
+// in the way and its link, or no monitor to signal), 503 (Temporal unreachable), never a stack. The OpenAPI document is
+// built from the route schemas (src/api/schemas.ts) and served at /v1/openapi.json. The monitor's routes are in
+// src/api/monitor.ts.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { listClusters, loadCluster } from '../config/registry';
 import type { ClusterConfig } from '../config/schema';
 import { failoverWorkflowId, type FailoverInput } from '../contracts/failover';
 import { switchoverWorkflowId, type ApprovalAnswer, type SwitchoverInput, type SwitchoverProgress } from '../contracts/switchover';
-import { ConfigError, errorMessage } from '../errors';
+import { errorMessage } from '../errors';
 import { allows, levelOf, type Level, type Tokens } from './auth';
+import { ApiError, clusterOrNotFound } from './errors';
 import { apiMetrics, type ApiMetrics } from './metrics';
+import * as monitorRoutes from './monitor';
 import { isClusterRunId, TemporalUnavailable, type ClusterRuns, type RunInfo } from './runs';
 import { routes, SHARED_SCHEMAS } from './schemas';
 
@@ -27,31 +30,11 @@ export interface ApiOptions {
   logger?: boolean;
 }
 
-/** An answer other than 2xx, with its body. */
-export class ApiError extends Error {
-  constructor(readonly status: 400 | 401 | 403 | 404 | 409 | 503, readonly code: string, message: string, readonly extra: Record<string, string> = {}) {
-    super(message);
-  }
-}
-
 declare module 'fastify' {
   interface FastifyContextConfig { level?: Level | null }
 }
 
 const RUNNING = 'RUNNING';
-
-function clusterOrNotFound(dir: string, name: string): { cfg: ClusterConfig; digest: string } {
-  try {
-    const r = loadCluster(name, dir);
-    return { cfg: r.cfg, digest: r.digest };
-  } catch (e) {
-    if (e instanceof ConfigError && /^no config for cluster|is not a cluster name/.test(e.message)) {
-      const known = listClusters(dir).map((c) => c.name);
-      throw new ApiError(404, 'not-found', `no cluster ${name} here${known.length ? ` (clusters: ${known.join(', ')})` : ' (no cluster is configured)'}`);
-    }
-    throw e;
-  }
-}
 
 /** 409 when a run of one of these ids is going on. */
 async function refuseWhileRunning(runs: ClusterRuns, ids: { id: string; what: string }[]): Promise<void> {
@@ -85,10 +68,10 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       openapi: '3.0.3',
       info: {
         title: 'mhaflow HTTP API', version: '1',
-        description: 'Switchovers and failovers of MySQL/MariaDB clusters, run as Temporal workflows. A request names a cluster, never a config or a command.',
+        description: 'Switchovers, failovers and monitors of MySQL/MariaDB clusters, run as Temporal workflows. A request names a cluster, never a config or a command.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a read token (GET) or an operate token (GET and POST)' } } },
-      tags: [{ name: 'clusters' }, { name: 'runs' }, { name: 'service' }],
+      tags: [{ name: 'clusters' }, { name: 'runs' }, { name: 'monitor' }, { name: 'service' }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
@@ -101,7 +84,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       reply.header('www-authenticate', 'Bearer');
       throw new ApiError(401, 'unauthorized', 'a bearer token is required: Authorization: Bearer <token>');
     }
-    if (!allows(have, need)) throw new ApiError(403, 'forbidden', 'this token may read, not operate: starting runs and answering approvals need an operate token');
+    if (!allows(have, need)) throw new ApiError(403, 'forbidden', 'this token may read, not operate: starting runs, answering approvals and steering the monitor need an operate token');
   });
   // A POST without a body is an empty one.
   app.addHook('preValidation', async (req) => {
@@ -209,8 +192,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   app.post('/v1/workflows/:id/approve', { schema: routes.answer, config: { level: 'operate' } }, answer(true));
   app.post('/v1/workflows/:id/reject', { schema: routes.answer, config: { level: 'operate' } }, answer(false));
 
-  // The monitor (issue 13) adds its routes here, under /v1/clusters/{cluster}/monitor, from a module of its own
-  // (src/api/monitor.ts: register(app, { runs, configDir })), with the same levels: GET read, POST operate.
+  monitorRoutes.register(app, { runs, configDir: o.configDir });
 
   return app;
 }

@@ -24,7 +24,11 @@ export type MonitorSignal = keyof typeof MONITOR_SIGNALS;
 /** pause (with a reason), resume, reload, stop. Refused when no monitor of the cluster runs. */
 export async function signalMonitor(client: Client, cluster: string, signal: MonitorSignal, pause?: PauseRequest): Promise<void> {
   const handle = client.workflow.getHandle(monitorWorkflowId(cluster));
-  const d = await handle.describe().catch(() => null);
+  // Only "no such workflow" means no monitor: Temporal not answering is an error of its own, not a refusal.
+  const d = await handle.describe().catch((e: unknown) => {
+    if ((e as Error).name === 'WorkflowNotFoundError') return null;
+    throw e;
+  });
   if (!d || d.status.name !== 'RUNNING') {
     throw new RefusedError(`no monitor of cluster ${cluster} is running${d ? ` (${monitorWorkflowId(cluster)} is ${d.status.name.toLowerCase()})` : ''}`, {
       hint: `start it: mhaflow monitor start --cluster ${cluster}`,

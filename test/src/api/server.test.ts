@@ -1,69 +1,27 @@
 // The HTTP API without a network (fastify inject) and without Temporal (a fake ClusterRuns): authentication (401/403),
 // the bodies of 400/404/409/503, starting runs, approve and reject, the metrics, and the OpenAPI document, validated.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { FastifyInstance } from 'fastify';
-import { stringify } from 'yaml';
 import { loadTokens } from '../../../src/api/auth';
-import { TemporalUnavailable, type ClusterRuns, type RunInfo } from '../../../src/api/runs';
-import { buildApi } from '../../../src/api/server';
 import { loadCluster } from '../../../src/config/registry';
+import { OPERATE, READ, run, testApi, type FakeRuns, type TestApi } from '../../support/api';
 
-const OPERATE = 'operate-token-0123456789abcdef';
-const READ = 'read-token-0123456789abcdef';
-process.env.TEST_API_OPERATE = OPERATE;
-process.env.TEST_API_READ = READ;
-
-const cfg = (cluster: string) => ({
-  cluster, mysql: { user: 'u', password: 'env:X' }, replication: { user: 'r', password: 'env:X' }, ssh: { key: '/k', knownHosts: '/kh' },
-  servers: [{ name: 'db1', host: '10.0.0.1' }, { name: 'db2', host: '10.0.0.2' }],
-});
-const dir = mkdtempSync(join(tmpdir(), 'api-clusters-'));
-writeFileSync(join(dir, 'app1.yml'), stringify(cfg('app1')));
-writeFileSync(join(dir, 'app2.yml'), stringify(cfg('app2')));
-
-const run = (p: Partial<RunInfo> & { workflowId: string }): RunInfo => ({
-  runId: 'r1', kind: p.workflowId.split(/[:-]/)[0]!, status: 'RUNNING', phase: null, cluster: 'app1', startTime: '2026-11-29T10:00:00.000Z', closeTime: null,
-  link: `http://ui/${p.workflowId}`, ...p,
-});
-
-/** A fake Temporal: runs by id, what was started and signalled. */
-class FakeRuns implements ClusterRuns {
-  byId = new Map<string, RunInfo>();
-  progressOf = new Map<string, unknown>();
-  started: { kind: string; input: unknown }[] = [];
-  answers: { id: string; approved: boolean; answer: unknown }[] = [];
-  down = false;
-  closed: RunInfo[] = [];
-  private up<T>(v: T): Promise<T> { return this.down ? Promise.reject(new TemporalUnavailable('Temporal is unreachable: connect ECONNREFUSED')) : Promise.resolve(v); }
-  describe(id: string) { return this.up(this.byId.get(id) ?? null); }
-  lastRun(kind: string) { return this.up([...this.byId.values()].find((r) => r.kind === kind) ?? null); }
-  startSwitchover(input: unknown) { this.started.push({ kind: 'switchover', input }); return this.up({ workflowId: 'switchover:app1', runId: 'new', link: 'http://ui/switchover:app1' }); }
-  startFailover(input: unknown) { this.started.push({ kind: 'failover', input }); return this.up({ workflowId: 'failover:app1', runId: 'new', link: 'http://ui/failover:app1' }); }
-  progress(id: string) { return this.up((this.progressOf.get(id) ?? null) as never); }
-  outcome() { return this.up({ result: { outcome: 'completed' } }); }
-  answer(id: string, approved: boolean, answer: unknown) { this.answers.push({ id, approved, answer }); return this.up(undefined); }
-  topology(cluster: string) { return this.up({ cluster, probes: [], roles: { master: 'db1', roles: {}, outsideSources: {}, sourcesPointedAt: ['db1'] } }); }
-  closedSince() { return this.up(this.closed); }
-  runningNow() { return this.up([...this.byId.values()].filter((r) => r.status === 'RUNNING')); }
-}
-
+let api: TestApi;
 let runs: FakeRuns;
 let app: FastifyInstance;
-const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+let dir: string;
 
 before(async () => {
-  runs = new FakeRuns();
-  app = await buildApi({ configDir: dir, tokens: loadTokens({ operate: ['env:TEST_API_OPERATE'], read: ['env:TEST_API_READ'] }), runs });
+  api = await testApi();
+  ({ runs, app, dir } = api);
 });
 after(async () => { await app.close(); });
 
-const get = (url: string, token?: string) => app.inject({ method: 'GET', url, headers: token ? auth(token) : {} });
-const post = (url: string, body?: unknown, token = OPERATE) => app.inject({ method: 'POST', url, headers: auth(token), ...(body === undefined ? {} : { payload: body as object }) });
+const get: TestApi['get'] = (url, token) => api.get(url, token);
+const post: TestApi['post'] = (url, body, token) => api.post(url, body, token);
+const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 
 describe('authentication', () => {
   it('/healthz and the OpenAPI document need no token', async () => {
@@ -264,8 +222,9 @@ describe('the OpenAPI document', () => {
     assert.ok(res.valid, JSON.stringify(res.errors, null, 1)?.slice(0, 2000));
     assert.equal(v.version, '3.0');
     assert.deepEqual(Object.keys(doc.paths).sort(), [
-      '/healthz', '/metrics', '/v1/clusters', '/v1/clusters/{cluster}', '/v1/clusters/{cluster}/failover', '/v1/clusters/{cluster}/switchover',
-      '/v1/workflows/{id}', '/v1/workflows/{id}/approve', '/v1/workflows/{id}/reject',
+      '/healthz', '/metrics', '/v1/clusters', '/v1/clusters/{cluster}', '/v1/clusters/{cluster}/failover', '/v1/clusters/{cluster}/monitor',
+      '/v1/clusters/{cluster}/monitor/pause', '/v1/clusters/{cluster}/monitor/reload', '/v1/clusters/{cluster}/monitor/resume',
+      '/v1/clusters/{cluster}/monitor/stop', '/v1/clusters/{cluster}/switchover', '/v1/workflows/{id}', '/v1/workflows/{id}/approve', '/v1/workflows/{id}/reject',
     ]);
     assert.deepEqual(doc.components.securitySchemes.bearer, { type: 'http', scheme: 'bearer', description: 'a read token (GET) or an operate token (GET and POST)' });
     const sw = doc.paths['/v1/clusters/{cluster}/switchover'].post;
