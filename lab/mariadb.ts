@@ -8,15 +8,19 @@ import { LabError, readPid, sh, shAsync, spawnDaemon, stopPid, tcpOpen, waitFor 
 /**
  * MariaDB's built-in semi-synchronous replication, the zero-loss configuration: a master commits (acknowledges) a
  * transaction only once a replica has it in its relay log (one ack; AFTER_SYNC: not visible to others before), and
- * waits up to an hour for that ack rather than fall back to asynchronous replication. Every server has both sides,
- * so a promoted replica is a semi-sync master at once.
+ * waits up to an hour for that ack rather than fall back to asynchronous replication, even with no replica connected
+ * (wait_no_slave=1). Every server has both sides, so a promoted replica is a semi-sync master at once; but a replica
+ * waits for no ack of its own (wait_no_slave=0): with 1, MariaDB holds its SQL thread on every replicated commit,
+ * waiting for replicas it does not have.
  */
-export const SEMI_SYNC_CNF = `rpl_semi_sync_master_enabled=1
+export function semiSyncCnf(master: boolean): string {
+  return `rpl_semi_sync_master_enabled=1
 rpl_semi_sync_slave_enabled=1
 rpl_semi_sync_master_wait_point=AFTER_SYNC
-rpl_semi_sync_master_wait_no_slave=1
+rpl_semi_sync_master_wait_no_slave=${master ? 1 : 0}
 rpl_semi_sync_master_timeout=3600000
 `;
+}
 
 export function mycnf(h: LabHost, mode: LabMode, opts: { readOnly: boolean; semiSync?: boolean }): string {
   return `# written by mhaflow lab; one "host" of the lab
@@ -56,7 +60,7 @@ table_open_cache=256
 max_connections=200
 thread_cache_size=8
 innodb_use_native_aio=0
-${opts.semiSync ? SEMI_SYNC_CNF : ''}`;
+${opts.semiSync ? semiSyncCnf(!opts.readOnly) : ''}`;
 }
 
 export function mysqldPid(h: LabHost): number | null {

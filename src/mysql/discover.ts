@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { ConfigError, errorMessage, MhaflowError } from '../errors';
 import { queryOne, queryRows, readServerState, sqlTargetOf, withConnection, type Connection, type ServerState } from './client';
-import { readSemiSync, type SemiSyncState } from './semisync';
+import { semiSyncFrom, type SemiSyncState } from './semisync';
 import { showBinlogStatus, showReplicaStatus, type SqlTarget } from './sql';
 import { normalizeReplicaStatus, type ReplicaStatus, type ReplicationFilters } from './status';
 
@@ -119,6 +119,12 @@ export async function readBinlogStatus(conn: Connection, target?: SqlTarget): Pr
   const row = await queryOne(conn, showBinlogStatus(target ?? await sqlTargetOf(conn)));
   if (!row) return null;
   return { doDb: String(row.Binlog_Do_DB ?? ''), ignoreDb: String(row.Binlog_Ignore_DB ?? '') };
+}
+
+/** Semi-sync, both sides, from the server's variables and status. */
+export async function readSemiSync(conn: Connection): Promise<SemiSyncState> {
+  const pairs = async (sql: string) => Object.fromEntries((await queryRows(conn, sql)).map((r) => [String(r.Variable_name), String(r.Value)]));
+  return semiSyncFrom(await pairs("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'"), await pairs("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'"));
 }
 
 /** All addresses of a name: itself when it is an IP, else what the resolver says (bounded wait). */

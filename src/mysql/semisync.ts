@@ -2,7 +2,7 @@
 // replica has the transaction in its relay log, so a failover loses no acknowledged transaction even when the
 // master's host is gone. MariaDB (built in since 10.3) and MySQL before 8.0.26 say master/slave; MySQL's
 // newer plugins say source/replica. Without the plugin the variables are absent: not available.
-import { queryRows, type Connection } from './client';
+// Pure (the check's report is built inside a workflow): the reading is readSemiSync in discover.ts.
 
 export interface SemiSyncState {
   /** The master side: it waits for an acknowledgement. null when the server has no such variable. */
@@ -35,11 +35,6 @@ export function semiSyncFrom(vars: Record<string, string>, status: Record<string
     },
     replica: rv === undefined ? null : { enabled: on(rv), active: on(rs) },
   };
-}
-
-export async function readSemiSync(conn: Connection): Promise<SemiSyncState> {
-  const pairs = async (sql: string) => Object.fromEntries((await queryRows(conn, sql)).map((r) => [String(r.Variable_name), String(r.Value)]));
-  return semiSyncFrom(await pairs("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'"), await pairs("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'"));
 }
 
 /**
