@@ -467,8 +467,7 @@ async function recoverNewMaster(run: FailoverRun, d: Decision, servers: ServerSn
         (r) => `reached ${r.gtid} in ${r.ms} ms`);
     }
     // What the latest replica received but could not execute (a transaction the dead master cut) comes first.
-    const flavor = servers.find((s) => s.name === nm)?.state?.flavor ?? 'mariadb';
-    parts.push(...(latest ? catchUpReadPart(latest, flavor, own.gtidHeld) : execPart(mine)), ...tailPart(tail, nm));
+    parts.push(...(latest ? catchUpReadPart(latest, flavorOf(servers, nm), own.gtidHeld) : execPart(mine)), ...tailPart(tail, nm));
   }
   const diff = await buildDiff(run, nm, nm, parts);
   const applied = await applyDiff(run, nm, nm, diff, own);
@@ -476,6 +475,11 @@ async function recoverNewMaster(run: FailoverRun, d: Decision, servers: ServerSn
   if (!at) refuse(`${nm} has no binary log (log_bin is off): the replicas have nothing to replicate from`);
   run.recordOutcome({ server: nm, role: 'newMaster', plan: d.plan.newMaster.summary, diff: diffSummary(diff), applied: applied?.appliedNow ?? 0, alreadyApplied: applied?.alreadyApplied ?? 0 });
   return at;
+}
+
+/** A server's flavor as the check read it (MariaDB when it could not be read). */
+function flavorOf(servers: ServerSnapshot[], name: string): 'mariadb' | 'mysql' {
+  return servers.find((s) => s.name === name)?.state?.flavor ?? 'mariadb';
 }
 
 /** What a server held as read (MariaDB: its binlog and slave positions merged; MySQL: gtid_executed). */
@@ -487,7 +491,7 @@ function heldOf(st: ServerSnapshot['state'] | undefined): string {
 
 function requireNewMasterHoldsAll(run: FailoverRun, d: Decision, servers: ServerSnapshot[], drained: Drained, nm: NewMasterStart): void {
   const state = (name: string) => servers.find((s) => s.name === name)?.state;
-  const flavor = state(d.newMaster)?.flavor ?? 'mariadb';
+  const flavor = flavorOf(servers, d.newMaster);
   // What each held once its positions were final: after its drain, else as read when its IO thread stopped.
   const held = d.replicas.map((p) => ({
     server: p.server, held: drained.get(p.server)?.gtidHeld ?? heldOf(state(p.server)),

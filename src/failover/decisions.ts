@@ -7,8 +7,6 @@ import type { ClusterConfig } from '../config/schema';
 import { durationMs } from '../config/schema';
 import type { RunningRun } from '../contracts/common';
 import type { FailoverInput, FenceMethod, UnresolvedFailover } from '../contracts/failover';
-
-export type { FenceMethod, UnresolvedFailover };
 import type { HookRun } from '../hooks/run';
 import type { BinlogCoordinates, ServerState } from '../mysql/client';
 import type { ServerIdentity } from '../mysql/identity';
@@ -20,6 +18,8 @@ import type {
 } from '../topology/types';
 import type { DeadCheck, SavedTail } from './deadmaster';
 import type { DiffPartSpec } from './diff';
+
+export type { FenceMethod, UnresolvedFailover };
 
 // ---------------------------------------------------------------------------------------------
 // Facts
@@ -207,7 +207,7 @@ export function identitiesOf(servers: ServerSnapshot[]): Record<string, ServerId
 
 export const NO_MASTER_IP_FAILOVER_HOOK = 'no master_ip_failover hook: the service address was not moved';
 
-/** How the dead master is fenced: the operator's shutdown hook (STONITH), its mysqld stopped over SSH, or not at all. */
+/** The fencing to use (how, and why), or why the dead master cannot be fenced. */
 export type FencePlan = { ok: true; method: FenceMethod; why: string } | { ok: false; reason: string };
 
 /**
