@@ -7,7 +7,7 @@ import { durationMs, type ClusterConfig, type ServerConfig } from '../src/config
 import { errorMessage } from '../src/errors';
 import { sqlAnswers } from '../src/failover/deadmaster';
 import type { FenceFacts, FenceMethod } from '../src/failover/decisions';
-import { stopMysqld, waitPortRefused } from '../src/failover/fence';
+import { stopMysqldAndWait, waitPortRefused } from '../src/failover/fence';
 import { withPool } from '../src/ssh/pool';
 import { openSsh } from '../src/ssh/session';
 import { serverByName } from '../src/config/servers';
@@ -87,12 +87,10 @@ export async function failoverFenceDeadMaster(input: FenceInput): Promise<FenceF
       }
     } else if (input.method === 'stop-mysqld') {
       await withPool(cfg, async (pool) => {
-        const session = await pool.get(dead);
-        const stop = await stopMysqld(session, dead);
+        const { stop, port } = await stopMysqldAndWait(await pool.get(dead), dead);
         facts.stopNotes.push(...stop.notes);
-        const w = await waitPortRefused(session, dead);
-        facts.verified = w.refused;
-        facts.evidence.push(w.detail);
+        facts.verified = port.refused;
+        facts.evidence.push(port.detail);
       });
     }
     return facts;

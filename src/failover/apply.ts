@@ -167,7 +167,8 @@ export function applyPipeline(o: {
   const binlogCmd = [shellQuote(o.binlog), ...(o.flashback ? ['--flashback'] : []), ...(o.startPos ? [`--start-position=${o.startPos}`] : []),
     ...(o.stopPos ? [`--stop-position=${o.stopPos}`] : []), shellQuote(o.diffPath)].join(' ');
   const clientCmd = [shellQuote(o.client), `--defaults-extra-file=${shellQuote(o.cnfPath)}`, '--binary-mode', ...(o.extra ?? []).map(shellQuote)].join(' ');
-  return `{ echo ${shellQuote(lockStmt)}; ${binlogCmd}; } | ${clientCmd}`;
+  // The option file holds the password: the script removes it however it ends (one SFTP round trip less).
+  return `trap ${shellQuote(`rm -f ${shellQuote(o.cnfPath)}`)} EXIT; { echo ${shellQuote(lockStmt)}; ${binlogCmd}; } | ${clientCmd}`;
 }
 
 const CONNECTION_ERRNOS = new Set([1040, 1053, 1927, 2002, 2003, 2006, 2013, 2026]);
@@ -296,13 +297,16 @@ async function restoreSuperReadOnly(o: ApplyOptions): Promise<void> {
 async function runPipeline(o: ApplyOptions, range: { startPos: number | null; stopPos?: number | null }, done: number, expect: { expr: string; value: string }): Promise<void> {
   const cnfPath = await writeDefaultsFile(o);
   const timer = setInterval(() => o.heartbeat({ phase: 'replaying', from: done }), 1000);
+  let ran = false;
   try {
     const cmds = clientCommands(o.server, o.flavor);
     const script = applyPipeline({ ...cmds, diffPath: o.diffPath, cnfPath, ...range, flashback: o.flashback, extra: clientOptionWords(o.server.mysqlClientOptions), expect });
     const r = await o.session.exec(['bash', '-o', 'pipefail', '-c', script]);
+    ran = true;
     if (r.code !== 0) throw applyFailure(r.stderr, o.server.name);
   } finally {
     clearInterval(timer);
-    await removeRemote(o.session, cnfPath);
+    // The script removed it when it ended; a lost connection may have stopped it before.
+    if (!ran) await removeRemote(o.session, cnfPath).catch(() => {});
   }
 }

@@ -83,3 +83,14 @@ export async function waitPortRefused(s: SshSession, dead: ServerConfig, timeout
     await sleep(100);
   }
 }
+
+/**
+ * Stop the mysqld serving the dead master's port, and wait until the port refuses connections from its own host.
+ * The port is looked at while `ss` runs too: when nothing had to be killed, that look is the proof (a round trip
+ * less on the way to the promotion).
+ */
+export async function stopMysqldAndWait(s: SshSession, dead: ServerConfig): Promise<{ stop: StopResult; port: Awaited<ReturnType<typeof waitPortRefused>> }> {
+  const [stop, early] = await Promise.all([stopMysqld(s, dead), pingFromOwnHost(s, dead, 1000)]);
+  if (!stop.killed.length && early?.view === 'refused') return { stop, port: { refused: true, view: early.view, detail: early.detail } };
+  return { stop, port: await waitPortRefused(s, dead) };
+}

@@ -50,9 +50,9 @@ describe('gtidOfEvent', () => {
 });
 
 describe('applyPipeline', () => {
-  it('takes the apply lock first (or fails), then replays from the resume position, binlog on', () => {
+  it('removes the option file however it ends, takes the apply lock first (or fails), then replays from the resume position, binlog on', () => {
     const cmd = applyPipeline({ binlog: 'mariadb-binlog', client: 'mariadb', diffPath: '/w/run 1/diff-db2.binlog', cnfPath: '/w/run 1/apply.cnf', startPos: 700 });
-    assert.equal(cmd, `{ echo 'SET SESSION sql_log_bin = IF(GET_LOCK('\\''mhaflow_apply'\\'', 10) = 1, 1, NULL);'; mariadb-binlog --start-position=700 '/w/run 1/diff-db2.binlog'; } | mariadb --defaults-extra-file='/w/run 1/apply.cnf' --binary-mode`);
+    assert.equal(cmd, `trap 'rm -f '\\''/w/run 1/apply.cnf'\\''' EXIT; { echo 'SET SESSION sql_log_bin = IF(GET_LOCK('\\''mhaflow_apply'\\'', 10) = 1, 1, NULL);'; mariadb-binlog --start-position=700 '/w/run 1/diff-db2.binlog'; } | mariadb --defaults-extra-file='/w/run 1/apply.cnf' --binary-mode`);
     assert.doesNotMatch(applyPipeline({ binlog: 'b', client: 'c', diffPath: 'd', cnfPath: 'e', startPos: null }), /start-position/);
     const fenced = applyPipeline({ binlog: 'b', client: 'c', diffPath: 'd', cnfPath: 'e', startPos: null, expect: { expr: gtidStateExpr('mariadb'), value: '0-11-5,1-12-9' } });
     assert.match(fenced, /GET_LOCK\('\\''mhaflow_apply'\\'', 10\) = 1 AND REPLACE\(@@GLOBAL.gtid_binlog_pos, CHAR\(10\), '\\'''\\''\) = '\\''0-11-5,1-12-9'\\''/);
