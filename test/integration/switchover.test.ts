@@ -16,6 +16,7 @@ import { buildApi } from '../../src/api/server';
 import type { ClusterConfig } from '../../src/config/schema';
 import { switchoverWorkflowId, type SwitchoverReport } from '../../src/contracts/switchover';
 import { queryOne, withConnection } from '../../src/mysql/client';
+import { readLongRunning } from '../../src/mysql/running';
 import { resultOf } from '../../lab/harness';
 import { waitFor } from '../../lab/system';
 import { assertSurvivorsHold, startTemporal, type TestTemporal } from '../support/harness';
@@ -117,7 +118,9 @@ describe('switchover refusals (filepos)', () => {
     try {
       await c.query('BEGIN');
       await c.query('INSERT INTO mhaflow_test.writes (id, writer, payload) VALUES (9000001, \'t\', \'open\')');
-      await new Promise((r) => setTimeout(r, 1500));
+      // The check reads trx_started and NOW() in whole seconds: wait until that same reading lists the transaction (a fixed
+      // wait lost the race whenever the check ran soon after it).
+      await waitFor('the open transaction seen as open for 1 s or more', () => withConnection(cfg, master, async (a) => (await readLongRunning(a, 1)).transactions.length > 0), 10_000, 100);
       const f = await switchoverFailure(t.client, t.taskQueue, cfg, {});
       assert.equal(f.type, 'RefusedError');
       assert.match(f.message, /updates run on db1 for 1 s or more.*has a transaction open for \d+ s that changed 1 rows/);
