@@ -1,8 +1,9 @@
 // The lab is shared (one set of 127.0.0.11-14:3306/22): everyone who uses it takes this lock around a run,
 // the same one the shell takes with `flock /tmp/mhaflow-lab.lock <command>`.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { procStat } from '../lab/system';
 
 export const LAB_LOCK = process.env.MHAFLOW_LAB_LOCK ?? '/tmp/mhaflow-lab.lock';
 
@@ -16,8 +17,9 @@ export function lockHeldByAncestor(path = LAB_LOCK): boolean {
       for (const fd of readdirSync(`/proc/${pid}/fd`)) {
         try { if (readlinkSync(`/proc/${pid}/fd/${fd}`) === target) return true; } catch { /* gone */ }
       }
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const stat = procStat(pid);
+      if (!stat) return false;
+      pid = Number(stat[1]);
     } catch {
       return false;
     }

@@ -17,7 +17,7 @@ import { testConfig } from '../lab/harness';
 import { labUp } from '../lab/lab';
 import { labHosts, labPaths } from '../lab/layout';
 import { mysqldPid, rootSql } from '../lab/mariadb';
-import { sh, waitFor } from '../lab/system';
+import { procStat, sh, waitFor } from '../lab/system';
 import { startWorkerProcess } from '../lab/worker-process';
 import { formatTable } from '../src/cli/table';
 import { loadClusterConfig } from '../src/config/load';
@@ -53,13 +53,8 @@ const CLK_TCK = Number(sh('getconf', ['CLK_TCK']).stdout.trim()) || 100;
 
 /** A process's parent and its CPU seconds (utime + stime, plus cutime + cstime: its children that exited). */
 function procCpu(pid: number): { ppid: number; cpu: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
-    return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK };
-  } catch {
-    return null;
-  }
+  const f = procStat(pid);
+  return f ? { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK } : null;
 }
 
 /** CPU seconds of a process and every live descendant (descendants that exited are in their parents' cutime). */

@@ -20,6 +20,7 @@ import { FAILOVER_STEPS, stepId, type FailoverStepKind, type StepArgs } from '..
 import { mariaGtidText } from '../src/binlog/gtid';
 import type { BinlogCoordinates } from '../src/mysql/client';
 import type { ServerIdentity } from '../src/mysql/identity';
+import type { Flavor } from '../src/mysql/status';
 import {
   assessCandidates, chooseNewMaster, identifyLatestAndOldest, pickLatestBaseReplica, planDiffs, recoveryReplicas, relayLogChecksNeeded,
   type FileposDiffPlan, type GtidDiffPlan, type LatestAndOldest, type LatestBaseDecision, type ServerDiffPlan, type ServerSnapshot,
@@ -478,7 +479,7 @@ async function recoverNewMaster(run: FailoverRun, d: Decision, servers: ServerSn
 }
 
 /** A server's flavor as the check read it (MariaDB when it could not be read). */
-function flavorOf(servers: ServerSnapshot[], name: string): 'mariadb' | 'mysql' {
+function flavorOf(servers: ServerSnapshot[], name: string): Flavor {
   return servers.find((s) => s.name === name)?.state?.flavor ?? 'mariadb';
 }
 
