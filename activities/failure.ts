@@ -56,6 +56,24 @@ export function toActivityFailure(err: unknown): unknown {
   return err;
 }
 
+/**
+ * The running activity's context when it is a regular one. A local activity (the switchover's freeze and wait run
+ * inside their workflow task, no trip through the server between them) has no heartbeat: its workflow task is.
+ */
+function remoteContext(): Context | undefined {
+  try {
+    const ctx = Context.current();
+    return ctx.info.isLocal ? undefined : ctx;
+  } catch {
+    return undefined; // a direct call, outside any activity
+  }
+}
+
+/** Heartbeat with details (progress shown in the UI) when running as a regular activity; else nothing. */
+export function heartbeatDetails(details?: unknown): void {
+  try { remoteContext()?.heartbeat(details); } catch { /* completed or cancelled */ }
+}
+
 /** How often every activity heartbeats while it runs (worker/worker.ts lets each one through to the server). */
 export const HEARTBEAT_EVERY_MS = 1000;
 
@@ -65,8 +83,7 @@ export const HEARTBEAT_EVERY_MS = 1000;
  * within seconds and the step is retried on another worker. Outside an activity (a direct call) no heartbeat.
  */
 export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-  let ctx: Context | undefined;
-  try { ctx = Context.current(); } catch { ctx = undefined; }
+  const ctx = remoteContext();
   const beat = ctx ? setInterval(() => { try { ctx!.heartbeat(); } catch { /* completed or cancelled */ } }, HEARTBEAT_EVERY_MS) : undefined;
   beat?.unref();
   try {

@@ -1,20 +1,19 @@
 // Switchover phases 3-5 and the rollback: the online-change hook, the freeze of the old master, the new master's
 // catch-up, its promotion; and the way back before the promotion. Each returns facts; the workflow decides
 // (src/switchover/decisions.ts). Each can run again after dying at any point.
-import { heartbeat } from '@temporalio/activity';
 import { durationMs } from '../src/config/schema';
 import { resolveSecret } from '../src/config/secrets';
 import { serverByName } from '../src/config/servers';
 import type { ReplicationMode } from '../src/topology/types';
 import { errorMessage } from '../src/errors';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
-import { queryOne, showMasterStatus, showReplicaStatus, withConnection, type BinlogCoordinates, type Connection } from '../src/mysql/client';
+import { queryOne, showMasterStatus, showReplicaStatus, withConnection, withConnections, type BinlogCoordinates, type Connection } from '../src/mysql/client';
 import { freeze, unfreeze, type FreezePlan, type FreezeResult, type UnfreezeResult } from '../src/mysql/freeze';
 import { binlogCoordinates, executedGtid, makeWritable, sqlTargetOf, startReplicaIfStopped, stopAll } from '../src/mysql/replication';
 import { waitForGtid, waitForPosition, waitOutcome } from '../src/mysql/sql';
 import { compareBinlogCoordinates } from '../src/binlog/coordinates';
 import type { CaughtUpFacts } from '../src/switchover/decisions';
-import { clusterOf, guarded, type ClusterInput } from './failure';
+import { clusterOf, guarded, heartbeatDetails, type ClusterInput } from './failure';
 
 export interface OnlineChangeInput extends ClusterInput {
   command: 'stop' | 'start';
@@ -55,7 +54,7 @@ export async function switchoverFreeze(input: FreezeInput): Promise<FreezeResult
   return guarded(async () => {
     const cfg = clusterOf(input);
     const keep = [{ user: cfg.replication.user, why: 'replication' }, { user: cfg.mysql.user, why: 'manager' }];
-    return withConnection(cfg, serverByName(cfg, input.origMaster), (c) => freeze(c, input.plan, { keep, heartbeat }));
+    return withConnection(cfg, serverByName(cfg, input.origMaster), (c) => freeze(c, input.plan, { keep, heartbeat: heartbeatDetails }));
   });
 }
 
@@ -87,35 +86,45 @@ async function reachedFrozen(conn: Connection, w: WaitInput, chunkSeconds: numbe
   return { reached: waitOutcome('position', r?.result) === 'reached' };
 }
 
+/** The new master, caught up: its replication stopped, then its own binlog position and GTIDs (read-only: they stay). */
+async function readStoppedNewMaster(c: Connection, name: string): Promise<NonNullable<CaughtUpFacts['newMaster']>> {
+  await stopAll(c);
+  const at = await binlogCoordinates(c, name);
+  return { file: at.file, pos: at.pos, gtid: await executedGtid(c) };
+}
+
 /**
  * Wait (until the deadline) for the new master to execute everything up to the old master's frozen position; once it
  * has, stop its replication and read its own binlog position and GTIDs (nothing else writes there: it is still
- * read-only, so a retry reads the same). Then read the old master's position again: it must not have moved.
+ * read-only, so a retry reads the same). Beside that, read the old master's position again: it must not have moved.
  */
 export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUpFacts> {
   return guarded(async () => {
     const t0 = Date.now();
     const cfg = clusterOf(input);
     const nm = serverByName(cfg, input.newMaster);
-    const result = await withConnection(cfg, nm, async (c) => {
+    // Both connections open at once. The old master's position is read once the new master has reached the frozen
+    // one, beside the new master's own reads rather than after them: the promotion waits for both.
+    const result = await withConnections(cfg, [nm, serverByName(cfg, input.origMaster)], async ([c, orig]) => {
       // Looked at once even past the deadline: a retry after a crash finds the new master caught up (and its
       // replication stopped by the killed attempt) and goes on, instead of rolling back a switchover that was done waiting.
       let last: { reached: boolean; error?: string } = { reached: false };
       for (let first = true; ; first = false) {
         const left = input.deadline - Date.now();
         if (left <= 0 && !first) break;
-        last = await reachedFrozen(c, input, Math.max(1, Math.min(5, Math.ceil(left / 1000))));
+        last = await reachedFrozen(c!, input, Math.max(1, Math.min(5, Math.ceil(left / 1000))));
         if (last.reached || last.error || left <= 0) break;
-        heartbeat({ waitingFor: `${input.frozen.file}:${input.frozen.pos}` });
+        heartbeatDetails({ waitingFor: `${input.frozen.file}:${input.frozen.pos}` });
         if (left < 1000) await new Promise((r) => setTimeout(r, 20));
       }
-      if (!last.reached) return { reached: false, detail: last.error ?? `not reached within the wait timeout (${Date.now() - t0} ms in this attempt)`, newMaster: null };
-      await stopAll(c);
-      const at = await binlogCoordinates(c, nm.name);
-      return { reached: true, detail: '', newMaster: { file: at.file, pos: at.pos, gtid: await executedGtid(c) } };
+      const [newMaster, origMasterNow] = await Promise.all([
+        last.reached ? readStoppedNewMaster(c!, nm.name) : null,
+        showMasterStatus(orig!) as Promise<BinlogCoordinates>,
+      ]);
+      return newMaster ? { reached: true, detail: '', newMaster, origMasterNow }
+        : { reached: false, detail: last.error ?? `not reached within the wait timeout (${Date.now() - t0} ms in this attempt)`, newMaster: null, origMasterNow };
     });
-    const origMasterNow = await withConnection(cfg, serverByName(cfg, input.origMaster), async (c) => (await showMasterStatus(c)) as BinlogCoordinates);
-    return { ...result, waitedMs: Date.now() - t0, origMasterNow };
+    return { ...result, waitedMs: Date.now() - t0 };
   });
 }
 

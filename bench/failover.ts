@@ -10,6 +10,9 @@
 // every 20 ms on separate connections), the moment the writer reconnects to it, and the command's exit (all
 // replicas repointed, verified afterwards). Then: acknowledged ids missing on the new master (lost), and whether
 // the survivors are identical (lab/oracle.ts). The writer keeps running through the failover.
+// The work each run had to do is printed with it, so that ratios compare equal work: each survivor's executed and
+// received positions, read right after the kill (before the tool starts), and the transactions (XIDs) of the dead
+// master's binlog between them: the tail that no survivor received, and per survivor relay log + binlog-only.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,14 +20,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatTable } from '../src/cli/table';
 import { loadClusterConfig } from '../src/config/load';
 import type { ServerConfig } from '../src/config/schema';
+import { connectServer } from '../src/mysql/client';
 import { injectFault } from '../lab/faults';
 import { labDown, labState, labUp } from '../lab/lab';
-import { labPaths, repoRoot } from '../lab/layout';
+import { labHosts, labPaths, repoRoot } from '../lab/layout';
 import { verifySurvivors } from '../lab/oracle';
 import { startWorkerProcess, type WorkerProcess } from '../lab/worker-process';
 import { parseWriterLog, runWriter } from '../lab/writer';
 import { withLabLock } from './lock';
-import { checkRepointed, median, secs, serverByRef, waitCaughtUp, WritablePoller } from './measure';
+import { checkRepointed, describeWork, median, recoveryWork, secs, serverByRef, survivorsAtKill, waitCaughtUp, WritablePoller, type RecoveryWork } from './measure';
 import { ensureMhaInstalled, runMhaFailover, writeMhaConf } from './mha';
 
 type Tool = 'mha' | 'mhaflow';
@@ -69,6 +73,8 @@ interface RunResult {
   oracleOk?: boolean;
   problems?: string[];
   logDir?: string;
+  /** Transactions to recover, counted in the dead master's binlog: the tail, and each survivor's relay log and binlog-only part. */
+  work?: RecoveryWork;
   /** The tool's own account of its times (mhaflow --json: cliWritableMs, cliTotalMs, timings), for comparison. */
   selfReported?: Record<string, unknown>;
 }
@@ -226,7 +232,10 @@ async function runOnce(tool: Tool, run: number, opts: Options, outDir: string, m
     await sleep(held.ms);
     const poller = new WritablePoller(cfg, survivors);
     await poller.open();
+    const statusConns = new Map(await Promise.all(survivors.map(async (s) => [s.name, await connectServer(cfg, s)] as const)));
     say(`   ${await injectFault('kill-mysqld', dead.name)}`);
+    // Where each survivor stood at the kill (a few ms before either tool starts): what this run had to recover.
+    const atKill = await survivorsAtKill(statusConns).finally(() => { for (const c of statusConns.values()) c.destroy(); });
     const t0 = Date.now();
     poller.start(t0);
     let outcome: CommandOutcome;
@@ -251,7 +260,9 @@ async function runOnce(tool: Tool, run: number, opts: Options, outDir: string, m
       ...base, exitCode: outcome.exitCode, newMaster: newMaster?.name, commandMs,
       writableMs: poller.first ? poller.first.at - t0 : undefined, writerWritableMs: writerConnect ? writerConnect.at - t0 : undefined,
       acked: summary.acknowledged, inDoubt: summary.inDoubt.length, note: outcome.note, selfReported: outcome.selfReported,
+      work: recoveryWork(resolve(labHosts().find((h) => h.name === dead.name)!.dataDir, atKill[0]?.file ?? ''), atKill),
     };
+    say(`   work: ${describeWork(res.work) ?? 'not counted (the binlog rotated)'}`);
     if (poller.first && newMaster && poller.first.server !== newMaster.name) {
       res.note = `${res.note ? `${res.note}; ` : ''}first writable was ${poller.first.server}, the command names ${newMaster.name}`;
     }
@@ -284,9 +295,10 @@ async function runOnce(tool: Tool, run: number, opts: Options, outDir: string, m
 const yn = (b?: boolean) => (b === undefined ? undefined : b ? 'yes' : 'no');
 
 function runTable(rows: RunResult[]): string {
-  const t: (string | number | undefined)[][] = [['run', 'tool', 'status', 'new master', 'writable s', 'writer back s', 'repointed s (exit)', 'repointed', 'acked', 'in doubt', 'lost', 'identical', 'note']];
+  const t: (string | number | undefined)[][] = [['run', 'tool', 'status', 'new master', 'writable s', 'writer back s', 'repointed s (exit)', 'repointed', 'acked', 'in doubt', 'lost', 'identical',
+    'work (tx): tail; relay+binlog-only per survivor', 'note']];
   for (const r of rows) {
-    t.push([r.run, r.tool, r.status, r.newMaster, secs(r.writableMs), secs(r.writerWritableMs), secs(r.commandMs), yn(r.repointed), r.acked, r.inDoubt, r.lost, yn(r.identical),
+    t.push([r.run, r.tool, r.status, r.newMaster, secs(r.writableMs), secs(r.writerWritableMs), secs(r.commandMs), yn(r.repointed), r.acked, r.inDoubt, r.lost, yn(r.identical), describeWork(r.work),
       [r.note, ...(r.repointProblems ?? []), ...(r.problems ?? [])].filter(Boolean).join('; ') || undefined]);
   }
   return formatTable(t);

@@ -1,6 +1,7 @@
 // What the benchmarks measure on the lab, shared by bench/failover.ts and bench/monitor.ts: the first survivor
-// to turn writable (polled every 20 ms), whether every replica replicates from the new master afterwards, and
-// the replicas catching up before the data oracle runs.
+// to turn writable (polled every 20 ms), whether every replica replicates from the new master afterwards, the
+// replicas catching up before the data oracle runs, and the work a failover had to do (transactions to recover).
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConfig, ServerConfig } from '../src/config/schema';
 import { connectServer, queryRows, type Connection } from '../src/mysql/client';
@@ -106,3 +107,39 @@ export function median(xs: number[]): number | undefined {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1]! + s[m]!) / 2;
 }
+
+/** Where a survivor's replication stood right after the master died: in the dead master's binlog coordinates. */
+export interface SurvivorAtKill { server: string; file: string; exec: number; read: number }
+
+/** Each survivor's executed and received positions, read on connections opened before the kill (one query each). */
+export async function survivorsAtKill(conns: Map<string, Connection>): Promise<SurvivorAtKill[]> {
+  return Promise.all([...conns].map(async ([server, c]) => {
+    const [st] = await queryRows(c, 'SHOW SLAVE STATUS');
+    return { server, file: String(st?.Master_Log_File ?? ''), exec: Number(st?.Exec_Master_Log_Pos ?? 0), read: Number(st?.Read_Master_Log_Pos ?? 0) };
+  }));
+}
+
+/**
+ * The work a failover had to do, counted in transactions (XID events) of the dead master's binlog file, so that two
+ * tools' runs can be compared: for each survivor, what it had received but not executed (its relay log: exec..read)
+ * and what it never received (read..end: only the dead master's binlog has it); the tail is what no survivor received.
+ */
+export interface RecoveryWork { tail: number; survivors: { server: string; relay: number; binlogOnly: number }[] }
+
+export function recoveryWork(binlogPath: string, at: SurvivorAtKill[]): RecoveryWork | undefined {
+  const file = binlogPath.split('/').pop();
+  if (!at.length || at.some((s) => s.file !== file)) return undefined; // rotated in between: not counted
+  const xids = (from: number, to?: number) => {
+    const r = spawnSync('mariadb-binlog', [`--start-position=${from}`, ...(to !== undefined ? [`--stop-position=${to}`] : []), binlogPath], { encoding: 'utf8', maxBuffer: 512 << 20 });
+    if (r.status !== 0) throw new Error(`mariadb-binlog ${binlogPath}: ${r.stderr.trim()}`);
+    return (r.stdout.match(/\tXid = /g) ?? []).length;
+  };
+  const maxRead = Math.max(...at.map((s) => s.read));
+  return {
+    tail: xids(maxRead),
+    survivors: at.map((s) => ({ server: s.server, relay: s.read > s.exec ? xids(s.exec, s.read) : 0, binlogOnly: xids(s.read) })),
+  };
+}
+
+export const describeWork = (w?: RecoveryWork) =>
+  (w ? `tail ${w.tail}; ${w.survivors.map((s) => `${s.server} ${s.relay}+${s.binlogOnly}`).join(', ')}` : undefined);

@@ -85,9 +85,17 @@ export async function temporalUp(log: (m: string) => void = () => {}): Promise<{
   return { pid: temporalPid()!, reused: false, cli };
 }
 
-/** `temporal server start-dev` on 127.0.0.1: a SQLite file, our namespace and search attributes; the Web UI and HTTP API when asked. */
+/**
+ * `temporal server start-dev` on 127.0.0.1: a SQLite file, our namespace and search attributes; the Web UI and HTTP API
+ * when asked. Two settings halve each step's round trip through the server (measured: 47 -> 24 ms per activity):
+ * - SQLite in WAL mode with synchronous=NORMAL: a commit no longer waits for an fsync. A killed server loses nothing
+ *   (the WAL is in the file system); only a power loss could lose the last commits, as for the lab's replicas.
+ * - eager activity execution: an activity scheduled by a workflow task comes back in the answer to that task, without
+ *   a trip through the task queue (docker-compose's Temporal turns it on too: deploy/temporal/dynamicconfig.yaml).
+ */
 function startDevArgs(db: string, port: number, ui: { uiPort?: number; httpPort?: number } = {}): string[] {
-  return ['server', 'start-dev', '--db-filename', db, '--ip', FRONTEND.ip, '--port', String(port),
+  return ['server', 'start-dev', '--db-filename', db, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal',
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true', '--ip', FRONTEND.ip, '--port', String(port),
     ...(ui.uiPort ? ['--ui-port', String(ui.uiPort)] : ['--headless']), ...(ui.httpPort ? ['--http-port', String(ui.httpPort)] : []),
     '--namespace', temporalNamespace(), '--log-level', 'warn', '--log-format', 'json',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`])];

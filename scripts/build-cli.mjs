@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Loaded from node_modules: native parts, protobuf descriptors, optional dependencies. */
+const EXTERNAL = ['@temporalio/*', 'mysql2', 'ssh2', 'pino', 'pino-pretty', 'protobufjs'];
 /** Each bundle: dist/<name>.js from its entry, and dist/<name>.json listing its sources. */
 const BUNDLES = [['failover-cli', 'src/cli/failover-entry.ts'], ['switchover-cli', 'src/cli/switchover-entry.ts']];
 for (const [name, entry] of BUNDLES) {
@@ -17,7 +19,9 @@ for (const [name, entry] of BUNDLES) {
   const result = await build({
     entryPoints: [join(root, entry)],
     // Metafile paths are relative to absWorkingDir: the repository, whatever directory this runs from.
-    absWorkingDir: root, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external',
+    // The pure-JavaScript libraries they use (zod, yaml, commander) are bundled too: loading them from node_modules took
+    // ~100 ms more of each command's start (zod alone 94 ms). The SDK and the drivers stay external.
+    absWorkingDir: root, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: EXTERNAL,
     outfile: out, metafile: true, logLevel: 'warning',
   });
   const inputs = Object.keys(result.metafile.inputs);

@@ -1,6 +1,6 @@
 // What every workflow shares: activity retry policies (the non-retryable error types come from
 // src/errors.ts, one list), timeouts, and the checks of a workflow's input.
-import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERROR_TYPES } from '../src/errors';
 
@@ -26,6 +26,14 @@ export const QUICK_STEP: ActivityOptions = { startToCloseTimeout: '60s', heartbe
 export const LONG_STEP: ActivityOptions = { startToCloseTimeout: '2h', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: stepRetry };
 /** Steps that run an operator's hook: fewer tries (a hook may not be idempotent). */
 export const HOOK_STEP: ActivityOptions = { startToCloseTimeout: '15m', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: { ...stepRetry, maximumAttempts: 3 } };
+
+/**
+ * Steps run as local activities, inside their workflow task: the switchover's freeze and wait, back to back with
+ * writes stopped, and no trip through the server between them. They are retried here as briskly. A killed worker's
+ * workflow task times out (src/temporal/start.ts: 3 s) and another worker runs both again from the start, which both
+ * are safe to. `startToCloseTimeout` is set per call (the wait's comes from the switchover's wait timeout).
+ */
+export const LOCAL_STEP: Omit<LocalActivityOptions, 'startToCloseTimeout'> = { retry: stepRetry };
 
 /** The cluster name every workflow takes (never a config: the worker reads its own). */
 export function requireCluster(input: unknown, workflow: string): string {

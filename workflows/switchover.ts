@@ -5,7 +5,7 @@
 // the UI by its summary, each decision a pure function of activity results (src/switchover/decisions.ts), so a
 // crashed worker resumes at the last completed step with the same decisions.
 import {
-  ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, proxyActivities, setHandler,
+  ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, patched, proxyActivities, proxyLocalActivities, setHandler,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { SwitchoverRepointResult } from '../activities/switchover-replicas';
@@ -21,7 +21,7 @@ import {
   switchoverSettings, type CaughtUpFacts, type SwitchoverCheckFacts, type SwitchoverStart,
 } from '../src/switchover/decisions';
 import { SWITCHOVER_STEPS, stepId, type StepArgs, type SwitchoverStepKind } from '../src/switchover/steps';
-import { HOOK_STEP, LONG_STEP, QUICK_STEP, refuse } from './options';
+import { HOOK_STEP, LOCAL_STEP, LONG_STEP, QUICK_STEP, refuse } from './options';
 import { StepRun, stepsMarkdown } from './steps';
 
 export const switchoverProgressQuery = defineQuery<SwitchoverProgress>(PROGRESS_QUERY);
@@ -31,6 +31,14 @@ export const rejectSignal = defineSignal<[ApprovalAnswer?]>(REJECT_SIGNAL);
 const quick = proxyActivities<typeof activities>(QUICK_STEP);
 const long = proxyActivities<typeof activities>(LONG_STEP);
 const hook = proxyActivities<typeof activities>(HOOK_STEP);
+/** The freeze and the wait: local activities, so the only trip through the server while writes stop is the promotion's. */
+const local = proxyLocalActivities<typeof activities>({ ...LOCAL_STEP, startToCloseTimeout: '60s' });
+/**
+ * Histories started before the freeze and the wait became local activities replay with regular ones. The promotion
+ * stays a regular activity: the wait's result (the new master's position, which the replicas start from) is in the
+ * history before the new master takes a write, so no replay can read that position again after writes moved it.
+ */
+const FREEZE_WAIT_LOCAL = 'switchover-freeze-wait-local';
 
 // ---------------------------------------------------------------------------------------------
 // The story
@@ -90,6 +98,8 @@ class SwitchoverRun extends StepRun {
   approvalAnswer: { approved: boolean; answer: ApprovalAnswer } | null = null;
   /** What the rollback must undo: the hook's stop ran; the wait stopped the new master's replication. */
   readonly undo = { hookStopRan: false, newMasterStopped: false };
+  /** The freeze and the wait run as local activities (FREEZE_WAIT_LOCAL). */
+  freezeWaitLocal = false;
 
   constructor(readonly input: SwitchoverInput) {
     super(Boolean(input.dryRun), (run) => renderDetails(run as SwitchoverRun));
@@ -212,8 +222,9 @@ async function freezeOrigMaster(run: SwitchoverRun, go: Go): Promise<FreezeResul
     else if (h.code !== 0) throw new Error(`master_ip_online_change --command=stop failed (exit ${h.code ?? h.signal}): ${(h.stderr || h.stdout).trim().split('\n').pop() ?? ''}`);
   }
   const locks = go.freeze.lock.length;
+  run.freezeWaitLocal = patched(FREEZE_WAIT_LOCAL);
   const frozen = await run.step('freeze', { ...names, detail: `${locks ? `lock ${locks} account${locks > 1 ? 's' : ''} and kill their sessions, ` : ''}read_only=ON` },
-    (summary) => quick.switchoverFreeze.executeWithOptions({ summary }, [{ cluster: run.cluster, origMaster: go.origMaster, plan: go.freeze }]),
+    (summary) => (run.freezeWaitLocal ? local : quick).switchoverFreeze.executeWithOptions({ summary }, [{ cluster: run.cluster, origMaster: go.origMaster, plan: go.freeze }]),
     (r) => `frozen at ${r.position.file}:${r.position.pos} (${r.gtid || 'no GTID'}); ${r.killed.length} sessions killed; ${r.ms} ms`);
   run.report.timings.frozenMs = run.elapsed();
   run.report.frozenAt = { ...frozen.position, gtid: frozen.gtid };
@@ -226,9 +237,12 @@ async function waitForNewMaster(run: SwitchoverRun, go: Go, frozen: FreezeResult
   const at = `${frozen.position.file}:${frozen.position.pos}${go.mode === 'gtid' ? ` (${frozen.gtid})` : ''}`;
   const deadline = Date.now() + run.settings.waitTimeoutMs;
   const w: CaughtUpFacts = await run.step('wait', { origMaster: go.origMaster, newMaster: go.newMaster, at },
-    (summary) => long.switchoverWaitCaughtUp.executeWithOptions({ summary }, [{
-      cluster: run.cluster, origMaster: go.origMaster, newMaster: go.newMaster, mode: go.mode, frozen: { ...frozen.position, gtid: frozen.gtid }, deadline,
-    }]),
+    (summary) => {
+      const args = [{ cluster: run.cluster, origMaster: go.origMaster, newMaster: go.newMaster, mode: go.mode, frozen: { ...frozen.position, gtid: frozen.gtid }, deadline }] as const;
+      return run.freezeWaitLocal
+        ? local.switchoverWaitCaughtUp.executeWithOptions({ ...LOCAL_STEP, startToCloseTimeout: run.settings.waitTimeoutMs + 60_000, summary }, [...args])
+        : long.switchoverWaitCaughtUp.executeWithOptions({ summary }, [...args]);
+    },
     (r) => (r.reached ? `reached in ${r.waitedMs} ms; ${go.newMaster} at ${r.newMaster?.file}:${r.newMaster?.pos}` : `not reached: ${r.detail}`));
   if (w.reached) run.undo.newMasterStopped = true;
   const problem = caughtUpProblem(w, frozen.position, go);

@@ -57,6 +57,19 @@ export async function withConnection<T>(cfg: ClusterConfig, server: ServerConfig
   }
 }
 
+/** withConnection for several servers, connected at once (not one after the other); every one is closed after. */
+export async function withConnections<T>(cfg: ClusterConfig, servers: ServerConfig[], fn: (conns: Connection[]) => Promise<T>): Promise<T> {
+  const opened = await Promise.allSettled(servers.map((s) => connectServer(cfg, s)));
+  const conns = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  try {
+    const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    return await fn(conns);
+  } finally {
+    for (const c of conns) c.destroy();
+  }
+}
+
 export async function queryRows(conn: Connection, sql: string, values?: unknown[]): Promise<Record<string, unknown>[]> {
   const [rows] = await conn.query<RowDataPacket[]>(sql, values);
   return rows as Record<string, unknown>[];

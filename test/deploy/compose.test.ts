@@ -34,6 +34,14 @@ describe('docker-compose.yml', () => {
     assert.match(JSON.stringify(svc['temporal-search-attributes']!.command), /MhaflowCluster MhaflowPhase/);
   });
 
+  it('gives Temporal the dynamic config that turns eager activity execution on', () => {
+    const path = svc.temporal!.environment!.DYNAMIC_CONFIG_FILE_PATH!;
+    const mount = svc.temporal!.volumes!.find((v) => v.split(':')[1] === path);
+    assert.ok(mount, `no volume mounts ${path}`);
+    const file = parse(readFileSync(resolve(root, mount.split(':')[0]!), 'utf8')) as Record<string, { value: unknown }[]>;
+    assert.deepEqual(file['system.enableActivityEagerExecution'], [{ value: true }]);
+  });
+
   it('runs MySQL 8.4 with GTID on a primary and two read-only replicas, with healthchecks', () => {
     for (const s of ['mysql-primary', 'mysql-replica1', 'mysql-replica2']) {
       assert.equal(svc[s]!.image, 'mysql:8.4', s);

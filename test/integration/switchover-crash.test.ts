@@ -16,9 +16,13 @@ import type { ClusterConfig } from '../../src/config/schema';
 import type { SwitchoverReport } from '../../src/contracts/switchover';
 import { startSwitchover } from '../../src/switchover/start';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
-import { assertSwitched, logSwitchover, waitSwitchoverProgress } from '../support/switchover';
+import { assertSwitched, logSwitchover, waitReadOnly, waitSwitchoverProgress } from '../support/switchover';
 
-/** The heartbeat timeout of every step (workflows/options.ts): how long a dead worker's step waits before its retry. */
+/**
+ * How long a dead worker's step waits before another worker runs it: the heartbeat timeout of a regular activity
+ * (workflows/options.ts, 4 s), which is longer than the workflow task timeout that frees the freeze and the wait, local
+ * activities (src/temporal/start.ts, 3 s).
+ */
 const HEARTBEAT_TIMEOUT_MS = 4000;
 const WAIT_TIMEOUT_MS = 30_000;
 
@@ -73,6 +77,10 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
           await injectFault('stop-sql', target);
           await handle.signal('approve', { by: 'test' });
           await waitSwitchoverProgress(handle, (p) => p.steps.some((s) => s.id === 'wait' && s.status === 'running'));
+        } else if (crash.after === 'freeze') {
+          // The freeze, the wait and the promotion's start follow one another within milliseconds, inside one
+          // workflow task: killed as soon as the old master is read-only, the worker dies somewhere in that stretch.
+          await waitReadOnly(cfg, master);
         } else {
           await waitSwitchoverProgress(handle, (p) => p.steps.some((s) => s.id === crash.after && s.status === 'done'));
         }

@@ -44,6 +44,20 @@ export async function waitSwitchoverProgress(handle: WorkflowHandle, pred: (p: S
   }
 }
 
+/**
+ * Until the server is read-only: the freeze took hold. The freeze and the wait run as local activities, inside one
+ * workflow task, so the progress query cannot tell the instant between them; the server itself can.
+ */
+export async function waitReadOnly(cfg: ClusterConfig, server: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await withConnection(cfg, cfg.servers.find((s) => s.name === server)!, async (c) => {
+    while (Number((await queryRows(c, 'SELECT @@GLOBAL.read_only AS ro'))[0]?.ro) !== 1) {
+      if (Date.now() > deadline) throw new Error(`${server} did not become read-only within ${timeoutMs} ms`);
+      await sleep(2);
+    }
+  });
+}
+
 export function logSwitchover(r: SwitchoverReport, ms: number): void {
   const say = (l: string) => process.stderr.write(`${l}\n`);
   say(`  switchover ${r.cluster}: ${r.plan?.origMaster} -> ${r.plan?.newMaster} (${r.plan?.mode}) ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`);
