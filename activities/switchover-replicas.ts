@@ -3,6 +3,7 @@
 // auto-positioning), and the old master becomes a replica of the new one (or stays read-only, out of replication),
 // its locked accounts given back. Each can run again after dying at any point.
 import { heartbeat } from '@temporalio/activity';
+import { compareBinlogCoordinates } from '../src/binlog/coordinates';
 import { durationMs } from '../src/config/schema';
 import { serverByName } from '../src/config/servers';
 import { ConnectionError } from '../src/errors';
@@ -32,6 +33,9 @@ async function reachFrozen(conn: Connection, server: string, frozen: { file: str
     const outcome = waitOutcome('position', r?.result);
     if (outcome === 'reached') return;
     const st = await showReplicaStatus(conn);
+    // An attempt that died while repointing (replication stopped, the old source still set) left the SQL thread
+    // stopped where it was, at the frozen position: MASTER_POS_WAIT answers NULL there, the coordinates say reached.
+    if (st && compareBinlogCoordinates({ file: st.relaySourceLogFile, pos: st.execSourceLogPos }, frozen) >= 0) return;
     if (outcome === 'not-replicating') {
       throw new ConnectionError(`its SQL thread is not running (${st?.lastSqlError || 'stopped'}): it cannot reach ${frozen.file}:${frozen.pos} of the old master`, {
         server, hint: 'start its SQL thread (or fix its error); the switchover repoints it once it has',

@@ -15,7 +15,10 @@ import { temporalRuns } from '../../src/api/runs';
 import { buildApi } from '../../src/api/server';
 import type { ClusterConfig } from '../../src/config/schema';
 import { switchoverWorkflowId, type SwitchoverReport } from '../../src/contracts/switchover';
-import { queryOne, withConnection } from '../../src/mysql/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { switchoverRepointReplica, type SwitchoverRepointResult } from '../../activities/switchover-replicas';
+import { queryOne, showMasterStatus, showReplicaStatus, withConnection } from '../../src/mysql/client';
+import { stopAll } from '../../src/mysql/replication';
 import { readLongRunning } from '../../src/mysql/running';
 import { resultOf } from '../../lab/harness';
 import { waitFor } from '../../lab/system';
@@ -103,6 +106,28 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
       assert.ok(!report.steps.some((s) => s.id === 'freeze'));
       assert.equal(await writableServer(cfg), master);
     });
+
+    // Last of its mode: it leaves the lab's topology changed (the next describe resets the lab).
+    if (mode === 'filepos') {
+      it('a repoint that died after it stopped replication (the old source still set) runs again to the end', async () => {
+        // As a switchover leaves the servers just before it repoints: the master frozen (no writer), the new master
+        // caught up and its replication stopped at its position P; then the killed attempt stopped the replica.
+        const cfg = testConfig(lab.cfg, uniqueCluster('sw-f-rerun'));
+        const master = await writableServer(cfg);
+        const [nm, replica] = cfg.servers.filter((s) => s.name !== master);
+        await waitConverged(cfg, master);
+        const frozen = await withConnection(cfg, cfg.servers.find((s) => s.name === master)!, async (c) => (await showMasterStatus(c))!);
+        const at = await withConnection(cfg, nm!, async (c) => { await stopAll(c); return (await showMasterStatus(c))!; });
+        await withConnection(cfg, replica!, (c) => stopAll(c));
+        const r: SwitchoverRepointResult = await new MockActivityEnvironment().run(switchoverRepointReplica, {
+          cluster: { name: cfg.cluster, digest: '' }, server: replica!.name, newMaster: nm!.name, start: { coords: { file: at.file, pos: at.pos } }, frozen,
+        });
+        assert.equal(r.changed, true);
+        assert.equal(r.sqlRunning, true);
+        const st = await withConnection(cfg, replica!, (c) => showReplicaStatus(c));
+        assert.equal(`${st?.sourceHost}:${st?.sourcePort}`, `${nm!.host}:${nm!.port}`, 'it replicates from the new master');
+      });
+    }
   });
 }
 

