@@ -260,7 +260,7 @@ async function runOnce(tool: Tool, run: number, opts: Options, outDir: string, m
       ...base, exitCode: outcome.exitCode, newMaster: newMaster?.name, commandMs,
       writableMs: poller.first ? poller.first.at - t0 : undefined, writerWritableMs: writerConnect ? writerConnect.at - t0 : undefined,
       acked: summary.acknowledged, inDoubt: summary.inDoubt.length, note: outcome.note, selfReported: outcome.selfReported,
-      work: recoveryWork(resolve(labHosts().find((h) => h.name === dead.name)!.dataDir, atKill[0]?.file ?? ''), atKill),
+      work: recoveryWork(resolve(labHosts().find((h) => h.name === dead.name)!.dataDir, atKill[0]?.readFile ?? ''), atKill),
     };
     say(`   work: ${describeWork(res.work) ?? 'not counted (the binlog rotated)'}`);
     if (poller.first && newMaster && poller.first.server !== newMaster.name) {

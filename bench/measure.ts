@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConfig, ServerConfig } from '../src/config/schema';
-import { connectServer, queryRows, type Connection } from '../src/mysql/client';
+import { connectServer, queryRows, showReplicaStatus, type Connection } from '../src/mysql/client';
 
 /** Polls every survivor's read_only every 20 ms on its own connection; remembers the first read_only=0. */
 export class WritablePoller {
@@ -109,13 +109,13 @@ export function median(xs: number[]): number | undefined {
 }
 
 /** Where a survivor's replication stood right after the master died: in the dead master's binlog coordinates. */
-export interface SurvivorAtKill { server: string; file: string; exec: number; read: number }
+export interface SurvivorAtKill { server: string; execFile: string; exec: number; readFile: string; read: number }
 
 /** Each survivor's executed and received positions, read on connections opened before the kill (one query each). */
 export async function survivorsAtKill(conns: Map<string, Connection>): Promise<SurvivorAtKill[]> {
   return Promise.all([...conns].map(async ([server, c]) => {
-    const [st] = await queryRows(c, 'SHOW SLAVE STATUS');
-    return { server, file: String(st?.Master_Log_File ?? ''), exec: Number(st?.Exec_Master_Log_Pos ?? 0), read: Number(st?.Read_Master_Log_Pos ?? 0) };
+    const st = await showReplicaStatus(c);
+    return { server, execFile: st?.relaySourceLogFile ?? '', exec: st?.execSourceLogPos ?? 0, readFile: st?.sourceLogFile ?? '', read: st?.readSourceLogPos ?? 0 };
   }));
 }
 
@@ -128,7 +128,7 @@ export interface RecoveryWork { tail: number; survivors: { server: string; relay
 
 export function recoveryWork(binlogPath: string, at: SurvivorAtKill[]): RecoveryWork | undefined {
   const file = binlogPath.split('/').pop();
-  if (!at.length || at.some((s) => s.file !== file)) return undefined; // rotated in between: not counted
+  if (!at.length || at.some((s) => s.execFile !== file || s.readFile !== file)) return undefined; // rotated in between: not counted
   const xids = (from: number, to?: number) => {
     const r = spawnSync('mariadb-binlog', [`--start-position=${from}`, ...(to !== undefined ? [`--stop-position=${to}`] : []), binlogPath], { encoding: 'utf8', maxBuffer: 512 << 20 });
     if (r.status !== 0) throw new Error(`mariadb-binlog ${binlogPath}: ${r.stderr.trim()}`);

@@ -6,21 +6,12 @@
 // A server that several cluster configs name is read once.
 import type { Logger } from 'pino';
 import { loadCluster } from '../src/config/registry';
-import type { ClusterConfig, ServerConfig } from '../src/config/schema';
+import type { ClusterConfig } from '../src/config/schema';
 import { errorMessage } from '../src/errors';
 import { readServerState, withConnection } from '../src/mysql/client';
 import { SshConnectionCache, sshConnections } from '../src/ssh/cache';
 
 export interface WarmResult { ms: number; sql: string[]; ssh: string[]; problems: string[] }
-
-async function warmSsh(cfg: ClusterConfig, s: ServerConfig): Promise<void> {
-  const lease = sshConnections.acquire(cfg, s);
-  try {
-    await lease.session;
-  } finally {
-    lease.release(); // kept open, idle, in the cache
-  }
-}
 
 /** Warm every server of these clusters once; the outcome is logged (a server that does not answer is only noted). */
 export async function warmUp(clusters: string[], log: Logger): Promise<WarmResult> {
@@ -40,7 +31,7 @@ export async function warmUp(clusters: string[], log: Logger): Promise<WarmResul
       const at = `${s.host}:${s.port}`;
       if (!s.binlogServer && !sql.has(at)) sql.set(at, () => withConnection(cfg, s, (c) => readServerState(c, s)).then(() => {}));
       const key = SshConnectionCache.key(cfg, s);
-      if (sshConnections.active && !ssh.has(key)) ssh.set(key, () => warmSsh(cfg, s));
+      if (sshConnections.active && !ssh.has(key)) ssh.set(key, () => sshConnections.open(cfg, s));
     }
   }
   const run = (kind: 'SQL' | 'SSH', jobs: Map<string, () => Promise<void>>, done: string[]) =>

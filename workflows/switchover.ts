@@ -238,10 +238,10 @@ async function waitForNewMaster(run: SwitchoverRun, go: Go, frozen: FreezeResult
   const deadline = Date.now() + run.settings.waitTimeoutMs;
   const w: CaughtUpFacts = await run.step('wait', { origMaster: go.origMaster, newMaster: go.newMaster, at },
     (summary) => {
-      const args = [{ cluster: run.cluster, origMaster: go.origMaster, newMaster: go.newMaster, mode: go.mode, frozen: { ...frozen.position, gtid: frozen.gtid }, deadline }] as const;
+      const args = { cluster: run.cluster, origMaster: go.origMaster, newMaster: go.newMaster, mode: go.mode, frozen: { ...frozen.position, gtid: frozen.gtid }, deadline };
       return run.freezeWaitLocal
-        ? local.switchoverWaitCaughtUp.executeWithOptions({ ...LOCAL_STEP, startToCloseTimeout: run.settings.waitTimeoutMs + 60_000, summary }, [...args])
-        : long.switchoverWaitCaughtUp.executeWithOptions({ summary }, [...args]);
+        ? local.switchoverWaitCaughtUp.executeWithOptions({ startToCloseTimeout: run.settings.waitTimeoutMs + 60_000, summary }, [args])
+        : long.switchoverWaitCaughtUp.executeWithOptions({ summary }, [args]);
     },
     (r) => (r.reached ? `reached in ${r.waitedMs} ms; ${go.newMaster} at ${r.newMaster?.file}:${r.newMaster?.pos}` : `not reached: ${r.detail}`));
   if (w.reached) run.undo.newMasterStopped = true;

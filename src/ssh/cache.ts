@@ -112,9 +112,16 @@ export class SshConnectionCache {
   /** Open connections to these servers in the background (errors are left for the step that needs the host). */
   warm(cfg: ClusterConfig, servers: ServerConfig[]): void {
     if (!this.enabled) return;
-    for (const s of servers) {
-      const lease = this.acquire(cfg, s);
-      lease.session.then(lease.release, lease.release);
+    for (const s of servers) this.open(cfg, s).catch(() => { /* left for the step that needs the host */ });
+  }
+
+  /** Open (or reuse) the connection to this server's host and leave it idle in the cache; rejects when it cannot. */
+  async open(cfg: ClusterConfig, server: ServerConfig): Promise<void> {
+    const lease = this.acquire(cfg, server);
+    try {
+      await lease.session;
+    } finally {
+      lease.release();
     }
   }
 
