@@ -2,16 +2,15 @@
 // workflow checkReplication when a Temporal server with a worker is reachable (visible in the UI), else
 // in this process (--local forces that). Outcome (exit-codes.ts): completed (0) safe to fail over (warnings
 // allowed), refused (2) not safe, bad-input (4) the config is invalid, failed (1) the check itself could not run.
+// A script may run it before every change, so it starts fast: through Temporal's HTTP API when there is one
+// (src/temporal/http.ts: no gRPC client to load, ~0.3 s), else the gRPC client; the drivers load only for --local.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildCheckReport, sshCheckTargets, type CheckReport } from '../check';
+import type { CheckReport } from '../check';
 import type { ClusterConfig } from '../config/schema';
-import { discoverServers } from '../mysql/discover';
-import { checkSshHosts } from '../ssh/check';
 import { localConfig, targetCluster, type ClusterOptions } from './cluster';
-import { getClient } from '../temporal/client';
-import { TASK_QUEUE, temporalAddress, uiLink } from '../temporal/config';
-import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ConfigError, ConnectionError, MhaflowError, RefusedError, SafetyError } from '../errors';
+import { TASK_QUEUE, temporalAddress, temporalEndpoint, uiLink } from '../temporal/config';
+import { failureOfJson, HttpUnavailableError, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../temporal/http';
+import { ConfigError, MhaflowError, RefusedError, SafetyError, TemporalUnreachableError } from '../errors';
 import { formatCheckReport } from './check-render';
 import { exitCodeOf, outcomeFields, type Outcome } from './exit-codes';
 
@@ -19,51 +18,106 @@ export const EXIT_NOT_SAFE = exitCodeOf('refused');
 
 /** The check in this process: what the workflow's activities run, and the same pure decision. */
 export async function runCheckLocally(cfg: ClusterConfig, opts: { ssh?: boolean } = {}): Promise<CheckReport> {
+  const { buildCheckReport, sshCheckTargets } = require('../check') as typeof import('../check');
+  const { discoverServers } = require('../mysql/discover') as typeof import('../mysql/discover');
+  const { checkSshHosts } = require('../ssh/check') as typeof import('../ssh/check');
   const servers = await discoverServers(cfg);
   const ssh = opts.ssh === false ? null : await checkSshHosts(cfg, sshCheckTargets(cfg, servers));
   return buildCheckReport({ config: cfg, servers, ssh });
 }
 
-/** A failed workflow as the typed error its activity threw (message with server and fix, no stack). */
-function fromWorkflowFailure(e: unknown): unknown {
-  if (!(e instanceof WorkflowFailedError)) return e;
-  let cause: unknown = e.cause;
-  while (cause instanceof Error && cause.cause && !(cause instanceof ApplicationFailure)) cause = cause.cause;
-  if (cause instanceof ApplicationFailure) {
-    const Cls = ({ ConfigError, SafetyError, RefusedError } as Record<string, typeof MhaflowError>)[cause.type ?? ''] ?? MhaflowError;
-    // The message already carries "[server] problem\n  fix: ..." (MhaflowError.describe()).
-    return new Cls(cause.message);
-  }
-  return new MhaflowError(`the checkReplication workflow failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
-    hint: 'see the workflow in the Temporal UI',
-  });
+/** The typed error an activity threw, from its failure's message and type (the message carries server and fix). */
+function typedFailure(message: string, type: string | null): MhaflowError {
+  const Cls = ({ ConfigError, SafetyError, RefusedError } as Record<string, typeof MhaflowError>)[type ?? ''] ?? MhaflowError;
+  return new Cls(message);
 }
 
-/** A worker polls the task queue (else a started workflow would wait for one). */
-async function workerPolling(): Promise<boolean> {
-  const client = await getClient();
-  const res = await client.workflowService.describeTaskQueue({
-    namespace: client.options.namespace,
-    taskQueue: { name: TASK_QUEUE },
-    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
-  });
-  return (res.pollers ?? []).length > 0;
+/** One way to run the workflow: Temporal's HTTP API, or the gRPC client. */
+interface CheckTransport {
+  /** A worker polls the task queue (else a started workflow would wait for one). */
+  workerPolling(): Promise<boolean>;
+  start(workflowId: string, input: { cluster: string; ssh: boolean }): Promise<CheckRun>;
+}
+interface CheckRun {
+  runId: string;
+  /** The report; a failed workflow as the typed error its activity threw (no stack). */
+  result(): Promise<CheckReport>;
+  /** Why a workflow task failed, if one did (null: none so far). */
+  failedTask(): Promise<string | null>;
+  terminate(reason: string): Promise<void>;
 }
 
-async function runCheckInTemporal(cluster: string, opts: { ssh?: boolean }): Promise<{ report: CheckReport; link: string }> {
+function httpTransport(api: TemporalHttp, taskQueue: string): CheckTransport {
+  return {
+    workerPolling: async () => (await api.workflowPollers(taskQueue)) > 0,
+    async start(workflowId, input) {
+      const { runId } = await api.start({
+        workflowId, workflowType: 'checkReplication', taskQueue, input: [input], requestId: workflowId,
+        executionTimeout: '180s', summary: `replication check of cluster ${input.cluster}`,
+      });
+      return {
+        runId,
+        result: () => api.result<CheckReport>(workflowId, runId).catch((e) => {
+          if (!(e instanceof WorkflowEndedError)) throw e;
+          const { message, type } = failureOfJson(e.failure);
+          throw e.failure ? typedFailure(message, type) : workflowFailed(e.message);
+        }),
+        failedTask: async () => {
+          const failed = (await api.history(workflowId, runId)).find((e) => e.workflowTaskFailedEventAttributes);
+          return failed ? ((failed.workflowTaskFailedEventAttributes as { failure?: { message?: string } }).failure?.message ?? 'the workflow task failed') : null;
+        },
+        terminate: (reason) => api.terminate(workflowId, runId, reason),
+      };
+    },
+  };
+}
+
+async function grpcTransport(taskQueue: string): Promise<CheckTransport> {
+  const { getClient } = require('../temporal/client') as typeof import('../temporal/client');
+  const { ApplicationFailure, WorkflowFailedError } = require('@temporalio/client') as typeof import('@temporalio/client');
   const client = await getClient();
+  return {
+    async workerPolling() {
+      const res = await client.workflowService.describeTaskQueue({
+        namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+      });
+      return (res.pollers ?? []).length > 0;
+    },
+    async start(workflowId, input) {
+      const handle = await client.workflow.start('checkReplication', {
+        taskQueue, workflowId, args: [input], staticSummary: `replication check of cluster ${input.cluster}`, workflowExecutionTimeout: '3m',
+      });
+      return {
+        runId: handle.firstExecutionRunId,
+        result: () => (handle.result() as Promise<CheckReport>).catch((e) => {
+          if (!(e instanceof WorkflowFailedError)) throw e;
+          let cause: unknown = e.cause;
+          while (cause instanceof Error && cause.cause && !(cause instanceof ApplicationFailure)) cause = cause.cause;
+          if (cause instanceof ApplicationFailure) throw typedFailure(cause.message, cause.type ?? null);
+          throw workflowFailed(cause instanceof Error ? cause.message : String(cause));
+        }),
+        failedTask: async () => {
+          const history = await handle.fetchHistory();
+          const failed = history?.events?.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
+          return failed ? (failed.failure?.message ?? 'the workflow task failed') : null;
+        },
+        terminate: async (reason) => { await handle.terminate(reason); },
+      };
+    },
+  };
+}
+
+const workflowFailed = (why: string) => new MhaflowError(`the checkReplication workflow failed: ${why}`, { hint: 'see the workflow in the Temporal UI' });
+
+/** The report through Temporal; null when no worker polls the task queue. */
+async function runCheckInTemporal(t: CheckTransport, cluster: string, opts: { ssh?: boolean }): Promise<{ report: CheckReport; link: string } | null> {
+  if (!(await t.workerPolling())) return null;
   const workflowId = `check:${cluster}:${Date.now()}`;
-  const handle = await client.workflow.start('checkReplication', {
-    taskQueue: TASK_QUEUE,
-    workflowId,
-    args: [{ cluster, ssh: opts.ssh !== false }],
-    staticSummary: `replication check of cluster ${cluster}`,
-    workflowExecutionTimeout: '3m',
-  });
-  const link = uiLink(workflowId, handle.firstExecutionRunId);
+  const run = await t.start(workflowId, { cluster, ssh: opts.ssh !== false });
+  const link = uiLink(workflowId, run.runId);
   const stop = new AbortController();
   try {
-    const report = (await Promise.race([handle.result(), watchWorkflowTasks(handle, link, stop.signal)])) as CheckReport;
+    const report = await Promise.race([run.result(), watchWorkflowTasks(run, link, stop.signal)]);
     return { report, link };
   } finally {
     stop.abort();
@@ -74,19 +128,43 @@ async function runCheckInTemporal(cluster: string, opts: { ssh?: boolean }): Pro
  * A worker that cannot run the workflow (an old worker without checkReplication, a bundle error) fails
  * its workflow task again and again while the workflow waits: notice it, stop the workflow, say why.
  */
-async function watchWorkflowTasks(handle: WorkflowHandle, link: string, signal: AbortSignal): Promise<never> {
+async function watchWorkflowTasks(run: CheckRun, link: string, signal: AbortSignal): Promise<never> {
   for (;;) {
     await sleep(1000, undefined, { ref: false });
     if (signal.aborted) return new Promise<never>(() => {});
-    const history = await handle.fetchHistory().catch(() => null);
-    const failed = history?.events?.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
-    if (failed) {
-      const why = failed.failure?.message ?? 'the workflow task failed';
-      await handle.terminate(`workflow task failed: ${why}`).catch(() => {});
+    const why = await run.failedTask().catch(() => null);
+    if (why) {
+      await run.terminate(`workflow task failed: ${why}`).catch(() => {});
       throw new MhaflowError(`a worker could not run the checkReplication workflow: ${why} (terminated it: ${link})`, {
         hint: 'restart the workers so they load the current code (`npx mhaflow worker`), or run the check with --local',
       });
     }
+  }
+}
+
+/** Through the HTTP API when Temporal has one, else the gRPC client (null: Temporal unreachable, said on stderr). */
+async function checkThroughTemporal(cluster: string, opts: { ssh?: boolean }): Promise<{ report: CheckReport; link: string } | null> {
+  const taskQueue = TASK_QUEUE;
+  const ep = temporalEndpoint();
+  const address = temporalHttpAddress(ep);
+  try {
+    if (address) {
+      const api = new TemporalHttp(address, ep.namespace, ep);
+      try {
+        return await runCheckInTemporal(httpTransport(api, taskQueue), cluster, opts);
+      } catch (e) {
+        if (!(e instanceof HttpUnavailableError)) throw e;
+        if (process.env.TEMPORAL_HTTP_ADDRESS) throw new TemporalUnreachableError(e.message, { hint: e.hint }); // set on purpose: say so
+      } finally {
+        api.close();
+      }
+    }
+    return await runCheckInTemporal(await grpcTransport(taskQueue), cluster, opts);
+  } catch (e) {
+    // Temporal unreachable: the check still runs, here.
+    if (!(e instanceof TemporalUnreachableError || e instanceof HttpUnavailableError)) throw e;
+    process.stderr.write(`${e.message}: checking in this process\n`);
+    return null;
   }
 }
 
@@ -95,31 +173,18 @@ export interface CheckOptions extends ClusterOptions { json?: boolean; ssh: bool
 /** `mhaflow check`: its outcome. The Temporal client stays open: the command exits the process right after. */
 export async function checkCommand(o: CheckOptions): Promise<Outcome> {
   const target = targetCluster(o); // clear config errors before anything starts
-  let report: CheckReport | undefined;
-  let link: string | undefined;
+  let run: { report: CheckReport; link: string } | null = null;
   if (!o.local) {
-    try {
-      let polling = false;
-      try {
-        polling = await workerPolling();
-      } catch (e) {
-        // Temporal unreachable: the check still runs, here.
-        if (!(e instanceof ConnectionError)) throw e;
-        process.stderr.write(`${e.message}: checking in this process\n`);
-      }
-      if (polling) ({ report, link } = await runCheckInTemporal(target.name, { ssh: o.ssh }));
-      else if (!report) {
-        process.stderr.write(`no mhaflow worker polls task queue ${TASK_QUEUE} at ${temporalAddress()}: checking in this process ` +
-          '(start one with `npx mhaflow worker`)\n');
-      }
-    } catch (e) {
-      throw fromWorkflowFailure(e);
+    run = await checkThroughTemporal(target.name, { ssh: o.ssh });
+    if (!run) {
+      process.stderr.write(`no mhaflow worker polls task queue ${TASK_QUEUE} at ${temporalAddress()}: checking in this process ` +
+        '(start one with `npx mhaflow worker`)\n');
     }
   }
-  report ??= await runCheckLocally(localConfig(target), { ssh: o.ssh });
+  const report = run?.report ?? await runCheckLocally(localConfig(target), { ssh: o.ssh });
   const outcome: Outcome = report.safe ? 'completed' : 'refused';
   if (o.json) process.stdout.write(`${JSON.stringify({ ...outcomeFields(outcome), ...report }, null, 2)}\n`);
   else process.stdout.write(`${formatCheckReport(report)}\n`);
-  if (link) process.stderr.write(`Temporal UI: ${link}\n`);
+  if (run) process.stderr.write(`Temporal UI: ${run.link}\n`);
   return outcome;
 }

@@ -2,11 +2,15 @@
 // every host reachable with the configured key and a pinned host key; the binlog directory readable and
 // holding the binlog files the server reports; mysqlbinlog / mariadb-binlog present; the remote workdir
 // writable with free space; the SFTP subsystem available (binlog bytes are read over SFTP).
-// One SSH session and one remote shell command per host; results are plain JSON, failures per host.
+// One SSH session per host, read over SFTP: a round trip per question, where a remote shell command costs a
+// channel and the login shell's start (150-550 ms per host on the lab, whose root runs pyenv in .bashrc).
+// The shell script answers instead when SFTP is missing or cannot find the binlog tool in the usual places
+// (only the remote $PATH can tell then). Results are plain JSON, failures per host.
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { ConfigError, ConnectionError, MhaflowError, SafetyError } from '../errors';
 import { shellQuote } from './quote';
-import { openSsh, sshTarget } from './session';
+import { openSsh, sshTarget, type SshSession } from './session';
+import { listRemoteDir, readRemoteHead, remoteDirWritable, remoteExecutable, remoteFreeBytes } from './sftp';
 
 export interface SshCheckTarget {
   /** Server name in the config. */
@@ -44,10 +48,15 @@ export interface SshHostCheck {
 }
 
 /** The one shell command run on each host; every value is quoted. Prints key=value lines. */
+/** The binlog tools in the order a server of this flavor prefers them. */
+const binlogTools = (flavor: SshCheckTarget['flavor']) => (flavor === 'mysql' ? ['mysqlbinlog', 'mariadb-binlog'] : ['mariadb-binlog', 'mysqlbinlog']);
+/** Where the client tools usually are, after the login shell's own $PATH. */
+const USUAL_BINDIRS = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/mysql/bin'];
+
 export function remoteCheckScript(opts: { binlogDir: string | null; newestFile: string | null; workdir: string; clientBindir?: string; flavor: SshCheckTarget['flavor'] }): string {
-  const tools = opts.flavor === 'mysql' ? ['mysqlbinlog', 'mariadb-binlog'] : ['mariadb-binlog', 'mysqlbinlog'];
+  const tools = binlogTools(opts.flavor);
   const lines = [
-    `PATH=${opts.clientBindir ? `${shellQuote(opts.clientBindir)}:` : ''}"$PATH":/usr/local/bin:/usr/bin:/bin:/usr/local/mysql/bin; export PATH`,
+    `PATH=${opts.clientBindir ? `${shellQuote(opts.clientBindir)}:` : ''}"$PATH":${USUAL_BINDIRS.join(':')}; export PATH`,
     `t=$(command -v ${tools[0]} 2>/dev/null || command -v ${tools[1]} 2>/dev/null || true); echo "tool=$t"`,
   ];
   if (opts.binlogDir) {
@@ -98,6 +107,40 @@ export function parseRemoteCheck(out: string, target: SshCheckTarget, workdir: s
   return result;
 }
 
+/**
+ * What remoteCheckScript finds, read over SFTP. The tool is looked for in clientBindir and the usual
+ * directories; binlogTool undefined: not found there, the script must look in the remote $PATH.
+ */
+export async function sftpRemoteCheck(session: SshSession, target: SshCheckTarget, opts: { workdir: string; clientBindir?: string }): Promise<Pick<SshHostCheck, 'binlogTool' | 'binlogDir' | 'workdir'>> {
+  const dirs = [...(opts.clientBindir ? [opts.clientBindir] : []), ...USUAL_BINDIRS];
+  const candidates = binlogTools(target.flavor).flatMap((tool) => dirs.map((d) => `${d.replace(/\/+$/, '')}/${tool}`));
+  const newest = target.expectFiles[target.expectFiles.length - 1];
+  const [found, files, head, writable, freeBytes] = await Promise.all([
+    Promise.all(candidates.map((c) => remoteExecutable(session, c))),
+    target.binlogDir ? listRemoteDir(session, target.binlogDir) : null,
+    target.binlogDir && newest ? readRemoteHead(session, `${target.binlogDir.replace(/\/+$/, '')}/${newest}`, 4) : null,
+    remoteDirWritable(session, opts.workdir),
+    remoteFreeBytes(session, opts.workdir),
+  ]);
+  const tool = candidates[found.indexOf(true)];
+  const result: Pick<SshHostCheck, 'binlogTool' | 'binlogDir' | 'workdir'> = {
+    ...(tool ? { binlogTool: tool } : {}),
+    // df reports the filesystem of the directory once created; before, of nothing: freeBytes null as the script's.
+    workdir: { dir: opts.workdir, writable, freeBytes: writable ? freeBytes : null },
+  };
+  if (target.binlogDir) {
+    const readable = files !== null;
+    const listed = new Set(files ?? []);
+    const missing = readable ? target.expectFiles.filter((f) => !listed.has(f)) : [...target.expectFiles];
+    if (readable && newest && !missing.includes(newest) && head === null) missing.push(newest);
+    result.binlogDir = {
+      dir: target.binlogDir, readable, missing,
+      ...(readable && head && !missing.includes(newest!) && head.toString('hex') !== 'fe62696e' ? { badMagic: newest } : {}),
+    };
+  }
+  return result;
+}
+
 function classify(e: unknown): { kind: SshFailureKind; message: string; hint?: string } {
   const m = e instanceof MhaflowError ? e.message : e instanceof Error ? e.message : String(e);
   const hint = e instanceof MhaflowError ? e.hint : undefined;
@@ -121,6 +164,9 @@ export async function checkSshHost(cfg: ClusterConfig, server: ServerConfig, tar
     return { ...base, status: 'failed', failure: classify(e), elapsedMs: Date.now() - started };
   }
   try {
+    const sftp = await session.sftp().then(() => true, () => false);
+    const viaSftp = sftp ? await sftpRemoteCheck(session, target, { workdir, clientBindir: server.clientBindir }) : null;
+    if (viaSftp?.binlogTool) return { ...base, status: 'ok', ...viaSftp, sftp, elapsedMs: Date.now() - started };
     const script = remoteCheckScript({
       binlogDir: target.binlogDir, newestFile: target.expectFiles[target.expectFiles.length - 1] ?? null,
       workdir, clientBindir: server.clientBindir, flavor: target.flavor,
@@ -129,14 +175,7 @@ export async function checkSshHost(cfg: ClusterConfig, server: ServerConfig, tar
     if (r.code !== 0) {
       return { ...base, status: 'failed', failure: { kind: 'command', message: `the check command exited with ${r.code} on ${t.host}: ${r.stderr.trim().slice(0, 300)}`, hint: 'the SSH user needs a POSIX shell with ls, mktemp, df, head and od' }, elapsedMs: Date.now() - started };
     }
-    const parsed = parseRemoteCheck(r.stdout, target, workdir);
-    let sftp = true;
-    try {
-      await session.sftp();
-    } catch {
-      sftp = false;
-    }
-    return { ...base, status: 'ok', ...parsed, sftp, elapsedMs: Date.now() - started };
+    return { ...base, status: 'ok', ...parseRemoteCheck(r.stdout, target, workdir), sftp, elapsedMs: Date.now() - started };
   } catch (e) {
     return { ...base, status: 'failed', failure: classify(e), elapsedMs: Date.now() - started };
   } finally {

@@ -117,3 +117,62 @@ export async function readRemoteText(s: SshSession, path: string): Promise<strin
   const sftp = await s.sftp();
   return (await sftpCall<Buffer>((cb) => sftp.readFile(path, cb))).toString('utf8');
 }
+
+/** The names in a remote directory, or null when it cannot be listed (missing, or not readable by the SSH user). */
+export async function listRemoteDir(s: SshSession, dir: string): Promise<string[] | null> {
+  const sftp = await s.sftp();
+  return sftpCall<{ filename: string }[]>((cb) => sftp.readdir(dir, cb)).then((l) => l.map((e) => e.filename), () => null);
+}
+
+/** The first bytes of a remote file (fewer when it is shorter), or null when it cannot be read. */
+export async function readRemoteHead(s: SshSession, path: string, bytes: number): Promise<Buffer | null> {
+  const sftp = await s.sftp();
+  let handle: Buffer;
+  try {
+    handle = await sftpCall<Buffer>((cb) => sftp.open(path, 'r', cb));
+  } catch {
+    return null;
+  }
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = await new Promise<number>((resolve, reject) => sftp.read(handle, buf, 0, bytes, 0, (err, got) => (err ? reject(err) : resolve(got))));
+    return buf.subarray(0, n);
+  } catch {
+    return null;
+  } finally {
+    await sftpCall<void>((cb) => sftp.close(handle, cb)).catch(() => {});
+  }
+}
+
+/** Whether a remote path is a regular file with an execute bit. */
+export async function remoteExecutable(s: SshSession, path: string): Promise<boolean> {
+  const sftp = await s.sftp();
+  return sftpCall<{ mode: number }>((cb) => sftp.stat(path, cb)).then((st) => (st.mode & 0o170000) === 0o100000 && (st.mode & 0o111) !== 0, () => false);
+}
+
+/** Whether the SSH user can create (mkdir -p) the directory and a file in it: one is created and removed. */
+export async function remoteDirWritable(s: SshSession, dir: string): Promise<boolean> {
+  try {
+    await mkdirRemote(s, dir);
+    const sftp = await s.sftp();
+    const probe = posix.join(dir, `.mhaflow-check.${randomBytes(6).toString('hex')}`);
+    const handle = await sftpCall<Buffer>((cb) => sftp.open(probe, 'wx', { mode: 0o600 }, cb));
+    await sftpCall<void>((cb) => sftp.close(handle, cb)).catch(() => {});
+    await sftpCall<void>((cb) => sftp.unlink(probe, cb)).catch(() => {});
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Bytes available to the SSH user on the remote filesystem holding `path` (df's Available), or null when unknown. */
+export async function remoteFreeBytes(s: SshSession, path: string): Promise<number | null> {
+  const sftp = await s.sftp();
+  try {
+    // OpenSSH's statvfs@openssh.com extension; ssh2 throws at once when the server does not offer it.
+    const st = await sftpCall<{ f_frsize: number; f_bavail: number }>((cb) => sftp.ext_openssh_statvfs(path, cb));
+    return Number(st.f_bavail) * Number(st.f_frsize);
+  } catch {
+    return null;
+  }
+}

@@ -70,6 +70,8 @@ export interface StartOptions {
   taskQueue: string;
   input: unknown[];
   workflowTaskTimeout?: string;
+  /** The run's whole lifetime, retries included (Temporal times it out after). */
+  executionTimeout?: string;
   searchAttributes?: Record<string, string>;
   summary?: string;
   details?: string;
@@ -169,6 +171,7 @@ export class TemporalHttp {
       requestId: o.requestId,
       workflowIdConflictPolicy: 'WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING',
       ...(o.workflowTaskTimeout ? { workflowTaskTimeout: o.workflowTaskTimeout } : {}),
+      ...(o.executionTimeout ? { workflowExecutionTimeout: o.executionTimeout } : {}),
       ...(o.searchAttributes ? { searchAttributes: { indexedFields: Object.fromEntries(Object.entries(o.searchAttributes).map(([k, v]) => [k, jsonPayload(v, 'Keyword')])) } } : {}),
       ...(o.summary || o.details ? { userMetadata: { ...(o.summary ? { summary: jsonPayload(o.summary) } : {}), ...(o.details ? { details: jsonPayload(o.details) } : {}) } } : {}),
     });
@@ -216,6 +219,23 @@ export class TemporalHttp {
       }
       throw new WorkflowEndedError(type.replace('EVENT_TYPE_WORKFLOW_EXECUTION_', '').toLowerCase(), null);
     }
+  }
+
+  /** How many workers polled this workflow task queue lately (DescribeTaskQueue). */
+  async workflowPollers(taskQueue: string): Promise<number> {
+    const r = await this.request<{ pollers?: unknown[] }>('GET', `/task-queues/${encodeURIComponent(taskQueue)}?taskQueueType=TASK_QUEUE_TYPE_WORKFLOW`);
+    return (r.pollers ?? []).length;
+  }
+
+  /** The run's history so far, as the HTTP API renders it (events with camelCase attributes). */
+  async history(workflowId: string, runId: string): Promise<Record<string, unknown>[]> {
+    const r = await this.request<{ history?: { events?: Record<string, unknown>[] } }>('GET',
+      `/workflows/${encodeURIComponent(workflowId)}/history${runId ? `?execution.runId=${encodeURIComponent(runId)}` : ''}`);
+    return r.history?.events ?? [];
+  }
+
+  async terminate(workflowId: string, runId: string, reason: string): Promise<void> {
+    await this.request('POST', `/workflows/${encodeURIComponent(workflowId)}/terminate`, { workflowExecution: { workflowId, runId }, reason });
   }
 
   close(): void {

@@ -4,7 +4,7 @@
 // (the CLI, --json), assert the exact problem and the exit code, and put the lab back.
 // Also: a healthy lab passes in filepos and gtid modes, and the check runs as the Temporal workflow.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import { rootSql, startMysqld, stopMysqld } from '../../lab/mariadb';
 import { tcpOpen } from '../../lab/system';
 import { queryOne, queryRows, withConnection, type Connection } from '../../src/mysql/client';
 import { temporalAddress } from '../../src/temporal/config';
+import { temporalHttpAddress } from '../../src/temporal/http';
 import type { CheckCode, CheckFinding, CheckReport } from '../../src/check';
 import { registerCluster } from '../../lab/harness';
 import { resetLab } from '../../lab/lab';
@@ -156,6 +157,41 @@ describe('check on a healthy lab', () => {
       assert.equal(report.safe, true, JSON.stringify(report.problems));
       assert.equal(report.master, MASTER);
       assert.equal(report.sshChecked, true);
+    } finally {
+      await tw.stop();
+    }
+  });
+});
+
+describe('the check command through Temporal', () => {
+  /** The CLI, spawned (the test's own worker must keep running meanwhile). */
+  const mhaflowAsync = (args: string[], env: Record<string, string>) => new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'mhaflow.js'), ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+
+  it('runs the workflow over the HTTP API and over gRPC, each with the report of the check in this process', async (t) => {
+    const [host, port] = temporalAddress().split(':');
+    if (!(await tcpOpen(host!, Number(port)))) { t.skip(`no Temporal server at ${temporalAddress()}`); return; }
+    const httpAddress = temporalHttpAddress();
+    assert.ok(httpAddress, `the lab's Temporal (${temporalAddress()}) has an HTTP API`);
+    const local = runCheck();
+    const tw = await startTemporal();
+    try {
+      registerCluster(cfg);
+      // An HTTP address set on purpose is used or fails (no silent fall back to gRPC); "off" is gRPC only.
+      for (const via of [httpAddress, 'off']) {
+        const r = await mhaflowAsync(['check', '--config', configPath, '--json'], { MHAFLOW_TASK_QUEUE: tw.taskQueue, TEMPORAL_HTTP_ADDRESS: via });
+        assert.equal(r.code, 0, `${via}: ${r.stderr}`);
+        assert.match(r.stderr, /^Temporal UI: http:\/\/.*\/workflows\/check%3Alab%3A\d+\//m, `${via}: ran as a workflow`);
+        assert.doesNotMatch(r.stderr, /checking in this process/);
+        const report = JSON.parse(r.stdout) as CheckReport;
+        assert.deepEqual({ ...report, rows: report.rows.map((x) => ({ ...x, lagSeconds: null })) }, { ...local.report, rows: local.report.rows.map((x) => ({ ...x, lagSeconds: null })) }, via);
+      }
     } finally {
       await tw.stop();
     }

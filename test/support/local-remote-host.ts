@@ -1,4 +1,4 @@
-// Shared by the binlog-rewrite, ssh-sftp, failover-diff and failover-apply tests: a stand-in for an SSH host whose SFTP calls are
+// Shared by the binlog-rewrite, ssh-sftp, ssh-check, failover-diff and failover-apply tests: a stand-in for an SSH host whose SFTP calls are
 // served by the local filesystem (a "remote" path is the same path here, under a temp directory) and
 // whose exec is handed to the test; the diff fixtures they build; mariadb-binlog's output, read as
 // the oracle of what a replay would do.
@@ -94,7 +94,7 @@ function handleOf(fd: number): Buffer {
   return h;
 }
 
-/** The SFTP calls the failover uses (writes, renames, ranged reads), on the local filesystem. */
+/** The SFTP calls the failover and the check use (writes, renames, ranged reads, listings, statvfs), on the local filesystem. */
 export function localSftp(): SFTPWrapper {
   const sftp = {
     stat: (p: string, cb: Cb<fs.Stats>) => fs.stat(p, cb),
@@ -112,6 +112,9 @@ export function localSftp(): SFTPWrapper {
     fstat: (h: Buffer, cb: Cb<fs.Stats>) => fs.fstat(h.readUInt32LE(), cb),
     read: (h: Buffer, buf: Buffer, off: number, len: number, pos: number, cb: (e: Error | null, n: number) => void) => fs.read(h.readUInt32LE(), buf, off, len, pos, (e, n) => cb(e, n)),
     close: (h: Buffer, cb: Cb) => fs.close(h.readUInt32LE(), (e) => cb(e)),
+    readdir: (p: string, cb: Cb<{ filename: string }[]>) => fs.readdir(p, (e, names) => cb(e, names?.map((filename) => ({ filename })))),
+    ext_openssh_statvfs: (p: string, cb: Cb<{ f_frsize: number; f_bavail: number }>) =>
+      fs.statfs(p, (e, st) => cb(e, e ? undefined : { f_frsize: st.bsize, f_bavail: st.bavail })),
   };
   return sftp as unknown as SFTPWrapper;
 }

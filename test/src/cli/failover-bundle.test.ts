@@ -1,5 +1,5 @@
-// The failover command's prebuilt bundle: built from the TypeScript by scripts/build-cli.mjs, run by
-// bin/mhaflow.js only while no source changed since, and behaving like the tsx path.
+// The prebuilt bundles of the failover, switchover and check commands: built from the TypeScript by
+// scripts/build-cli.mjs, run by bin/mhaflow.js only while no source changed since, and behaving like the tsx path.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
@@ -64,16 +64,27 @@ describe('the built failover bundle', () => {
     assert.match(missing.stderr, /^mhaflow: \/nonexistent\/cluster\.yml: cannot read the cluster config \(ENOENT\)/);
   });
 
-  it('the switchover command has a fresh bundle of its own, answering like the tsx path', () => {
-    assert.ok(freshBundle(ROOT, 'switchover-cli'));
-    const run = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [BIN, 'switchover', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
-    for (const args of [['--help'], ['--config', '/nonexistent/cluster.yml'], ['maybe', '--cluster', 'x']]) {
+  const sameAnswers = (command: string, argsList: string[][]) => {
+    const run = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [BIN, command, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+    for (const args of argsList) {
       const viaBundle = run({}, ...args);
       const viaTsx = run({ MHAFLOW_NO_BUNDLE: '1' }, ...args);
       assert.equal(viaBundle.status, viaTsx.status, args.join(' '));
       assert.equal(viaBundle.stdout, viaTsx.stdout);
       assert.equal(viaBundle.stderr, viaTsx.stderr);
     }
-    assert.match(run({}, 'maybe', '--cluster', 'x').stderr, /unknown answer "maybe": mhaflow switchover approve\|reject/);
+    return (...args: string[]) => run({}, ...args);
+  };
+
+  it('the switchover command has a fresh bundle of its own, answering like the tsx path', () => {
+    assert.ok(freshBundle(ROOT, 'switchover-cli'));
+    const run = sameAnswers('switchover', [['--help'], ['--config', '/nonexistent/cluster.yml'], ['maybe', '--cluster', 'x']]);
+    assert.match(run('maybe', '--cluster', 'x').stderr, /unknown answer "maybe": mhaflow switchover approve\|reject/);
+  });
+
+  it('the check command has a fresh bundle of its own, answering like the tsx path', () => {
+    assert.ok(freshBundle(ROOT, 'check-cli'));
+    const run = sameAnswers('check', [['--help'], ['--config', '/nonexistent/cluster.yml'], ['--local']]);
+    assert.equal(run('--config', '/nonexistent/cluster.yml').status, 4, 'bad input');
   });
 });

@@ -1,5 +1,6 @@
-// The SSH half of the check against an in-process ssh2 server whose exec runs the command with the local
-// /bin/sh (so the remote script really runs), with SFTP on or off, and pinned/unknown host keys.
+// The SSH half of the check: its SFTP reads against the script on the same files (a local-filesystem SFTP), then
+// against an in-process ssh2 server whose exec runs the command with the local /bin/sh (so the remote script really
+// runs) and whose SFTP answers nothing (the script's fallback), with SFTP off, and pinned/unknown host keys.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Server } from 'ssh2';
 import { keyPair, startFakeSshServer } from '../../support/fake-ssh';
 import { parseClusterConfig } from '../../../src/config/load';
-import { checkSshHost, parseRemoteCheck, remoteCheckScript, type SshCheckTarget } from '../../../src/ssh/check';
+import { checkSshHost, parseRemoteCheck, remoteCheckScript, sftpRemoteCheck, type SshCheckTarget } from '../../../src/ssh/check';
+import { localSession } from '../../support/local-remote-host';
 
 
 const dir = mkdtempSync(join(tmpdir(), 'mhaflow-checkssh-'));
@@ -63,6 +65,42 @@ describe('remoteCheckScript, run by the local shell', () => {
     spawnSync('/bin/sh', ['-c', script], { cwd: dir, encoding: 'utf8' });
     const ls = spawnSync('ls', [dir], { encoding: 'utf8' }).stdout;
     assert.ok(!/pwned/.test(ls.replace(/\$\(touch pwned\)|`touch pwned3`/g, '')), ls);
+  });
+});
+
+describe('sftpRemoteCheck: over SFTP, what the script finds', () => {
+  const run = (script: string) => spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout;
+  const cases: { name: string; target: SshCheckTarget; workdir: string }[] = [
+    { name: 'healthy, a workdir to create', target: target(), workdir: join(dir, 'sftp-work', 'deep') },
+    { name: 'a file missing', target: target({ expectFiles: ['mysql-bin.000001', 'mysql-bin.000009'] }), workdir: dir },
+    { name: 'not a binlog', target: target({ expectFiles: ['not-a-binlog.000003'] }), workdir: dir },
+    { name: 'an empty binlog list', target: target({ expectFiles: [] }), workdir: dir },
+    { name: 'no binlog dir', target: target({ binlogDir: join(dir, 'nope'), expectFiles: ['x'] }), workdir: dir },
+    { name: 'a binlog server (no dir to check)', target: target({ binlogDir: null, expectFiles: [], flavor: null }), workdir: dir },
+    { name: 'an unwritable workdir', target: target(), workdir: '/proc/nope' },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const newest = c.target.expectFiles[c.target.expectFiles.length - 1] ?? null;
+      const byScript = parseRemoteCheck(run(remoteCheckScript({ binlogDir: c.target.binlogDir, newestFile: newest, workdir: c.workdir, clientBindir: bindir, flavor: c.target.flavor })), c.target, c.workdir);
+      const session = localSession('a');
+      const bySftp = await sftpRemoteCheck(session, c.target, { workdir: c.workdir, clientBindir: bindir });
+      assert.deepEqual(session.execs, [], 'no remote command');
+      assert.equal(bySftp.binlogTool, byScript.binlogTool);
+      assert.deepEqual(bySftp.binlogDir, byScript.binlogDir);
+      assert.equal(bySftp.workdir!.writable, byScript.workdir!.writable);
+      // Free space moves while the test runs: the same filesystem's, within 64 MiB.
+      if (byScript.workdir!.writable) assert.ok(Math.abs(bySftp.workdir!.freeBytes! - byScript.workdir!.freeBytes!) < 64 << 20, JSON.stringify([bySftp.workdir, byScript.workdir]));
+      else assert.equal(bySftp.workdir!.freeBytes, null);
+    });
+  }
+
+  it('a tool found nowhere usual is left to the script (the remote $PATH)', async () => {
+    const r = await sftpRemoteCheck(localSession('a'), target(), { workdir: dir, clientBindir: join(dir, 'nothing-here') });
+    // The Debian test machine has mariadb-binlog in /usr/bin: with it, found there; without, undefined.
+    const usual = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/mysql/bin'].flatMap((d) => ['mariadb-binlog', 'mysqlbinlog'].map((t) => `${d}/${t}`));
+    const present = usual.find((p) => spawnSync('test', ['-x', p]).status === 0);
+    assert.equal(r.binlogTool, present);
   });
 });
 
