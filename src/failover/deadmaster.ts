@@ -73,6 +73,10 @@ export async function sqlAnswers(cfg: ClusterConfig, s: ServerConfig, timeoutMs:
 /** What a connection from the host itself to its mysqld port found: a server spoke, nothing listens, or the port stays silent. */
 export type OwnHostAnswer = 'answered' | 'refused' | 'silent';
 
+/** What a refused connection to the port from its own host says. */
+export const refusedOnOwnHost = (dead: Pick<ServerConfig, 'name' | 'host' | 'port'>) =>
+  `from ${dead.name}'s host, ${dead.host}:${dead.port} refuses connections: no mysqld listening`;
+
 /**
  * Whether mysqld answers on its own host: from there (an SSH direct-tcpip channel, so no shell runs) connect
  * to its port and wait for the server's first packet (a handshake, or an error packet: either way a server).
@@ -83,7 +87,7 @@ export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeout
   if ('failed' in c) {
     if (c.failed === 'prohibited') return null;
     return c.failed === 'refused'
-      ? { answered: false, view: 'refused', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} refuses connections: no mysqld listening` }
+      ? { answered: false, view: 'refused', detail: refusedOnOwnHost(dead) }
       : { answered: false, view: 'unreachable', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} cannot be reached (${c.detail})` };
   }
   return new Promise((resolve) => {
