@@ -338,7 +338,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\nlogs and results: ${outDir}\n`);
 }
 
-main().catch((e) => {
+// Exits once the results are out: twice the process stayed alive after printing them (a handle from the harness,
+// not found), and a script waiting for it hung.
+main().then(() => process.exit(0), (e) => {
   process.stderr.write(`bench/monitor: ${(e as Error).message}\n`);
   process.exit(1);
 });

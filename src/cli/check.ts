@@ -142,7 +142,7 @@ async function watchWorkflowTasks(run: CheckRun, link: string, signal: AbortSign
   }
 }
 
-/** Through the HTTP API when Temporal has one, else the gRPC client (null: Temporal unreachable, said on stderr). */
+/** Through the HTTP API when Temporal has one, else the gRPC client; null (said on stderr): Temporal unreachable, or no worker. */
 async function checkThroughTemporal(cluster: string, opts: { ssh?: boolean }): Promise<{ report: CheckReport; link: string } | null> {
   const taskQueue = TASK_QUEUE;
   const ep = temporalEndpoint();
@@ -151,7 +151,7 @@ async function checkThroughTemporal(cluster: string, opts: { ssh?: boolean }): P
     if (address) {
       const api = new TemporalHttp(address, ep.namespace, ep);
       try {
-        return await runCheckInTemporal(httpTransport(api, taskQueue), cluster, opts);
+        return noWorkerSaid(await runCheckInTemporal(httpTransport(api, taskQueue), cluster, opts));
       } catch (e) {
         if (!(e instanceof HttpUnavailableError)) throw e;
         if (process.env.TEMPORAL_HTTP_ADDRESS) throw new TemporalUnreachableError(e.message, { hint: e.hint }); // set on purpose: say so
@@ -159,7 +159,7 @@ async function checkThroughTemporal(cluster: string, opts: { ssh?: boolean }): P
         api.close();
       }
     }
-    return await runCheckInTemporal(await grpcTransport(taskQueue), cluster, opts);
+    return noWorkerSaid(await runCheckInTemporal(await grpcTransport(taskQueue), cluster, opts));
   } catch (e) {
     // Temporal unreachable: the check still runs, here.
     if (!(e instanceof TemporalUnreachableError || e instanceof HttpUnavailableError)) throw e;
@@ -168,19 +168,21 @@ async function checkThroughTemporal(cluster: string, opts: { ssh?: boolean }): P
   }
 }
 
+function noWorkerSaid<T>(run: T | null): T | null {
+  if (!run) {
+    process.stderr.write(`no mhaflow worker polls task queue ${TASK_QUEUE} at ${temporalAddress()}: checking in this process `
+      + '(start one with `npx mhaflow worker`)\n');
+  }
+  return run;
+}
+
 export interface CheckOptions extends ClusterOptions { json?: boolean; ssh: boolean; local?: boolean }
 
 /** `mhaflow check`: its outcome. The Temporal client stays open: the command exits the process right after. */
 export async function checkCommand(o: CheckOptions): Promise<Outcome> {
   const target = targetCluster(o); // clear config errors before anything starts
   let run: { report: CheckReport; link: string } | null = null;
-  if (!o.local) {
-    run = await checkThroughTemporal(target.name, { ssh: o.ssh });
-    if (!run) {
-      process.stderr.write(`no mhaflow worker polls task queue ${TASK_QUEUE} at ${temporalAddress()}: checking in this process ` +
-        '(start one with `npx mhaflow worker`)\n');
-    }
-  }
+  if (!o.local) run = await checkThroughTemporal(target.name, { ssh: o.ssh });
   const report = run?.report ?? await runCheckLocally(localConfig(target), { ssh: o.ssh });
   const outcome: Outcome = report.safe ? 'completed' : 'refused';
   if (o.json) process.stdout.write(`${JSON.stringify({ ...outcomeFields(outcome), ...report }, null, 2)}\n`);

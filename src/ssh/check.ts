@@ -47,12 +47,12 @@ export interface SshHostCheck {
   elapsedMs: number;
 }
 
-/** The one shell command run on each host; every value is quoted. Prints key=value lines. */
 /** The binlog tools in the order a server of this flavor prefers them. */
 const binlogTools = (flavor: SshCheckTarget['flavor']) => (flavor === 'mysql' ? ['mysqlbinlog', 'mariadb-binlog'] : ['mariadb-binlog', 'mysqlbinlog']);
 /** Where the client tools usually are, after the login shell's own $PATH. */
 const USUAL_BINDIRS = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/mysql/bin'];
 
+/** The shell command run on a host when SFTP cannot answer (sftpRemoteCheck); every value is quoted. Prints key=value lines. */
 export function remoteCheckScript(opts: { binlogDir: string | null; newestFile: string | null; workdir: string; clientBindir?: string; flavor: SshCheckTarget['flavor'] }): string {
   const tools = binlogTools(opts.flavor);
   const lines = [

@@ -2,7 +2,10 @@
 // output is written: what registering the commands loads, what the failover command loads, how it ends.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
 import { describe, it } from 'node:test';
 import { MHA_GLOBAL_CONFIG_DEFAULT } from '../../../src/cli/commands/config';
 import { MHA_GLOBAL_CONFIG } from '../../../src/config/mha/import';
@@ -60,6 +63,24 @@ describe('CLI start-up', () => {
     assert.equal(r.status, 4);
     assert.match(r.stderr, /^mhaflow: .*cannot read the cluster config .*ENOENT/);
     assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  });
+
+  it('check with Temporal unreachable (HTTP API and gRPC): one line says so, and the check runs in this process', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mhaflow-check-unreachable-'));
+    const config = join(dir, 'c.yml');
+    // Nothing listens on ports 1 and 2: every server refuses at once, so the check runs and finds the cluster not safe (exit 2).
+    writeFileSync(config, stringify({
+      cluster: 'c', mysql: { user: 'u', password: 'env:NOPE' }, replication: { user: 'r', password: 'env:NOPE' },
+      ssh: { key: '/nonexistent', knownHosts: '/nonexistent' }, servers: [{ name: 'a', host: '127.0.0.1', port: 1 }, { name: 'b', host: '127.0.0.1', port: 2 }],
+    }));
+    for (const env of [{ TEMPORAL_ADDRESS: '127.0.0.1:1' }, { TEMPORAL_HTTP_ADDRESS: '127.0.0.1:1', TEMPORAL_ADDRESS: '127.0.0.1:1' }]) {
+      const r = spawnSync(process.execPath, [BIN, 'check', '--config', config, '--no-ssh', '--json'], { encoding: 'utf8', env: { ...process.env, ...env, NOPE: 'x' } });
+      assert.equal(r.status, 2, r.stderr);
+      const said = r.stderr.trim().split('\n');
+      assert.equal(said.length, 1, r.stderr);
+      assert.match(said[0]!, /^(cannot reach Temporal|Temporal HTTP API) at 127\.0\.0\.1:1.*: checking in this process$/);
+      assert.equal(JSON.parse(r.stdout).outcome, 'refused');
+    }
   });
 
   it('exitWhenFlushed exits with the code once a slow pipe has taken every byte', () => {
