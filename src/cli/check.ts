@@ -9,7 +9,7 @@ import type { CheckReport } from '../check';
 import type { ClusterConfig } from '../config/schema';
 import { localConfig, targetCluster, type ClusterOptions } from './cluster';
 import { TASK_QUEUE, temporalAddress, temporalEndpoint, uiLink } from '../temporal/config';
-import { failureOfJson, HttpUnavailableError, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../temporal/http';
+import { failureReason, HttpUnavailableError, isWorkflowEnd, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../temporal/http';
 import { ConfigError, MhaflowError, RefusedError, SafetyError, TemporalUnreachableError } from '../errors';
 import { formatCheckReport } from './check-render';
 import { exitCodeOf, outcomeFields, type Outcome } from './exit-codes';
@@ -40,7 +40,7 @@ interface CheckTransport {
 }
 interface CheckRun {
   runId: string;
-  /** The report; a failed workflow as the typed error its activity threw (no stack). */
+  /** The report; rejects as the transport's client does when the run ended without one (runCheckInTemporal reads why). */
   result(): Promise<CheckReport>;
   /** Why a workflow task failed, if one did (null: none so far). */
   failedTask(): Promise<string | null>;
@@ -57,11 +57,7 @@ function httpTransport(api: TemporalHttp, taskQueue: string): CheckTransport {
       });
       return {
         runId,
-        result: () => api.result<CheckReport>(workflowId, runId).catch((e) => {
-          if (!(e instanceof WorkflowEndedError)) throw e;
-          const { message, type } = failureOfJson(e.failure);
-          throw e.failure ? typedFailure(message, type) : workflowFailed(e.message);
-        }),
+        result: () => api.result<CheckReport>(workflowId, runId),
         failedTask: async () => {
           const failed = (await api.history(workflowId, runId)).find((e) => e.workflowTaskFailedEventAttributes);
           return failed ? ((failed.workflowTaskFailedEventAttributes as { failure?: { message?: string } }).failure?.message ?? 'the workflow task failed') : null;
@@ -74,7 +70,6 @@ function httpTransport(api: TemporalHttp, taskQueue: string): CheckTransport {
 
 async function grpcTransport(taskQueue: string): Promise<CheckTransport> {
   const { getClient } = require('../temporal/client') as typeof import('../temporal/client');
-  const { ApplicationFailure, WorkflowFailedError } = require('@temporalio/client') as typeof import('@temporalio/client');
   const client = await getClient();
   return {
     async workerPolling() {
@@ -89,13 +84,7 @@ async function grpcTransport(taskQueue: string): Promise<CheckTransport> {
       });
       return {
         runId: handle.firstExecutionRunId,
-        result: () => (handle.result() as Promise<CheckReport>).catch((e) => {
-          if (!(e instanceof WorkflowFailedError)) throw e;
-          let cause: unknown = e.cause;
-          while (cause instanceof Error && cause.cause && !(cause instanceof ApplicationFailure)) cause = cause.cause;
-          if (cause instanceof ApplicationFailure) throw typedFailure(cause.message, cause.type ?? null);
-          throw workflowFailed(cause instanceof Error ? cause.message : String(cause));
-        }),
+        result: () => handle.result() as Promise<CheckReport>,
         failedTask: async () => {
           const history = await handle.fetchHistory();
           const failed = history?.events?.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
@@ -119,6 +108,13 @@ async function runCheckInTemporal(t: CheckTransport, cluster: string, opts: { ss
   try {
     const report = await Promise.race([run.result(), watchWorkflowTasks(run, link, stop.signal)]);
     return { report, link };
+  } catch (e) {
+    // The run ended without a report, over either transport: the typed error its activity threw (no stack).
+    if (!isWorkflowEnd(e)) throw e;
+    const { message, type } = failureReason(e);
+    if (type) throw typedFailure(message, type);
+    // Over HTTP a run terminated or timed out carries no failure: its status ("workflow timed_out") says what happened.
+    throw workflowFailed(e instanceof WorkflowEndedError && !e.failure ? e.message : message);
   } finally {
     stop.abort();
   }
@@ -144,14 +140,13 @@ async function watchWorkflowTasks(run: CheckRun, link: string, signal: AbortSign
 
 /** Through the HTTP API when Temporal has one, else the gRPC client; null (said on stderr): Temporal unreachable, or no worker. */
 async function checkThroughTemporal(cluster: string, opts: { ssh?: boolean }): Promise<{ report: CheckReport; link: string } | null> {
-  const taskQueue = TASK_QUEUE;
   const ep = temporalEndpoint();
   const address = temporalHttpAddress(ep);
   try {
     if (address) {
       const api = new TemporalHttp(address, ep.namespace, ep);
       try {
-        return noWorkerSaid(await runCheckInTemporal(httpTransport(api, taskQueue), cluster, opts));
+        return noWorkerSaid(await runCheckInTemporal(httpTransport(api, TASK_QUEUE), cluster, opts));
       } catch (e) {
         if (!(e instanceof HttpUnavailableError)) throw e;
         if (process.env.TEMPORAL_HTTP_ADDRESS) throw new TemporalUnreachableError(e.message, { hint: e.hint }); // set on purpose: say so
@@ -159,7 +154,7 @@ async function checkThroughTemporal(cluster: string, opts: { ssh?: boolean }): P
         api.close();
       }
     }
-    return noWorkerSaid(await runCheckInTemporal(await grpcTransport(taskQueue), cluster, opts));
+    return noWorkerSaid(await runCheckInTemporal(await grpcTransport(TASK_QUEUE), cluster, opts));
   } catch (e) {
     // Temporal unreachable: the check still runs, here.
     if (!(e instanceof TemporalUnreachableError || e instanceof HttpUnavailableError)) throw e;

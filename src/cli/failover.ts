@@ -11,7 +11,7 @@ import { targetCluster, type ClusterOptions } from './cluster';
 import { CommandError, exitCodeOf, OUTCOMES, outcomeFields, type Outcome } from './exit-codes';
 import { findFailover, findFailoverHttp, followable, resumeFailover, startFailover, startFailoverHttp, type FailoverHandle, type StartedFailover } from '../failover/start';
 import { describeEndpoint, temporalEndpoint, uiLink } from '../temporal/config';
-import { failureOfJson, HttpUnavailableError, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../temporal/http';
+import { failureReason, HttpUnavailableError, TemporalHttp, temporalHttpAddress } from '../temporal/http';
 import { isContactError, throughRestarts } from '../temporal/follow';
 import type { FailoverProgress } from '../contracts/failover';
 import type { StepRecord } from '../contracts/common';
@@ -127,22 +127,6 @@ export function formatOutcome(r: FollowResult): string {
   const outcome = failoverOutcome(rep);
   lines.push(`outcome: ${outcome} (exit ${exitCodeOf(outcome)})${outcome === 'completed' ? '' : `: ${OUTCOMES[outcome].meaning}`}`);
   return lines.join('\n');
-}
-
-/**
- * The failure's innermost message and type (refusals come from the workflow or an activity). Duck-typed on
- * the SDK's error names, so that this module does not load the SDK (the HTTP path never needs it).
- */
-export function failureReason(e: unknown): { message: string; type: string | null } {
-  if (e instanceof WorkflowEndedError) return failureOfJson(e.failure);
-  let cur: unknown = e instanceof Error && e.name === 'WorkflowFailedError' ? e.cause : e;
-  let message = cur instanceof Error ? cur.message : String(cur);
-  let type: string | null = null;
-  while (cur instanceof Error && /Failure$/.test(cur.name)) {
-    if (cur.name === 'ApplicationFailure') { message = cur.message; type = (cur as Error & { type?: string }).type ?? null; }
-    cur = cur.cause;
-  }
-  return { message, type };
 }
 
 /** "Someone else's failover": which run, started when, at which step now. */

@@ -4,7 +4,7 @@
 // 1 failed (see the workflow in the UI).
 import { MhaflowError, RefusedError } from '../errors';
 import { targetCluster, type ClusterOptions } from './cluster';
-import { failureReason } from './failover';
+import { failureReason } from '../temporal/http';
 import { followSteps } from './follow';
 import { startRejoin } from '../rejoin/start';
 import { describeRows } from '../rejoin/decisions';

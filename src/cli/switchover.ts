@@ -9,10 +9,9 @@ import { switchoverWorkflowId, type SwitchoverInput, type SwitchoverProgress, ty
 import { ConfigError, MhaflowError, RefusedError } from '../errors';
 import { followableSwitchover, startSwitchover, startSwitchoverHttp, type StartedSwitchover, type SwitchoverHandle } from '../switchover/start';
 import { temporalNamespace, uiLink } from '../temporal/config';
-import { HttpUnavailableError, TemporalHttp, temporalHttpAddress } from '../temporal/http';
+import { failureReason, HttpUnavailableError, TemporalHttp, temporalHttpAddress } from '../temporal/http';
 import { exitCodeOf } from './exit-codes';
 import { targetCluster, type ClusterOptions } from './cluster';
-import { failureReason } from './failover';
 
 export interface SwitchoverFollowResult {
   report: SwitchoverReport;

@@ -3,6 +3,7 @@
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
+import type { ClientChannel } from 'ssh2';
 import { parseIndexFile } from '../binlog/index-file';
 import { filteredLayout, layoutChunks, summarizeTails, type DiffSource } from '../binlog/rewrite';
 import { binlogTail, type TailPlan } from '../binlog/tail';
@@ -74,34 +75,56 @@ export async function sqlAnswers(cfg: ClusterConfig, s: ServerConfig, timeoutMs:
 export type OwnHostAnswer = 'answered' | 'refused' | 'silent';
 
 /** What a refused connection to the port from its own host says. */
-export const refusedOnOwnHost = (dead: Pick<ServerConfig, 'name' | 'host' | 'port'>) =>
+const refusedOnOwnHost = (dead: Pick<ServerConfig, 'name' | 'host' | 'port'>) =>
   `from ${dead.name}'s host, ${dead.host}:${dead.port} refuses connections: no mysqld listening`;
 
+/** What one look at the port from the dead master's own host found. */
+export interface OwnHostView { answered: boolean; view: MysqlAnswer; detail: string }
+
 /**
- * Whether mysqld answers on its own host: from there (an SSH direct-tcpip channel, so no shell runs) connect
- * to its port and wait for the server's first packet (a handshake, or an error packet: either way a server).
- * null: sshd forbids forwarding, so the caller runs mysqladmin ping there instead.
+ * A connection to the port from its own host: open (the server's first packet still to come), or the view its
+ * failed connect gives (refused, unreachable); null: sshd forbids forwarding.
  */
-export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeoutMs: number): Promise<{ answered: boolean; view: MysqlAnswer; detail: string } | null> {
+export type OwnHostConnection = { channel: ClientChannel } | OwnHostView | null;
+
+/** Connect to the port from its own host: an SSH direct-tcpip channel, so no shell runs. */
+export async function connectFromOwnHost(s: SshSession, dead: ServerConfig): Promise<OwnHostConnection> {
   const c = await s.connectFromHost(dead.host, dead.port);
-  if ('failed' in c) {
-    if (c.failed === 'prohibited') return null;
-    return c.failed === 'refused'
-      ? { answered: false, view: 'refused', detail: refusedOnOwnHost(dead) }
-      : { answered: false, view: 'unreachable', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} cannot be reached (${c.detail})` };
-  }
+  if ('stream' in c) return { channel: c.stream };
+  if (c.failed === 'prohibited') return null;
+  return c.failed === 'refused'
+    ? { answered: false, view: 'refused', detail: refusedOnOwnHost(dead) }
+    : { answered: false, view: 'unreachable', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} cannot be reached (${c.detail})` };
+}
+
+/**
+ * What a connection from its own host finds: on an open channel, wait up to timeoutMs (from this call) for the
+ * server's first packet (a handshake, or an error packet: either way a server), then close it; a failed connect
+ * is its own view.
+ */
+export function viewFromOwnHost(c: OwnHostConnection, dead: ServerConfig, timeoutMs: number): Promise<OwnHostView | null> {
+  if (!c || !('channel' in c)) return Promise.resolve(c);
+  const { channel } = c;
   return new Promise((resolve) => {
-    const done = (r: { answered: boolean; view: MysqlAnswer; detail: string }) => {
+    const done = (r: OwnHostView) => {
       clearTimeout(timer);
-      c.stream.removeAllListeners('data');
-      c.stream.on('error', () => {});
-      c.stream.close();
+      channel.removeAllListeners('data');
+      channel.on('error', () => {});
+      channel.close();
       resolve(r);
     };
     const timer = setTimeout(() => done({ answered: false, view: 'silent', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} accepts TCP but sent nothing within ${timeoutMs} ms` }), timeoutMs);
-    c.stream.once('data', (d: Buffer) => done({ answered: true, view: 'answered', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} answered (${d.length > 4 && d[4] === 0xff ? 'an error packet' : 'a handshake'})` }));
-    c.stream.once('close', () => done({ answered: false, view: 'refused', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} closed the connection without a word` }));
+    channel.once('data', (d: Buffer) => done({ answered: true, view: 'answered', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} answered (${d.length > 4 && d[4] === 0xff ? 'an error packet' : 'a handshake'})` }));
+    channel.once('close', () => done({ answered: false, view: 'refused', detail: `from ${dead.name}'s host, ${dead.host}:${dead.port} closed the connection without a word` }));
   });
+}
+
+/**
+ * Whether mysqld answers on its own host: connect to its port from there and wait for the server's first packet.
+ * null: sshd forbids forwarding, so the caller runs mysqladmin ping there instead.
+ */
+export async function pingFromOwnHost(s: SshSession, dead: ServerConfig, timeoutMs: number): Promise<OwnHostView | null> {
+  return viewFromOwnHost(await connectFromOwnHost(s, dead), dead, timeoutMs);
 }
 
 /** mysqladmin ping on the dead master's own host, every config value quoted; exit 127 when the host has no mysqladmin. */

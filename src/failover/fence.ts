@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerConfig } from '../config/schema';
 import type { SshSession } from '../ssh/session';
-import { pingFromOwnHost, refusedOnOwnHost, type MysqlAnswer } from './deadmaster';
+import { connectFromOwnHost, pingFromOwnHost, viewFromOwnHost, type MysqlAnswer } from './deadmaster';
 
 export interface Listener { address: string; port: number; pid: number; command: string }
 
@@ -86,24 +86,22 @@ export async function waitPortRefused(s: SshSession, dead: ServerConfig, timeout
 
 /**
  * Stop the mysqld serving the dead master's port, and wait until the port refuses connections from its own host.
- * First one channel to the port from its own host (a round trip): refused, with no alias to look for, means nothing
- * there is left to kill (what `ss` would find: only listeners on its address or on every address count) and is the
- * proof; `ss` is a remote command, which costs the login shell's start (150-550 ms on the lab). Otherwise the port
- * is looked at while `ss` runs: when nothing had to be killed, that look is the proof.
+ * One channel to the port from its own host (a round trip), opened first: refused, with no alias to look for, means
+ * nothing there is left to kill (what `ss` would find: only listeners on its address or on every address count) and
+ * is the proof; `ss` is a remote command, which costs the login shell's start (150-550 ms on the lab). Otherwise the
+ * same channel waits for the server's first packet while `ss` runs: when nothing had to be killed, that look is the proof.
  */
 export async function stopMysqldAndWait(s: SshSession, dead: ServerConfig): Promise<{ stop: StopResult; port: Awaited<ReturnType<typeof waitPortRefused>> }> {
+  const connecting = connectFromOwnHost(s, dead);
   if (!dead.aliases?.length) {
-    const c = await s.connectFromHost(dead.host, dead.port);
-    if ('failed' in c && c.failed === 'refused') {
+    const c = await connecting;
+    if (c && 'view' in c && c.view === 'refused') {
       const notes = [`nothing listens on ${dead.host}:${dead.port} on ${dead.name}'s host (refused from there): nothing to kill`];
-      return { stop: { killed: [], notes }, port: { refused: true, view: 'refused', detail: refusedOnOwnHost(dead) } };
-    }
-    if ('stream' in c) {
-      c.stream.on('error', () => {});
-      c.stream.close();
+      return { stop: { killed: [], notes }, port: { refused: true, view: c.view, detail: c.detail } };
     }
   }
-  const [stop, early] = await Promise.all([stopMysqld(s, dead), pingFromOwnHost(s, dead, 1000)]);
+  // With aliases, ss starts without waiting for the connect: a refusal on the host's address proves nothing about them.
+  const [stop, early] = await Promise.all([stopMysqld(s, dead), connecting.then((c) => viewFromOwnHost(c, dead, 1000))]);
   if (!stop.killed.length && early?.view === 'refused') return { stop, port: { refused: true, view: early.view, detail: early.detail } };
   return { stop, port: await waitPortRefused(s, dead) };
 }

@@ -255,3 +255,28 @@ export function failureOfJson(f: FailureJson | null): { message: string; type: s
   }
   return { message, type };
 }
+
+/**
+ * A workflow run that ended without a result, as a result call rejects: the HTTP API's WorkflowEndedError or the
+ * SDK's WorkflowFailedError (failed, terminated, cancelled, timed out), not a failure to reach Temporal.
+ */
+export function isWorkflowEnd(e: unknown): e is Error {
+  return e instanceof WorkflowEndedError || (e instanceof Error && e.name === 'WorkflowFailedError');
+}
+
+/**
+ * The failure's innermost message and type (refusals come from the workflow or an activity), from the HTTP API's
+ * error or the SDK's. Duck-typed on the SDK's error names, so that this module does not load the SDK (the HTTP
+ * path never needs it).
+ */
+export function failureReason(e: unknown): { message: string; type: string | null } {
+  if (e instanceof WorkflowEndedError) return failureOfJson(e.failure);
+  let cur: unknown = e instanceof Error && e.name === 'WorkflowFailedError' ? e.cause : e;
+  let message = cur instanceof Error ? cur.message : String(cur);
+  let type: string | null = null;
+  while (cur instanceof Error && /Failure$/.test(cur.name)) {
+    if (cur.name === 'ApplicationFailure') { message = cur.message; type = (cur as Error & { type?: string }).type ?? null; }
+    cur = cur.cause;
+  }
+  return { message, type };
+}

@@ -8,7 +8,7 @@ import type { ClusterConfig, ServerConfig } from '../../src/config/schema';
 import { injectFault, restoreHost } from '../../lab/faults';
 import { findHost, labHosts } from '../../lab/layout';
 import { stopMysqld } from '../../lab/mariadb';
-import { failureReason } from '../../src/cli/failover';
+import { failureReason } from '../../src/temporal/http';
 import { resultOf, testConfig, uniqueCluster } from '../../lab/harness';
 import { resetLab } from '../../lab/lab';
 import { waitFor } from '../../lab/system';

@@ -19,7 +19,7 @@ import { assertSurvivorsHold, logFailover, runFailover, startTemporal, type Test
 import { ALL, assertReplicatesFrom, caughtUp, failOverAndRestore, idsOn, oldMasterAhead, rejoinOf } from '../support/rejoin-scenarios';
 import { startRejoin } from '../../src/rejoin/start';
 import { WorkflowFailedError } from '@temporalio/client';
-import { failureReason } from '../../src/cli/failover';
+import { failureReason } from '../../src/temporal/http';
 
 let t: TestTemporal;
 before(async () => { t = await startTemporal(); });

@@ -17,7 +17,7 @@ import { verifySurvivors, type OracleReport } from '../../lab/oracle';
 import { startWorkerProcess, workflowBundle, type WorkerProcess } from '../../lab/worker-process';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import { createWorker, runUntilShutdown } from '../../worker/worker';
-import { failureReason } from '../../src/cli/failover';
+import { failureReason } from '../../src/temporal/http';
 import { startFailover } from '../../src/failover/start';
 import { PROGRESS_QUERY } from '../../src/contracts/common';
 import type { FailoverInput, FailoverProgress, FailoverReport } from '../../src/contracts/failover';

@@ -6,7 +6,7 @@ import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporal
 import { resultOf } from '../../lab/harness';
 import { waitConverged, writableServer } from '../../lab/watch';
 import type { RunningWriter } from '../../lab/writer';
-import { failureReason } from '../../src/cli/failover';
+import { failureReason } from '../../src/temporal/http';
 import type { ClusterConfig } from '../../src/config/schema';
 import { PROGRESS_QUERY } from '../../src/contracts/common';
 import type { SwitchoverInput, SwitchoverProgress, SwitchoverReport } from '../../src/contracts/switchover';

@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it } from 'node:test';
-import { failureReason } from '../../../src/cli/failover';
 import { ConnectionError } from '../../../src/errors';
-import { failureOfJson, HttpUnavailableError, jsonPayload, payloadValue, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../../../src/temporal/http';
+import { failureOfJson, failureReason, HttpUnavailableError, jsonPayload, payloadValue, TemporalHttp, temporalHttpAddress, WorkflowEndedError } from '../../../src/temporal/http';
 
 function withEnv<T>(env: Record<string, string | undefined>, fn: () => T): T {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
