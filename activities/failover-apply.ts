@@ -1,7 +1,7 @@
 // Failover phases 3.5 and 4 (data): drain a server's relay log (and record its binlog position for the
 // apply), apply its diff exactly once, and (GTID mode) let the new master catch up from the latest replica.
 import { heartbeat } from '@temporalio/activity';
-import { durationMs } from '../src/config/schema';
+import { durationMs } from '../src/config/values';
 import { applyDiff, type ApplyOutcome } from '../src/failover/apply';
 import { binlogErrorsFinal } from '../src/failover/errors';
 import { serverByName } from '../src/config/servers';

@@ -3,7 +3,8 @@
 // the workflow decides (src/failover/decisions.ts decideFailoverStart).
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import { loadCluster } from '../src/config/registry';
-import { durationMs, type ClusterConfig } from '../src/config/schema';
+import type { ClusterConfig } from '../src/config/schema';
+import { durationMs } from '../src/config/values';
 import { checkDeadMaster } from '../src/failover/deadmaster';
 import { switchoverWorkflowId } from '../src/contracts/switchover';
 import { runningWorkflow } from '../src/temporal/runs';

@@ -3,7 +3,8 @@
 // then the shutdown hook or its mysqld killed over SSH) and seen unable to serve. What happened is a fact:
 // src/failover/decisions.ts decideFence reads it.
 import { heartbeat } from '@temporalio/activity';
-import { durationMs, type ClusterConfig, type ServerConfig } from '../src/config/schema';
+import type { ClusterConfig, ServerConfig } from '../src/config/schema';
+import { durationMs } from '../src/config/values';
 import { errorMessage } from '../src/errors';
 import { sqlAnswers } from '../src/failover/deadmaster';
 import type { FenceFacts, FenceMethod } from '../src/failover/decisions';

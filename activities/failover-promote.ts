@@ -1,6 +1,6 @@
 // Failover phase 3.6: make the new master the master. Its replication is stopped; the service address
 // moves to it (master_ip_failover --command=start) and read_only goes off.
-import { durationMs } from '../src/config/schema';
+import { durationMs } from '../src/config/values';
 import { resolveSecret } from '../src/config/secrets';
 import { HookError, SafetyError } from '../src/errors';
 import { sqlAnswers } from '../src/failover/deadmaster';

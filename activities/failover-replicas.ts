@@ -2,7 +2,7 @@
 // master's coordinates taken once its diffs were applied; GTID: auto-positioning, then wait until it
 // executed the new master's GTID state), RESET SLAVE ALL on the new master, report.
 import { heartbeat } from '@temporalio/activity';
-import { durationMs } from '../src/config/schema';
+import { durationMs } from '../src/config/values';
 import { serverByName } from '../src/config/servers';
 import { forgetSource, repoint, repointGtidReplica, setRelayLogPurge, waitReplicating } from '../src/mysql/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';

@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { loadCluster, type ClusterRef } from '../src/config/registry';
 import type { ClusterConfig } from '../src/config/schema';
-import { durationMs } from '../src/config/schema';
+import { durationMs } from '../src/config/values';
 import { serverByName } from '../src/config/servers';
 import type { FailoverReport } from '../src/contracts/failover';
 import type { HostView, MonitorEvidence, MonitorSettings, MonitorWarning, PingResult, WatchHeartbeat } from '../src/contracts/monitor';

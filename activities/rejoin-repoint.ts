@@ -3,7 +3,7 @@
 // of the master's binlog; then it replicates. Each checks the server's state first, so a retry does nothing twice.
 import { heartbeat } from '@temporalio/activity';
 import { compareBinlogCoordinates, type BinlogCoordinates } from '../src/binlog/coordinates';
-import { durationMs } from '../src/config/schema';
+import { durationMs } from '../src/config/values';
 import { serverByName } from '../src/config/servers';
 import { ConnectionError, MhaflowError } from '../src/errors';
 import { repoint, sqlTargetOf, stopAll, waitReplicating } from '../src/mysql/replication';

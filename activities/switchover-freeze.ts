@@ -1,7 +1,7 @@
 // Switchover phases 3-5 and the rollback: the online-change hook, the freeze of the old master, the new master's
 // catch-up, its promotion; and the way back before the promotion. Each returns facts; the workflow decides
 // (src/switchover/decisions.ts). Each can run again after dying at any point.
-import { durationMs } from '../src/config/schema';
+import { durationMs } from '../src/config/values';
 import { resolveSecret } from '../src/config/secrets';
 import { serverByName } from '../src/config/servers';
 import type { ReplicationMode } from '../src/topology/types';

@@ -4,7 +4,7 @@
 // its locked accounts given back. Each can run again after dying at any point.
 import { heartbeat } from '@temporalio/activity';
 import { compareBinlogCoordinates } from '../src/binlog/coordinates';
-import { durationMs } from '../src/config/schema';
+import { durationMs } from '../src/config/values';
 import { serverByName } from '../src/config/servers';
 import { ConnectionError } from '../src/errors';
 import { queryOne, showReplicaStatus, withConnection, type Connection } from '../src/mysql/client';

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import type { Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { clusterConfigDir, listClusters } from '../src/config/registry';
-import { durationMs } from '../src/config/schema';
+import { durationMs } from '../src/config/values';
 import { ConfigError } from '../src/errors';
 import { logger } from '../src/log';
 import { describeEndpoint, TASK_QUEUE, temporalEndpoint } from '../src/temporal/config';

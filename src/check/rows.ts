@@ -1,5 +1,5 @@
 // The report's table: one row per configured server, what it is and whether it could be promoted.
-import { serverAddress } from '../config/schema';
+import { serverAddress } from '../config/values';
 import { formatCoordinates } from '../binlog/coordinates';
 import { semiSyncText } from '../mysql/semisync';
 import type { CheckContext } from './context';

@@ -12,14 +12,6 @@ export const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d
   message: 'a duration such as "500ms", "3s", "5m" or "8h"',
 })]);
 
-export function durationMs(d: string | number): number {
-  if (typeof d === 'number') return d * 1000;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(d);
-  if (!m) throw new Error(`bad duration ${d}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
-}
-
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: 'letters, digits, "_", "." or "-"' });
 
 export const serverSchema = z.object({
@@ -195,8 +187,3 @@ export const UNREAD_KEYS: readonly { key: string; why: string }[] = [
   { key: 'servers[].disableLogBin', why: 'diffs are always applied with the binlog on (the exactly-once apply counts what the target\'s binlog holds)' },
   { key: 'servers[].clientLibdir', why: 'the client tools run with the host\'s own library path' },
 ];
-
-/** "host:port" is how servers are named on the command line and in MHA's messages. */
-export function serverAddress(s: Pick<ServerConfig, 'host' | 'port'>): string {
-  return `${s.host}:${s.port}`;
-}

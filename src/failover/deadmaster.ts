@@ -9,7 +9,7 @@ import { filteredLayout, layoutChunks, summarizeTails, type DiffSource } from '.
 import { binlogTail, type TailPlan } from '../binlog/tail';
 import type { ByteSource } from '../binlog/source';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
-import { durationMs } from '../config/schema';
+import { durationMs } from '../config/values';
 import { resolveSecret } from '../config/secrets';
 import { runDir, serverByName } from '../config/servers';
 import { BinlogError, errorMessage } from '../errors';

@@ -4,7 +4,7 @@
 // test (test/src/failover/decisions.test.ts).
 import { mariaGtidText, mysqlGtidText, type GtidFlavor } from '../binlog/gtid';
 import type { ClusterConfig } from '../config/schema';
-import { durationMs } from '../config/schema';
+import { durationMs } from '../config/values';
 import type { RunningRun } from '../contracts/common';
 import type { FailoverInput, FenceMethod, UnresolvedFailover } from '../contracts/failover';
 import type { HookRun } from '../hooks/run';

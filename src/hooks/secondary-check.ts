@@ -1,7 +1,8 @@
 // MHA's secondary_check_script: whether the master is also unreachable through other network routes (a
 // partition between the worker and a live master must not cause a failover). Exit 0: confirmed dead.
 // Run by the failover's check and by the monitor's confirmation, with MHA's arguments.
-import { durationMs, type ClusterConfig } from '../config/schema';
+import type { ClusterConfig } from '../config/schema';
+import { durationMs } from '../config/values';
 import { resolveSecret } from '../config/secrets';
 import { serverByName } from '../config/servers';
 import { hookArgs, runHook } from './run';

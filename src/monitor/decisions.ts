@@ -1,7 +1,8 @@
 // The monitor's decisions besides "is the master dead" (detection.ts): its settings from the config,
 // which replicas need a shorter heartbeat, whether to fail over now, when to continue as new, and how its
 // state reads in the UI. Pure: the workflow calls them on activity facts (test/src/monitor/decisions.test.ts).
-import { durationMs, type ClusterConfig } from '../config/schema';
+import type { ClusterConfig } from '../config/schema';
+import { durationMs } from '../config/values';
 import type {
   AutomaticFailover, MonitorEvent, MonitorEvidence, MonitorSettings, MonitorStatus, MonitorVerdict, MonitorWarning,
 } from '../contracts/monitor';

@@ -3,7 +3,7 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { BinlogCoordinates } from '../binlog/coordinates';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
-import { durationMs } from '../config/schema';
+import { durationMs } from '../config/values';
 import { resolveSecret } from '../config/secrets';
 import { ConnectionError } from '../errors';
 import { showBinlogStatus, showReplicaStatus as showReplicaStatusSql, type SqlTarget } from './sql';

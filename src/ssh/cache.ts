@@ -2,12 +2,17 @@
 // after another; each handshake costs ~80 ms on the lab (more across a WAN, and with PAM), so a worker
 // keeps one connection per host and shares it. Host keys are verified at connect as always. A connection
 // whose socket closes (host gone, keepalive timeout) is dropped at once; an idle one is closed after
-// IDLE_MS. One-shot processes (the CLI's in-process check, tests) never enable it: they open and close.
+// IDLE_MS, except the ones the worker keeps (its clusters' hosts, keep()): those stay open, and one that
+// drops is opened again in the background, so that a failover an hour after the worker started finds its
+// handshakes done as the first one does. One-shot processes (the CLI's in-process check, tests) never
+// enable it: they open and close.
 import type { ClusterConfig, ServerConfig } from '../config/schema';
 import { openSsh, sshTarget, type SshSession } from './session';
 
 const IDLE_MS = 60_000;
 const PROBE_MS = 2_000;
+/** A kept connection that dropped is opened again after 1 s, then 2, 4, ... at most this long apart. */
+const REOPEN_MAX_MS = 30_000;
 
 /** One SFTP round trip within probeMs. */
 async function answers(s: SshSession, probeMs: number): Promise<boolean> {
@@ -33,8 +38,11 @@ interface Entry {
   closed: boolean;
 }
 
+interface Kept { cfg: ClusterConfig; server: ServerConfig; delayMs: number; timer?: NodeJS.Timeout }
+
 export class SshConnectionCache {
   private entries = new Map<string, Entry>();
+  private kept = new Map<string, Kept>();
   private enabled = false;
 
   constructor(private readonly idleMs = IDLE_MS, private readonly probeMs = PROBE_MS) {}
@@ -83,8 +91,12 @@ export class SshConnectionCache {
       const entry: Entry = { session: openSsh(cfg, server, opts), leases: 0, closed: false };
       this.entries.set(key, entry);
       entry.session.then(
-        (s) => s.client.once('close', () => this.drop(key, entry)),
-        () => this.drop(key, entry),
+        (s) => {
+          const k = this.kept.get(key);
+          if (k) k.delayMs = 1000;
+          s.client.once('close', () => { this.drop(key, entry); this.reopenLater(key); });
+        },
+        () => { this.drop(key, entry); this.reopenLater(key); },
       );
       e = entry;
     }
@@ -99,7 +111,7 @@ export class SshConnectionCache {
         if (released) return;
         released = true;
         entry.leases--;
-        if (entry.leases > 0 || entry.closed) return;
+        if (entry.leases > 0 || entry.closed || this.kept.has(key)) return;
         entry.idle = setTimeout(() => {
           this.drop(key, entry);
           void entry.session.then((s) => s.close(), () => {});
@@ -125,8 +137,39 @@ export class SshConnectionCache {
     }
   }
 
+  /**
+   * Keep the connection to this server's host open from now on: never closed for idleness, and opened again
+   * (after 1 s, then twice as long each time, 30 s at most) whenever it drops or cannot be opened. Resolves
+   * once the first attempt ends; rejects when it failed (the reopening goes on).
+   */
+  keep(cfg: ClusterConfig, server: ServerConfig): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
+    const key = SshConnectionCache.key(cfg, server);
+    if (!this.kept.has(key)) this.kept.set(key, { cfg, server, delayMs: 1000 });
+    const entry = this.entries.get(key);
+    if (entry?.idle) {
+      clearTimeout(entry.idle);
+      entry.idle = undefined;
+    }
+    return this.open(cfg, server);
+  }
+
+  private reopenLater(key: string): void {
+    const k = this.kept.get(key);
+    if (!k || k.timer || this.entries.has(key)) return;
+    k.timer = setTimeout(() => {
+      k.timer = undefined;
+      if (this.kept.get(key) !== k || this.entries.has(key)) return;
+      k.delayMs = Math.min(k.delayMs * 2, REOPEN_MAX_MS);
+      this.open(k.cfg, k.server).catch(() => { /* the failed lease schedules the next try */ });
+    }, k.delayMs);
+    k.timer.unref();
+  }
+
   /** Close every connection (worker shutdown). */
   async closeAll(): Promise<void> {
+    for (const k of this.kept.values()) if (k.timer) clearTimeout(k.timer);
+    this.kept.clear();
     const all = [...this.entries.values()];
     this.entries.clear();
     await Promise.all(all.map(async (e) => {

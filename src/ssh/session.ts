@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, type SFTPWrapper } from 'ssh2';
 import type { ClusterConfig, ServerConfig } from '../config/schema';
-import { durationMs } from '../config/schema';
+import { durationMs } from '../config/values';
 import { ConfigError, ConnectionError, RemoteCommandError, SafetyError } from '../errors';
 import { loadKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts';
 import { shellCommand } from './quote';

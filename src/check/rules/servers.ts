@@ -1,5 +1,5 @@
 // Rules about the servers themselves: can they be reached, is there a master, are they distinct.
-import { serverAddress } from '../../config/schema';
+import { serverAddress } from '../../config/values';
 import type { CheckContext } from '../context';
 import { list, problem, warning } from '../finding';
 import type { CheckFinding } from '../types';

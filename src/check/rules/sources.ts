@@ -1,6 +1,6 @@
 // Rules about who replicates from whom: one source per replica, inside the cluster, the master
 // (or a replica of it with multiTier), and a single writable master.
-import { serverAddress } from '../../config/schema';
+import { serverAddress } from '../../config/values';
 import { dialectOf } from '../../mysql/sql';
 import type { CheckContext, LiveServer } from '../context';
 import { channelLabel, list, problem, warning } from '../finding';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadClusterConfig, parseClusterConfig } from '../../../src/config/load';
-import { durationMs } from '../../../src/config/schema';
+import { durationMs } from '../../../src/config/values';
 import { formatSecretsFile, parseSecretsFile, resolveSecret } from '../../../src/config/secrets';
 import { ConfigError } from '../../../src/errors';
 

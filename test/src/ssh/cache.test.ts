@@ -95,6 +95,34 @@ describe('SSH connection cache', () => {
     assert.ok(conns.every((c) => c.closed), 'closeAll closed every connection');
   });
 
+  it('keeps a kept connection open past the idle time, and opens it again after the host drops it', async () => {
+    const cache = new SshConnectionCache(100, 500);
+    const n0 = conns.length;
+    await cache.keep(cfg, cfg.servers[0]!);
+    assert.equal(conns.length, n0, 'disabled: keep opens nothing');
+    cache.enable();
+    const n = conns.length;
+    await cache.keep(cfg, cfg.servers[0]!);
+    assert.equal(conns.length, n + 1);
+    const lease = cache.acquire(cfg, cfg.servers[0]!);
+    const s1 = await lease.session;
+    lease.release();
+    await sleep(300);
+    assert.equal(conns[n]!.closed, false, 'not closed after three idle times');
+    conns[n]!.end(); // the host drops it (sshd restarted, network cut)
+    await sleep(1500);
+    assert.equal(conns.length, n + 2, 'opened again about 1 s later, with no step asking');
+    assert.equal(conns[n + 1]!.closed, false);
+    const again = cache.acquire(cfg, cfg.servers[0]!);
+    assert.notEqual(await again.session, s1);
+    again.release();
+    assert.equal(conns.length, n + 2, 'the reopened connection serves the next step');
+    await cache.closeAll();
+    await sleep(1200);
+    assert.equal(conns.length, n + 2, 'closeAll: nothing reopened');
+    assert.ok(conns.every((c) => c.closed));
+  });
+
   it('warms connections in the background only when enabled', async () => {
     const cache = new SshConnectionCache(60_000, 500);
     const n = conns.length;
