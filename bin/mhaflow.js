@@ -10,14 +10,14 @@
 'use strict';
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
-const { freshBundle } = require('./fresh-bundle');
+const { freshBundle, loadBundle } = require('./fresh-bundle');
 
 const argv = process.argv.slice(2);
 /** The commands timed from the process start, each with a prebuilt bundle of its own. */
 const BUNDLED = { failover: 'failover-cli', switchover: 'switchover-cli', check: 'check-cli' };
 const bundle = BUNDLED[argv[0]] && !process.env.MHAFLOW_NO_BUNDLE ? freshBundle(join(__dirname, '..'), BUNDLED[argv[0]]) : null;
 if (bundle) {
-  require(bundle).main(argv);
+  loadBundle(bundle).main(argv);
 } else {
   require('tsx/cjs');
   const lab = join(__dirname, '..', 'lab', 'cli', 'commands', 'index.ts');

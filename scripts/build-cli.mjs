@@ -4,7 +4,7 @@
 // bin/mhaflow.js uses a bundle only while none of them is newer (a stale bundle must never run).
 // Run by `npm ci` / `npm install` (the prepare script); by hand: node scripts/build-cli.mjs
 import { build } from 'esbuild';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,5 +28,6 @@ for (const [name, entry] of BUNDLES) {
   });
   const inputs = Object.keys(result.metafile.inputs);
   writeFileSync(join(root, 'dist', `${name}.json`), `${JSON.stringify({ builtAt: statSync(out).mtimeMs, inputs }, null, 2)}\n`);
+  rmSync(`${out}.v8cache`, { force: true }); // the old bundle's code cache (bin/fresh-bundle.js writes the new one)
   console.log(`dist/${name}.js: ${inputs.length} sources`);
 }

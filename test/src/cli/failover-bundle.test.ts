@@ -2,7 +2,7 @@
 // scripts/build-cli.mjs, run by bin/mhaflow.js only while no source changed since, and behaving like the tsx path.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -36,6 +36,25 @@ describe('failover bundle freshness', () => {
     writeFileSync(join(root, 'dist', 'x.json'), JSON.stringify({ builtAt: at(3).getTime(), inputs: ['src/a.ts', 'src/gone.ts'] }));
     assert.equal(freshBundle(root, 'x'), null, 'a source that no longer exists');
     assert.equal(freshBundle(root, 'nothing'), null, 'no bundle at all');
+  });
+});
+
+describe('loading a bundle with V8\'s code cache', () => {
+  it('writes the cache at exit, runs the same from it, and writes it again when V8 rejects it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mhaflow-v8cache-'));
+    const bundle = join(dir, 'b.js');
+    writeFileSync(bundle, "exports.main = () => console.log(require.resolve('node:path'), __dirname === require('path').dirname(__filename), module.exports === exports);\n");
+    const load = `require(${JSON.stringify(join(ROOT, 'bin', 'fresh-bundle.js'))}).loadBundle(${JSON.stringify(bundle)}).main()`;
+    const run = () => spawnSync(process.execPath, ['-e', load], { encoding: 'utf8' });
+    const first = run();
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(first.stdout, 'node:path true true\n');
+    assert.ok(existsSync(`${bundle}.v8cache`), 'the cache is written at exit');
+    assert.deepEqual(run().stdout, first.stdout, 'the same from the cache');
+    writeFileSync(`${bundle}.v8cache`, 'not a code cache');
+    const third = run();
+    assert.equal(third.stdout, first.stdout, 'a rejected cache changes nothing but the time');
+    assert.ok(require('node:fs').statSync(`${bundle}.v8cache`).size > 100, 'and is written again');
   });
 });
 
