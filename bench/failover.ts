@@ -46,7 +46,7 @@ function heldBack(scenario: Scenario, survivors: ServerConfig[]): { replicas: st
   }
 }
 
-interface Options { runs: number; scenario: Scenario; only?: Tool; rate: number; writeSeconds: number; json?: string }
+interface Options { runs: number; scenario: Scenario; only?: Tool; rate: number; writeSeconds: number; json?: string; report?: string }
 
 interface RunResult {
   run: number;
@@ -99,8 +99,10 @@ function parseArgs(argv: string[]): Options {
     else if (key === '--rate') o.rate = Number(val());
     else if (key === '--write-seconds') o.writeSeconds = Number(val());
     else if (key === '--json') o.json = val();
+    else if (key === '--report') o.report = val();
     else if (key === '-h' || key === '--help') {
-      process.stdout.write('npx tsx bench/failover.ts [--runs 3] [--scenario kill-mysqld|replicas-differ|binlog-tail] [--only mha|mhaflow] [--rate 200] [--write-seconds 5] [--json FILE]\n');
+      process.stdout.write('npx tsx bench/failover.ts [--runs 3] [--scenario kill-mysqld|replicas-differ|binlog-tail] [--only mha|mhaflow] [--rate 200] [--write-seconds 5] [--json FILE]\n'
+        + '  --report FILE: print the tables of an earlier run from its results.json, and run nothing\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -327,10 +329,50 @@ function summaryTable(all: RunResult[]): string {
   return formatTable(t);
 }
 
+/** Whether a run had anything to recover: the kill can land between a commit and its sending, so runs of one scenario differ. */
+function workClass(r: RunResult): 'nothing to recover' | 'transactions to recover' | undefined {
+  if (!r.work) return undefined;
+  return r.work.tail === 0 && r.work.survivors.every((s) => s.relay + s.binlogOnly === 0) ? 'nothing to recover' : 'transactions to recover';
+}
+
+/**
+ * The medians again, for each kind of work, when the runs did not all have the same: a ratio of medians over runs of
+ * unequal work says little (MHA recovering one transaction against mhaflow recovering none, or the reverse).
+ */
+function byWorkTable(all: RunResult[]): string | null {
+  const ok = all.filter((r) => r.status === 'ok' && workClass(r));
+  const classes = [...new Set(ok.map(workClass))];
+  if (classes.length < 2) return null;
+  const t: (string | number | undefined)[][] = [['work', 'MHA runs', 'MHA writable / repointed s', 'mhaflow runs', 'mhaflow writable / repointed s', 'MHA/mhaflow']];
+  for (const c of classes) {
+    const of = (tool: Tool) => ok.filter((r) => r.tool === tool && workClass(r) === c);
+    const med = (tool: Tool, k: 'writableMs' | 'commandMs') => median(of(tool).filter((r) => r[k] !== undefined).map((r) => r[k]!));
+    const pair = (tool: Tool) => (of(tool).length ? `${secs(med(tool, 'writableMs')) ?? '-'} / ${secs(med(tool, 'commandMs')) ?? '-'}` : '-');
+    const ratio = (k: 'writableMs' | 'commandMs') => {
+      const a = med('mha', k);
+      const b = med('mhaflow', k);
+      return a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(1)}x` : 'n/a';
+    };
+    t.push([c, of('mha').length, pair('mha'), of('mhaflow').length, pair('mhaflow'), `${ratio('writableMs')} / ${ratio('commandMs')}`]);
+  }
+  return formatTable(t);
+}
+
+function printTables(scenario: Scenario, results: RunResult[]): void {
+  process.stdout.write(`\nall runs (${scenario})\n${runTable(results)}\n\nmedians over ok runs (times from the start of the failover command)\n${summaryTable(results)}\n`);
+  const byWork = byWorkTable(results);
+  if (byWork) process.stdout.write(`\nthe same medians for each kind of work (the runs did not all have the same)\n${byWork}\n`);
+}
+
 // ---------------------------------------------------------------------------------------------- main
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.report) {
+    const earlier = JSON.parse(readFileSync(opts.report, 'utf8')) as { scenario: Scenario; results: RunResult[] };
+    printTables(earlier.scenario, earlier.results);
+    return;
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = resolve(labPaths().root, 'bench', `${stamp}-${opts.scenario}`);
   mkdirSync(outDir, { recursive: true });
@@ -377,7 +419,7 @@ async function main(): Promise<void> {
     await withLabLock(async () => { await labDown(); await labUp({ mode: 'filepos' }); }, { log: say }).catch((e) => say(`could not restore the lab: ${(e as Error).message}`));
   }
 
-  process.stdout.write(`\nall runs (${opts.scenario})\n${runTable(results)}\n\nmedians over ok runs (times from the start of the failover command)\n${summaryTable(results)}\n`);
+  printTables(opts.scenario, results);
   const jsonPath = opts.json ?? resolve(outDir, 'results.json');
   writeFileSync(jsonPath, `${JSON.stringify({ scenario: opts.scenario, rate: opts.rate, writeSeconds: opts.writeSeconds, results }, null, 2)}\n`);
   process.stdout.write(`\nlogs and results: ${outDir}${opts.json ? ` (results also in ${jsonPath})` : ''}\n`);
