@@ -306,6 +306,11 @@ function runTable(rows: RunResult[]): string {
   return formatTable(t);
 }
 
+/** MHA's median over mhaflow's, as the tables print it. */
+function ratioOf(mha: number | undefined, mhaflow: number | undefined): string {
+  return mha !== undefined && mhaflow !== undefined && mhaflow > 0 ? `${(mha / mhaflow).toFixed(1)}x` : 'n/a';
+}
+
 function summaryTable(all: RunResult[]): string {
   const tools: Tool[] = ['mha', 'mhaflow'];
   const med = (tool: Tool, k: 'writableMs' | 'commandMs' | 'writerWritableMs') =>
@@ -320,11 +325,7 @@ function summaryTable(all: RunResult[]): string {
     t.push([tool, `${ok.length}/${rs.length}`, secs(med(tool, 'writableMs')), secs(med(tool, 'writerWritableMs')), secs(med(tool, 'commandMs')),
       lost.length ? Math.max(...lost) : undefined, yn(rs.every((r) => r.identical))]);
   }
-  const ratio = (k: 'writableMs' | 'commandMs') => {
-    const a = med('mha', k);
-    const b = med('mhaflow', k);
-    return a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(1)}x` : 'n/a';
-  };
+  const ratio = (k: 'writableMs' | 'commandMs') => ratioOf(med('mha', k), med('mhaflow', k));
   t.push(['MHA/mhaflow', undefined, ratio('writableMs'), undefined, ratio('commandMs'), undefined, undefined]);
   return formatTable(t);
 }
@@ -348,11 +349,7 @@ function byWorkTable(all: RunResult[]): string | null {
     const of = (tool: Tool) => ok.filter((r) => r.tool === tool && workClass(r) === c);
     const med = (tool: Tool, k: 'writableMs' | 'commandMs') => median(of(tool).filter((r) => r[k] !== undefined).map((r) => r[k]!));
     const pair = (tool: Tool) => (of(tool).length ? `${secs(med(tool, 'writableMs')) ?? '-'} / ${secs(med(tool, 'commandMs')) ?? '-'}` : '-');
-    const ratio = (k: 'writableMs' | 'commandMs') => {
-      const a = med('mha', k);
-      const b = med('mhaflow', k);
-      return a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(1)}x` : 'n/a';
-    };
+    const ratio = (k: 'writableMs' | 'commandMs') => ratioOf(med('mha', k), med('mhaflow', k));
     t.push([c, of('mha').length, pair('mha'), of('mhaflow').length, pair('mhaflow'), `${ratio('writableMs')} / ${ratio('commandMs')}`]);
   }
   return formatTable(t);

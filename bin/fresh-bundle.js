@@ -33,7 +33,6 @@ function loadBundle(bundle) {
   const script = new vm.Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
   const m = new Module(bundle, module);
   m.filename = bundle;
-  m.paths = Module._nodeModulePaths(dirname(bundle));
   script.runInThisContext().call(m.exports, m.exports, Module.createRequire(bundle), m, bundle, dirname(bundle));
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {

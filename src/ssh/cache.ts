@@ -146,12 +146,7 @@ export class SshConnectionCache {
     if (!this.enabled) return Promise.resolve();
     const key = SshConnectionCache.key(cfg, server);
     if (!this.kept.has(key)) this.kept.set(key, { cfg, server, delayMs: 1000 });
-    const entry = this.entries.get(key);
-    if (entry?.idle) {
-      clearTimeout(entry.idle);
-      entry.idle = undefined;
-    }
-    return this.open(cfg, server);
+    return this.open(cfg, server); // its lease cancels an idle close already pending, and its release starts none
   }
 
   private reopenLater(key: string): void {

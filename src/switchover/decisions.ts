@@ -4,6 +4,7 @@
 // rolled back. The workflow calls them on activity results (facts), so every decision is in the history and has
 // a table test (test/src/switchover/decisions.test.ts).
 import type { ClusterConfig } from '../config/schema';
+import { durationMs } from '../config/values';
 import {
   formatMariaGtid, formatMysqlGtidSet, mariaGtidPos, mysqlGtidIsEmpty, mysqlGtidSubtract, parseMysqlGtidSet,
 } from '../binlog/gtid';
@@ -96,21 +97,14 @@ export function invalidSwitchoverInput(input: unknown): string | null {
   return null;
 }
 
-/** A duration of the input in ms ("30s", "500ms", "10m", "1h", or seconds). */
-export function inputDurationMs(v: string | number): number {
-  if (typeof v === 'number') return v * 1000;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v)!;
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-}
-
 /** The input with its defaults. */
 export function switchoverSettings(i: SwitchoverInput) {
   return {
     origMasterIsNewReplica: i.origMasterIsNewReplica ?? SWITCHOVER_DEFAULTS.origMasterIsNewReplica,
-    approvalTimeoutMs: inputDurationMs(i.approvalTimeout ?? SWITCHOVER_DEFAULTS.approvalTimeout),
+    approvalTimeoutMs: durationMs(i.approvalTimeout ?? SWITCHOVER_DEFAULTS.approvalTimeout),
     lagThresholdSeconds: i.lagThresholdSeconds ?? SWITCHOVER_DEFAULTS.lagThresholdSeconds,
     runningUpdatesLimitSeconds: i.runningUpdatesLimitSeconds ?? SWITCHOVER_DEFAULTS.runningUpdatesLimitSeconds,
-    waitTimeoutMs: inputDurationMs(i.waitTimeout ?? SWITCHOVER_DEFAULTS.waitTimeout),
+    waitTimeoutMs: durationMs(i.waitTimeout ?? SWITCHOVER_DEFAULTS.waitTimeout),
   };
 }
 

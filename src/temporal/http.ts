@@ -261,8 +261,11 @@ export function failureOfJson(f: FailureJson | null): { message: string; type: s
  * SDK's WorkflowFailedError (failed, terminated, cancelled, timed out), not a failure to reach Temporal.
  */
 export function isWorkflowEnd(e: unknown): e is Error {
-  return e instanceof WorkflowEndedError || (e instanceof Error && e.name === 'WorkflowFailedError');
+  return e instanceof WorkflowEndedError || isSdkWorkflowFailed(e);
 }
+
+/** The SDK's WorkflowFailedError, known by its name: this module does not load the SDK. */
+const isSdkWorkflowFailed = (e: unknown): e is Error => e instanceof Error && e.name === 'WorkflowFailedError';
 
 /**
  * The failure's innermost message and type (refusals come from the workflow or an activity), from the HTTP API's
@@ -271,7 +274,7 @@ export function isWorkflowEnd(e: unknown): e is Error {
  */
 export function failureReason(e: unknown): { message: string; type: string | null } {
   if (e instanceof WorkflowEndedError) return failureOfJson(e.failure);
-  let cur: unknown = e instanceof Error && e.name === 'WorkflowFailedError' ? e.cause : e;
+  let cur: unknown = isSdkWorkflowFailed(e) ? e.cause : e;
   let message = cur instanceof Error ? cur.message : String(cur);
   let type: string | null = null;
   while (cur instanceof Error && /Failure$/.test(cur.name)) {

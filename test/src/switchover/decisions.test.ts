@@ -5,8 +5,9 @@ import { describe, it } from 'node:test';
 import type { SwitchoverInput } from '../../../src/contracts/switchover';
 import type { FreezeResult } from '../../../src/mysql/freeze';
 import type { ReplicaStatus } from '../../../src/mysql/status';
+import { durationMs } from '../../../src/config/values';
 import {
-  afterFailedPromotion, caughtUpProblem, decideSwitchoverStart, describePlan, errantTransactions, filterDifferences, freezeProblem, inputDurationMs,
+  afterFailedPromotion, caughtUpProblem, decideSwitchoverStart, describePlan, errantTransactions, filterDifferences, freezeProblem,
   invalidSwitchoverInput, longRunningUpdates, startOnNewMaster, switchoverSettings, type SwitchoverCheckFacts, type SwitchoverClusterFacts,
 } from '../../../src/switchover/decisions';
 import { decideRoles } from '../../../src/topology/roles';
@@ -187,9 +188,9 @@ describe('the pieces of the check', () => {
   });
   it('settings: defaults and durations', () => {
     assert.deepEqual(switchoverSettings({ cluster: 'a' }), { origMasterIsNewReplica: true, approvalTimeoutMs: 600_000, lagThresholdSeconds: 1, runningUpdatesLimitSeconds: 1, waitTimeoutMs: 10_000 });
-    assert.equal(inputDurationMs('500ms'), 500);
-    assert.equal(inputDurationMs(2), 2000);
-    assert.equal(inputDurationMs('1.5m'), 90_000);
+    assert.equal(durationMs('500ms'), 500);
+    assert.equal(durationMs(2), 2000);
+    assert.equal(durationMs('1.5m'), 90_000);
   });
 });
 
