@@ -1,5 +1,5 @@
 // One lab host's mariadbd: its my.cnf, start/stop, and local root SQL over its unix socket.
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LabHost, LabMode } from './layout';
 import { MYSQL_PORT } from './layout';
@@ -79,8 +79,12 @@ export async function ensureTemplate(templateDir: string): Promise<void> {
     '--skip-test-db', '--innodb-log-file-size=16M', '--innodb-buffer-pool-size=32M']);
 }
 
-export function createDataDir(h: LabHost, templateDir: string): void {
-  cpSync(templateDir, h.dataDir, { recursive: true });
+/**
+ * The host's data directory, a copy of the template: by cp(1), not fs.cpSync, whose per-file JavaScript took 0.2-0.3 s
+ * a host (the system tables are hundreds of small files) against 10 ms; sparse, as the redo log is mostly zeros.
+ */
+export async function createDataDir(h: LabHost, templateDir: string): Promise<void> {
+  await shAsync('cp', ['-a', '--sparse=always', templateDir, h.dataDir]);
 }
 
 export async function startMysqld(h: LabHost): Promise<void> {

@@ -2,15 +2,20 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LabHost } from './layout';
-import { SSH_PORT } from './layout';
-import { LabError, readPid, sh, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
+import { labPaths, SSH_PORT } from './layout';
+import { LabError, readPid, sh, shAsync, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
 
+/**
+ * A host's key outlives its resets (outside the host's directory, which every reset deletes), as a real host's does
+ * across restarts; and a reset need not run ssh-keygen four times.
+ */
 export function hostKeyPath(h: LabHost): string {
-  return resolve(h.sshDir, 'ssh_host_ed25519_key');
+  return resolve(labPaths().sshDir, 'host-keys', h.name, 'ssh_host_ed25519_key');
 }
 
 export function ensureHostKey(h: LabHost): void {
   mkdirSync(h.sshDir, { recursive: true });
+  mkdirSync(resolve(hostKeyPath(h), '..'), { recursive: true, mode: 0o700 });
   if (!existsSync(hostKeyPath(h))) sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${h.name}-host`, '-f', hostKeyPath(h)]);
 }
 
@@ -53,6 +58,6 @@ export async function stopSshd(h: LabHost): Promise<void> {
   const pid = sshdPid(h);
   if (!pid) return;
   // Its sessions first (they outlive the listener otherwise), then the listener: the host is gone.
-  sh('pkill', ['-9', '-P', String(pid)], { allowFail: true });
+  await shAsync('pkill', ['-9', '-P', String(pid)], { allowFail: true });
   await stopPid(pid, { signal: 'SIGKILL', pollMs: 20 });
 }

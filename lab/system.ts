@@ -119,8 +119,16 @@ export function isRoot(): boolean {
 }
 
 /** Debian packages the lab needs; installed with apt-get when we are root, else we say what to install. */
+/** Packages this process found installed: a lab reset need not ask dpkg again. */
+const installed = new Set<string>();
+
 export function ensurePackages(pkgs: string[], log: (m: string) => void = () => {}): void {
-  const missing = pkgs.filter((p) => sh('dpkg-query', ['-W', '-f=${Status}', p], { allowFail: true }).stdout.indexOf('install ok installed') < 0);
+  const unknown = pkgs.filter((p) => !installed.has(p));
+  if (!unknown.length) return;
+  // One dpkg-query for all: a line per package, "name status" (a package dpkg never heard of has no line).
+  const lines = sh('dpkg-query', ['-W', '-f=${Package} ${Status}\n', ...unknown], { allowFail: true }).stdout.split('\n');
+  for (const l of lines) if (l.endsWith('install ok installed')) installed.add(l.split(' ')[0]!.split(':')[0]!);
+  const missing = unknown.filter((p) => !installed.has(p));
   if (!missing.length) return;
   if (!isRoot()) {
     throw new LabError(`missing Debian packages: ${missing.join(' ')}`, { hint: `run as root: apt-get install -y ${missing.join(' ')}` });

@@ -4,7 +4,7 @@
 // bin/mhaflow.js uses a bundle only while none of them is newer (a stale bundle must never run).
 // Run by `npm ci` / `npm install` (the prepare script); by hand: node scripts/build-cli.mjs
 import { build } from 'esbuild';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +17,7 @@ const BUNDLES = [
 ];
 for (const [name, entry] of BUNDLES) {
   const out = join(root, 'dist', `${name}.js`);
+  const tmp = `${out}.${process.pid}.tmp`;
   mkdirSync(dirname(out), { recursive: true });
   const result = await build({
     entryPoints: [join(root, entry)],
@@ -24,10 +25,13 @@ for (const [name, entry] of BUNDLES) {
     // The pure-JavaScript libraries they use (zod, yaml, commander) are bundled too: loading them from node_modules took
     // ~100 ms more of each command's start (zod alone 94 ms). The SDK and the drivers stay external.
     absWorkingDir: root, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: EXTERNAL,
-    outfile: out, metafile: true, logLevel: 'warning',
+    outfile: tmp, metafile: true, logLevel: 'warning',
   });
   const inputs = Object.keys(result.metafile.inputs);
-  writeFileSync(join(root, 'dist', `${name}.json`), `${JSON.stringify({ builtAt: statSync(out).mtimeMs, inputs }, null, 2)}\n`);
+  // Whole or not at all, for a command starting meanwhile (a test rebuilds while others run): the manifest names the new
+  // bundle's time first (the old bundle, older, is then not used), the new bundle takes its name last (rename keeps mtime).
+  writeFileSync(join(root, 'dist', `${name}.json`), `${JSON.stringify({ builtAt: statSync(tmp).mtimeMs, inputs }, null, 2)}\n`);
   rmSync(`${out}.v8cache`, { force: true }); // the old bundle's code cache (bin/fresh-bundle.js writes the new one)
+  renameSync(tmp, out);
   console.log(`dist/${name}.js: ${inputs.length} sources`);
 }

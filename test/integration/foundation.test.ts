@@ -16,6 +16,7 @@ import { SafetyError } from '../../src/errors';
 import { injectFault, restoreHost } from '../../lab/faults';
 import { labUp } from '../../lab/lab';
 import { labHosts, labPaths } from '../../lab/layout';
+import { hostKeyPath } from '../../lab/sshd';
 import { verifySurvivors } from '../../lab/oracle';
 import { labStatus } from '../../lab/status';
 import { tcpOpen, waitFor } from '../../lab/system';
@@ -69,7 +70,7 @@ describe('lab', () => {
     }
     // db2's address pinned with db3's key: a man in the middle, refused.
     const wrong = { ...cfg, ssh: { ...cfg.ssh, knownHosts: join(mkdtempSync(join(tmpdir(), 'kh-')), 'kh') } };
-    const db3Key = readFileSync(`${hosts[2]!.sshDir}/ssh_host_ed25519_key.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+    const db3Key = readFileSync(`${hostKeyPath(hosts[2]!)}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
     require('node:fs').writeFileSync(wrong.ssh.knownHosts, `${hosts[1]!.address} ${db3Key}\n`);
     await assert.rejects(openSsh(wrong, cfg.servers[1]!), (e: unknown) => e instanceof SafetyError && /does not match/.test(e.message));
     // Password login is off.
