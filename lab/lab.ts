@@ -183,9 +183,9 @@ export async function labDown(opts: { log?: Log; keepAliases?: boolean } = {}): 
     await stopSshd(h);
   }));
   // Strays from an earlier lab whose pid files are gone: anything started with our config files (one pkill for all:
-  // each run of it reads every process's command line, 60 ms here).
+  // each run of it reads every process's command line, 60 ms here; `--`: the pattern starts with dashes).
   const strays = hosts.flatMap((h) => [`--defaults-file=${h.cnf}`, `sshd -f ${h.sshdConfig}`]).map(escapeRegex);
-  sh('pkill', ['-9', '-f', strays.join('|')], { allowFail: true });
+  sh('pkill', ['-9', '-f', '--', strays.join('|')], { allowFail: true });
   rmSync(p.hostsDir, { recursive: true, force: true });
   for (const d of [p.managerWorkdir, p.remoteWorkdir]) rmSync(d, { recursive: true, force: true });
   rmSync(p.state, { force: true });
