@@ -1,6 +1,6 @@
 // The worker's clusters: a name resolves to a config file in the worker's directory; the digest pins it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -48,6 +48,15 @@ describe('cluster registry', () => {
     const second = loadCluster('app1', dir);
     assert.notEqual(second.digest, first.digest);
     assert.throws(() => clusterConfig({ name: 'app1', digest: first.digest }, dir), new RegExp(`changed since this workflow started \\(digest ${first.digest}, now ${second.digest}\\)`));
+  });
+  it('a file that declares another name once edited is read again (names are kept only while a file is unchanged)', () => {
+    const dir = dirWith({ 'm.yml': base('app1') });
+    assert.equal(loadCluster('app1', dir).path, join(dir, 'm.yml'));
+    writeFileSync(join(dir, 'm.yml'), stringify(base('app22')));
+    utimesSync(join(dir, 'm.yml'), new Date(Date.now() + 5000), new Date(Date.now() + 5000));
+    assert.deepEqual(listClusters(dir).map((c) => c.name), ['app22']);
+    assert.throws(() => loadCluster('app1', dir), /no config for cluster app1/);
+    assert.equal(loadCluster('app22', dir).cfg.cluster, 'app22');
   });
   it('key order does not change the digest', () => {
     const a = loadCluster('app1', dirWith({ 'app1.yml': base('app1') }));
