@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Loaded from node_modules: native parts, protobuf descriptors, optional dependencies. */
@@ -35,3 +36,7 @@ for (const [name, entry] of BUNDLES) {
   renameSync(tmp, out);
   console.log(`dist/${name}.js: ${inputs.length} sources`);
 }
+
+// The worker's workflow bundle: scripts/build-workflow-bundle.ts (TypeScript: the worker's own bundler options).
+const wf = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build-workflow-bundle.ts')], { cwd: root, stdio: 'inherit' });
+if (wf.status !== 0) process.exit(wf.status ?? 1);

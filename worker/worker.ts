@@ -1,12 +1,17 @@
 // The mhaflow worker: all workflows and activities on task queue `mhaflow`.
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle, makeTelemetryFilterString } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import * as activities from '../activities';
 import { sshConnections } from '../src/ssh/cache';
 import { TemporalUnreachableError } from '../src/errors';
 import { connectionOptions, describeEndpoint, TASK_QUEUE, temporalEndpoint } from '../src/temporal/config';
 import type { MhaflowMetrics } from './telemetry';
+
+// Plain JavaScript shared with bin/mhaflow.js: whether a prebuilt bundle is newer than every source it was built from.
+const { freshBundle } = require('../bin/fresh-bundle') as { freshBundle: (root: string, name: string) => string | null };
 
 export interface WorkerOptions {
   address?: string;
@@ -29,12 +34,25 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Bundled with the workflows: reports each workflow's end to the worker's metrics (a sink; a no-op without them). */
 export const WORKFLOW_INTERCEPTORS_PATH = require.resolve('./workflow-interceptors');
 
-export async function bundleWorkflows(): Promise<WorkflowBundle> {
+/** The prebuilt workflow bundle's name under dist/ (scripts/build-cli.mjs). */
+export const PREBUILT_WORKFLOW_BUNDLE = 'workflow-bundle';
+
+/**
+ * The workflows and their interceptors as one bundle: the one scripts/build-cli.mjs built at `npm ci`
+ * (dist/workflow-bundle.js) while none of its sources changed since, else built here by webpack (2-4 s of CPU at every
+ * worker start: a fresh worker's first failover waited for it). With MHAFLOW_WORKFLOW_SOURCE_MAPS=1, always built here.
+ */
+export async function bundleWorkflows(opts: { prebuilt?: boolean } = {}): Promise<WorkflowBundle> {
+  const maps = process.env.MHAFLOW_WORKFLOW_SOURCE_MAPS === '1';
+  if (opts.prebuilt !== false && !maps) {
+    const file = freshBundle(join(__dirname, '..'), PREBUILT_WORKFLOW_BUNDLE);
+    if (file) return { code: readFileSync(file, 'utf8') };
+  }
   const bundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
   });
-  return process.env.MHAFLOW_WORKFLOW_SOURCE_MAPS === '1' ? bundle : { code: withoutSourceMap(bundle.code) };
+  return maps ? bundle : { code: withoutSourceMap(bundle.code) };
 }
 
 /**
