@@ -118,10 +118,10 @@ export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-/** Debian packages the lab needs; installed with apt-get when we are root, else we say what to install. */
 /** Packages this process found installed: a lab reset need not ask dpkg again. */
 const installed = new Set<string>();
 
+/** Debian packages the lab needs; installed with apt-get when we are root, else we say what to install. */
 export function ensurePackages(pkgs: string[], log: (m: string) => void = () => {}): void {
   const unknown = pkgs.filter((p) => !installed.has(p));
   if (!unknown.length) return;

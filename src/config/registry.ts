@@ -35,23 +35,31 @@ export function configDigest(cfg: ClusterConfig): string {
 
 const YAML_FILE = /\.ya?ml$/;
 
-/** Each file's declared name while the file is unchanged: every activity looks its cluster up (4-11 ms a parse). */
-const declared = new Map<string, { mtimeMs: number; size: number; name: string | null }>();
+type FileStamp = { mtimeMs: number; size: number };
+
+/**
+ * What `read` makes of a file, kept while its mtime and size stay: every activity looks its cluster up (parsing a YAML
+ * file took 4-11 ms a time on the lab), and a changed file is read again.
+ */
+function keptWhileUnchanged<T>(kept: Map<string, FileStamp & { value: T }>, path: string, st: FileStamp, read: () => T): T {
+  const hit = kept.get(path);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.value;
+  const value = read();
+  kept.set(path, { mtimeMs: st.mtimeMs, size: st.size, value });
+  return value;
+}
 
 /** The cluster name a YAML file declares, without validating the rest (for the directory index). */
-function declaredName(path: string, st: { mtimeMs: number; size: number }): string | null {
-  const hit = declared.get(path);
-  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.name;
-  let name: string | null = null;
+function declaredName(path: string): string | null {
   try {
     const v = parseDocument(readFileSync(path, 'utf8')).toJS() as { cluster?: unknown } | null;
-    name = typeof v?.cluster === 'string' ? v.cluster : null;
+    return typeof v?.cluster === 'string' ? v.cluster : null;
   } catch {
-    name = null;
+    return null;
   }
-  declared.set(path, { mtimeMs: st.mtimeMs, size: st.size, name });
-  return name;
 }
+
+const declaredNames = new Map<string, FileStamp & { value: string | null }>();
 
 /** Every cluster config in `dir`: name -> file. Two files declaring one name is an error (which one runs?). */
 export function listClusters(dir = clusterConfigDir()): { name: string; path: string }[] {
@@ -61,7 +69,7 @@ export function listClusters(dir = clusterConfigDir()): { name: string; path: st
     const path = join(dir, f);
     const st = statSync(path);
     if (!st.isFile()) continue;
-    const name = declaredName(path, st);
+    const name = keptWhileUnchanged(declaredNames, path, st, () => declaredName(path));
     if (!name) continue;
     const prev = seen.get(name);
     if (prev) throw new ConfigError(`${dir}: cluster ${name} is declared by both ${prev} and ${path}`, { hint: 'keep one file per cluster' });
@@ -70,16 +78,13 @@ export function listClusters(dir = clusterConfigDir()): { name: string; path: st
   return [...seen].map(([name, path]) => ({ name, path }));
 }
 
-const cache = new Map<string, { mtimeMs: number; size: number; resolved: ResolvedCluster }>();
+const resolvedConfigs = new Map<string, FileStamp & { value: ResolvedCluster }>();
 
 function loadCached(path: string): ResolvedCluster {
-  const st = statSync(path);
-  const hit = cache.get(path);
-  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.resolved;
-  const cfg = loadClusterConfig(path);
-  const resolved = { cfg, path, digest: configDigest(cfg) };
-  cache.set(path, { mtimeMs: st.mtimeMs, size: st.size, resolved });
-  return resolved;
+  return keptWhileUnchanged(resolvedConfigs, path, statSync(path), () => {
+    const cfg = loadClusterConfig(path);
+    return { cfg, path, digest: configDigest(cfg) };
+  });
 }
 
 /** The config of cluster `name` in `dir`: <dir>/<name>.yml (or .yaml), else the one file declaring that name. */
