@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LabHost, LabMode } from './layout';
 import { MYSQL_PORT } from './layout';
-import { LabError, readPid, sh, shAsync, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
+import { LabError, readPid, sh, shAsync, socketOpen, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
 
 /**
  * MariaDB's built-in semi-synchronous replication, the zero-loss configuration: a master commits (acknowledges) a
@@ -91,7 +91,9 @@ export async function startMysqld(h: LabHost): Promise<void> {
   if (mysqldPid(h)) return;
   spawnDaemon('/usr/sbin/mariadbd', [`--defaults-file=${h.cnf}`, '--user=root'], { log: resolve(h.dir, 'mysqld.out') });
   try {
-    await waitFor(`mariadbd on ${h.name} (${h.address}:${MYSQL_PORT})`, () => tcpOpen(h.address, MYSQL_PORT), 30_000, 50);
+    // Both listeners: mariadbd opens its TCP port a moment before its unix socket, which rootSql uses.
+    await waitFor(`mariadbd on ${h.name} (${h.address}:${MYSQL_PORT} and ${h.socket})`,
+      async () => (await tcpOpen(h.address, MYSQL_PORT)) && socketOpen(h.socket), 30_000, 50);
   } catch (e) {
     throw new LabError(`${(e as Error).message}; see ${h.errorLog}`, { server: h.name });
   }

@@ -96,8 +96,17 @@ export function readPid(file: string): number | null {
 }
 
 export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return listening({ host, port }, timeoutMs);
+}
+
+/** Whether a unix socket accepts a connection (a mariadbd's local socket: root's lab SQL goes through it). */
+export function socketOpen(path: string, timeoutMs = 500): Promise<boolean> {
+  return listening({ path }, timeoutMs);
+}
+
+function listening(to: { host: string; port: number } | { path: string }, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect({ host, port });
+    const s = connect(to);
     const done = (ok: boolean) => { s.destroy(); resolve(ok); };
     s.setTimeout(timeoutMs, () => done(false));
     s.once('connect', () => done(true));
