@@ -88,7 +88,8 @@ export class SshConnectionCache {
   private lease(key: string, cfg: ClusterConfig, server: ServerConfig, opts: { timeoutMs?: number }): SshLease {
     let e = this.entries.get(key);
     if (!e || e.closed) {
-      const entry: Entry = { session: openSsh(cfg, server, opts), leases: 0, closed: false };
+      // A worker's connection runs its commands through one long-lived shell (session.keepShell).
+      const entry: Entry = { session: openSsh(cfg, server, opts).then((s) => { s.keepShell(); return s; }), leases: 0, closed: false };
       this.entries.set(key, entry);
       entry.session.then(
         (s) => {

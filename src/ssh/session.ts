@@ -6,6 +6,7 @@ import { durationMs } from '../config/values';
 import { ConfigError, ConnectionError, RemoteCommandError, SafetyError } from '../errors';
 import { loadKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts';
 import { shellCommand } from './quote';
+import { RemoteShell } from './shell';
 
 export interface SshTarget { name: string; host: string; port: number; user: string }
 
@@ -22,11 +23,52 @@ export interface ExecResult { code: number; stdout: string; stderr: string }
 
 export class SshSession {
   private sftpWrapper?: Promise<SFTPWrapper>;
+  /** The long-lived shell (keepShell): being opened, open, or undefined (none yet, or it closed). */
+  private shell?: Promise<RemoteShell | undefined>;
+  private shellWanted = false;
   constructor(readonly target: SshTarget, readonly client: Client) {}
 
+  /**
+   * Run commands through one long-lived remote shell from now on (src/ssh/shell.ts), opened now in the
+   * background: a worker's connections do, so that a step's command does not wait for the login shell's rc files.
+   */
+  keepShell(): void {
+    this.shellWanted = true;
+    void this.idleShell();
+  }
+
+  /** The long-lived shell when it is free; undefined when busy or unavailable (an exec channel serves then). */
+  private async idleShell(): Promise<RemoteShell | undefined> {
+    if (!this.shellWanted) return undefined;
+    let current = this.shell;
+    const stale = current && await current.then((s) => !s || s.closed);
+    if (!this.shellWanted) return undefined; // it could not start: unsupported there
+    if (!current || stale) {
+      current = RemoteShell.open(this.client, { name: this.target.name, host: this.target.host }).then(
+        (s) => s,
+        (e: Error & { unsupported?: boolean }) => {
+          if (e.unsupported) this.shellWanted = false; // that host's shell cannot serve; exec channels it is
+          return undefined;
+        },
+      );
+      this.shell = current;
+    }
+    const s = await current;
+    return s && !s.busy && !s.closed ? s : undefined;
+  }
+
   /** Run a command given as argv (each argument quoted) or as a prepared shell string. */
-  exec(cmd: (string | number)[] | string, opts: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
+  async exec(cmd: (string | number)[] | string, opts: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
     const command = typeof cmd === 'string' ? cmd : shellCommand(cmd);
+    if (opts.stdin === undefined) {
+      const shell = await this.idleShell();
+      // Checked again right before run: another command may have taken it since idleShell answered.
+      if (shell && !shell.busy && !shell.closed) return shell.run(command, opts.timeoutMs);
+    }
+    return this.execChannel(command, opts);
+  }
+
+  private execChannel(command: string, opts: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, stream) => {
         if (err) return reject(new RemoteCommandError(`ssh exec failed on ${this.target.host}: ${err.message}`, { server: this.target.name, cause: err }));

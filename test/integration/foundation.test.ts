@@ -83,6 +83,26 @@ describe('lab', () => {
     assert.equal(viaPassword, 'client-authentication');
   });
 
+  it("runs a worker's commands through one long-lived shell on the host's sshd, in the login shell's environment", async () => {
+    const [kept, plain] = [await openSsh(cfg, cfg.servers[1]!), await openSsh(cfg, cfg.servers[1]!)];
+    try {
+      kept.keepShell();
+      const parent = (await kept.run('echo $PPID')).trim();
+      assert.match(await kept.run(['ps', '-o', 'args=', '-p', parent]), /^sh -s/);
+      assert.equal((await kept.run('echo $PPID')).trim(), parent, 'the same shell runs the next command');
+      // What an exec channel's command sees (the login shell read its rc files): the kept shell's commands see it too.
+      const env = 'echo "$PATH $HOME $USER"; umask';
+      assert.equal(await kept.run(env), await plain.run(env));
+      // A bash the command starts counts as nested, so it does not read ~/.bashrc again (sshd's SSH_CLIENT is set).
+      assert.equal((await kept.run(`bash -c 'echo "$SHLVL"'`)).trim(), '2');
+      const failed = await kept.exec(['sh', '-c', 'echo out; echo err >&2; exit 3']);
+      assert.deepEqual(failed, { code: 3, stdout: 'out\n', stderr: 'err\n' });
+    } finally {
+      kept.close();
+      plain.close();
+    }
+  });
+
   it('replicates what the writer acknowledges to every replica (the data oracle passes)', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'writer-')), 'ids.log');
     const summary = await runWriter({ cfg, user: 'app', password: readFileSync(`${labPaths().secretsDir}/app.pw`, 'utf8').trim(), rate: 200, logFile: log, count: 300, startId: 1_000_000, signal: AbortSignal.timeout(20_000) });
