@@ -1,10 +1,11 @@
 // Failover phases 4 and 5: point every other replica at the new master (file/position: at the new
-// master's coordinates taken once its diffs were applied; GTID: auto-positioning, then wait until it
-// executed the new master's GTID state), RESET SLAVE ALL on the new master, report.
+// master's coordinates taken once its diffs were applied, or at its drained position, then wait until it
+// executed the dead master's tail from there; GTID: auto-positioning, then wait until it executed the new
+// master's GTID state), RESET SLAVE ALL on the new master, report.
 import { heartbeat } from '@temporalio/activity';
 import { durationMs } from '../src/config/values';
 import { serverByName } from '../src/config/servers';
-import { forgetSource, repoint, repointGtidReplica, setRelayLogPurge, waitReplicating } from '../src/mysql/replication';
+import { forgetSource, repoint, repointGtidReplica, setRelayLogPurge, waitPosition, waitReplicating } from '../src/mysql/replication';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import type { BinlogCoordinates } from '../src/mysql/client';
 import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';
@@ -14,6 +15,11 @@ export interface RepointInput extends ClusterInput {
   newMaster: string;
   /** File/position: where to start in the new master's binlog. */
   coords?: BinlogCoordinates;
+  /**
+   * File/position, when the replica takes the dead master's tail by replication (repointed at the new master's
+   * drained position): wait until it executed the new master's binlog up to here (its end once its diff was applied).
+   */
+  waitFor?: BinlogCoordinates;
   /** GTID mode: the new master's executed GTIDs to wait for. */
   gtid?: string;
   /** MASTER_DELAY to restore. */
@@ -22,7 +28,11 @@ export interface RepointInput extends ClusterInput {
   relayLogPurge?: boolean;
 }
 
-export interface RepointResult { server: string; changed: boolean; started: boolean; ioRunning: string; sqlRunning: boolean; ms: number }
+export interface RepointResult {
+  server: string; changed: boolean; started: boolean; ioRunning: string; sqlRunning: boolean; ms: number;
+  /** With waitFor: when it had executed up to there, in ms from the activity's start. */
+  caughtUpMs?: number;
+}
 
 export async function failoverRepointReplica(input: RepointInput): Promise<RepointResult> {
   return guarded(async () => {
@@ -36,7 +46,12 @@ export async function failoverRepointReplica(input: RepointInput): Promise<Repoi
         : await repoint(cfg, conn, input.server, { host: nm.host, port: nm.port, delay: input.delay, coords: input.coords! });
       if (input.relayLogPurge !== undefined) await setRelayLogPurge(conn, input.relayLogPurge);
       const st = await waitReplicating(conn, input.server, 30_000, heartbeat);
-      return { server: input.server, ...r, ioRunning: st.ioRunning, sqlRunning: st.sqlRunning, ms: Date.now() - t0 };
+      let caughtUpMs: number | undefined;
+      if (input.waitFor) {
+        await waitPosition(conn, input.server, input.waitFor, timeoutMs, heartbeat);
+        caughtUpMs = Date.now() - t0;
+      }
+      return { server: input.server, ...r, ioRunning: st.ioRunning, sqlRunning: st.sqlRunning, ms: Date.now() - t0, ...(caughtUpMs !== undefined ? { caughtUpMs } : {}) };
     });
   });
 }

@@ -3,7 +3,7 @@
 // (docs: failover-phases.md); each step is an activity named in the UI by its summary, each decision a pure
 // function of activity results (src/failover/decisions.ts, src/topology), so a crashed worker resumes at
 // the last completed step with the same decisions. Steps that run side by side are joined where they start.
-import { ActivityFailure, ApplicationFailure, defineQuery, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, defineQuery, isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { ApplyDiffResult, DrainOutcome, OwnBinlog } from '../activities/failover-apply';
 import type { PromoteResult } from '../activities/failover-promote';
@@ -13,7 +13,7 @@ import type { FailoverInput, FailoverProgress, FailoverReport, ServerOutcome } f
 import type { SavedTail } from '../src/failover/deadmaster';
 import {
   catchUpGtid, catchUpReadPart, decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, identitiesOf, missingOnNewMaster, withoutTailCopy, execPart, invalidFailoverInput,
-  newMasterStart, readPart, tailFindings, tailPart, type ClusterFacts, type DrainFacts, type FencePlan, type RelayPositionFact, type StartDecision,
+  newMasterStart, readPart, replicaTailSource, tailFindings, tailPart, type ClusterFacts, type DrainFacts, type FencePlan, type RelayPositionFact, type StartDecision,
 } from '../src/failover/decisions';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
 import { FAILOVER_STEPS, stepId, type FailoverStepKind, type StepArgs } from '../src/failover/steps';
@@ -69,21 +69,28 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
     // 3.3 The new master, and every server's diff plan.
     const decision = chooseTheNewMaster(run, start, servers, latest, tail, relayFacts);
     if (input.dryRun) return run.end('dry-run');
-    // 3.4-3.5 The new master's diff is generated on its host and applied, alone (on shared hardware the
-    //     replicas' applies would slow it down).
+    // 3.4-3.5 The new master's diff is generated on its host and applied. Beside it, only the replicas that will take
+    //     the dead master's tail from the new master by replication (file/position: replicaTailSource) apply what they
+    //     lack of the latest replica's relay log; the others' diffs (the tail in them) wait: on shared hardware they
+    //     would slow the new master's apply down.
+    const tailFrom = tailByReplication(decision, drains);
+    const early = new Map(decision.replicas.filter((p) => tailFrom.has(p.server))
+      .map((p) => [p.server, settledLater(prepareReplica(run, start, decision, servers, p, tail, drains, tailFrom.get(p.server)))]));
     const nm = await recoverNewMaster(run, decision, servers, tail, drains);
     //     It holds everything every survivor holds, or it is not promoted.
     requireNewMasterHoldsAll(run, decision, servers, drains, nm);
     run.report.newMasterStart = nm;
     // 3.6 + 4 side by side: the new master is promoted while every other replica's diff is generated on its
-    //     host and applied there (nothing of that touches the new master).
+    //     host and applied there (nothing of that touches the new master), or the one begun beside its apply ends.
     //     A replica whose recovery fails is left out and reported: it does not stop the others.
     const [, prepared] = await Promise.all([
       promote(run, start, decision.newMaster),
-      Promise.all(decision.replicas.map((p) => orLeaveOut(run, p.server, nm, () => prepareReplica(run, start, decision, servers, p, tail, drains)))),
+      Promise.all(decision.replicas.map((p) => orLeaveOut(run, p.server, nm,
+        () => early.get(p.server) ?? prepareReplica(run, start, decision, servers, p, tail, drains)))),
     ]);
     // 4-5 Side by side, once every diff is applied (a CHANGE MASTER or a RESET SLAVE ALL deletes the relay logs
-    //     the read_diffs came from): every replica replicates from the new master, which forgets its old source.
+    //     the read_diffs came from): every replica replicates from the new master, which forgets its old source;
+    //     one that takes the tail by replication (as every GTID replica does) is waited for until it executed it.
     await Promise.all([
       Promise.all(prepared.filter((r): r is PreparedReplica => r !== null).map((r) => orLeaveOut(run, r.plan.server, nm, () => repointReplica(run, decision, r, nm)))),
       forgetOldSource(run, start, decision.newMaster),
@@ -515,6 +522,12 @@ async function promote(run: FailoverRun, start: Go, nm: string): Promise<Promote
 // ---------------------------------------------------------------------------------------------
 // 4. Every other replica
 
+/**
+ * Replicas take the dead master's tail by replication from the new master (replicaTailSource). A run that began
+ * before, replayed, keeps applying its copy: its history already holds the replicas' diffs with the tail in them.
+ */
+const TAIL_BY_REPLICATION = 'failover-replica-tail-by-replication';
+
 interface PreparedReplica {
   plan: ServerDiffPlan;
   diff: DiffFile | null;
@@ -523,26 +536,57 @@ interface PreparedReplica {
   delay: number;
   /** Its relay_log_purge as the check read it, given back when it is repointed (file/position mode turned it off). */
   relayLogPurge?: boolean;
+  /** File/position: it takes the dead master's tail by replication, repointed at the new master's drained position. */
+  tailByReplicationFrom?: BinlogCoordinates;
 }
 
-/** File/position mode: its diff generated on its host and applied. GTID mode: nothing to prepare (it catches up by GTID). */
-async function prepareReplica(run: FailoverRun, start: Go, d: Decision, servers: ServerSnapshot[], p: ServerDiffPlan, tail: SavedTail, drained: Drained)
-  : Promise<PreparedReplica> {
+/** File/position mode: the replicas that take the dead master's tail by replication, and where they are repointed. */
+function tailByReplication(d: Decision, drained: Drained): Map<string, BinlogCoordinates> {
+  const out = new Map<string, BinlogCoordinates>();
+  if (d.plan.mode !== 'filepos' || !patched(TAIL_BY_REPLICATION)) return out;
+  for (const p of d.replicas) {
+    const own = drained.get(p.server);
+    const nm = drained.get(d.newMaster);
+    if (!own || !nm) continue;
+    const source = replicaTailSource({ newMasterPlan: d.plan.newMaster, newMasterDrain: nm, replicaDelay: own.delayWas });
+    if (source.by === 'replication') out.set(p.server, source.repointAt);
+  }
+  return out;
+}
+
+/** A promise whose rejection is handled later (by whoever awaits it), never reported as unhandled meanwhile. */
+function settledLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/**
+ * File/position mode: its diff generated on its host and applied (with `tailFrom`, without the dead master's tail:
+ * it takes that by replication). GTID mode: nothing to prepare (it catches up by GTID).
+ */
+async function prepareReplica(run: FailoverRun, start: Go, d: Decision, servers: ServerSnapshot[], p: ServerDiffPlan, tail: SavedTail, drained: Drained,
+  tailFrom?: BinlogCoordinates): Promise<PreparedReplica> {
   if (d.plan.mode !== 'filepos') return { plan: p, diff: null, applied: null, delay: servers.find((s) => s.name === p.server)?.state?.replica?.sqlDelay ?? 0 };
   const own = drained.get(p.server)!;
-  const diff = await buildDiff(run, d.newMaster, p.server, [...execPart(own), ...partsOrRefuse(readPart(p, d.facts)), ...tailPart(tail, p.server)]);
+  const diff = await buildDiff(run, d.newMaster, p.server, [...execPart(own), ...partsOrRefuse(readPart(p, d.facts)), ...(tailFrom ? [] : tailPart(tail, p.server))]);
   const applied = await applyDiff(run, d.newMaster, p.server, diff, own);
-  return { plan: p, diff, applied, delay: own.delayWas, relayLogPurge: start.relayLogPurge[p.server] };
+  return { plan: p, diff, applied, delay: own.delayWas, relayLogPurge: start.relayLogPurge[p.server], ...(tailFrom ? { tailByReplicationFrom: tailFrom } : {}) };
 }
 
 async function repointReplica(run: FailoverRun, d: Decision, r: PreparedReplica, nm: NewMasterStart): Promise<void> {
   const server = r.plan.server;
-  const at: { coords: BinlogCoordinates } | { gtid: string } = d.plan.mode === 'filepos' ? { coords: nm.coords } : { gtid: nm.gtid };
-  const where = 'coords' in at ? `${at.coords.file}:${at.coords.pos}` : `GTID slave_pos, wait for ${at.gtid}`;
+  // File/position: at the new master's end; or at its drained position, then the tail by replication (waited for).
+  const from = r.tailByReplicationFrom;
+  const tailed = from !== undefined && (from.file !== nm.coords.file || from.pos !== nm.coords.pos);
+  const at: { coords: BinlogCoordinates; waitFor?: BinlogCoordinates } | { gtid: string } = d.plan.mode !== 'filepos' ? { gtid: nm.gtid }
+    : tailed ? { coords: from, waitFor: nm.coords } : { coords: nm.coords };
+  const where = 'gtid' in at ? `GTID slave_pos, wait for ${at.gtid}`
+    : `${at.coords.file}:${at.coords.pos}${at.waitFor ? `, the dead master's tail by replication up to ${at.waitFor.file}:${at.waitFor.pos}` : ''}`;
   await run.step('repoint', { server, newMaster: d.newMaster, at: where },
     (summary) => long.failoverRepointReplica.executeWithOptions({ summary },
       [{ ...run.scope, server, newMaster: d.newMaster, delay: r.delay, ...at, ...(r.relayLogPurge !== undefined ? { relayLogPurge: r.relayLogPurge } : {}) }]),
-    (x) => `${x.changed ? 'repointed' : 'already pointing there'}; IO ${x.ioRunning}, SQL ${x.sqlRunning ? 'Yes' : 'No'} in ${x.ms} ms`);
+    (x) => `${x.changed ? 'repointed' : 'already pointing there'}; IO ${x.ioRunning}, SQL ${x.sqlRunning ? 'Yes' : 'No'} in ${x.ms} ms`
+      + `${x.caughtUpMs !== undefined ? `; the tail executed by replication in ${x.caughtUpMs} ms` : ''}`);
   run.recordOutcome({
     server, role: 'replica', plan: r.plan.summary, diff: diffSummary(r.diff), applied: r.applied?.appliedNow ?? 0, alreadyApplied: r.applied?.alreadyApplied ?? 0,
     repointedTo: 'coords' in at ? `${d.newMaster} ${where}` : `${d.newMaster} (GTID, up to ${nm.gtid})`,

@@ -330,6 +330,29 @@ export function catchUpReadPart(source: Pick<DrainFacts, 'server' | 'caughtUp' |
   }];
 }
 
+/**
+ * File/position mode: where a replica is repointed, and whether the dead master's tail reaches it by replication.
+ * The new master's binlog from the position its drain recorded holds exactly what was applied on it since
+ * (the exactly-once apply checks it), with nothing before: a replica brought to the new master's drained
+ * position (its own exec_diff and read_diff applied) can replicate the rest, tail included, from there. Its
+ * SQL thread applies that tail at replication speed instead of a second client replay of a copy, and the
+ * failover waits until it executed the new master's end. That needs the new master at the latest position with
+ * nothing of its own to catch up (no exec_diff, no read_diff: a replica's read_diff ends there), and a replica
+ * without MASTER_DELAY (it would hold the tail back that long). Otherwise: the whole diff, tail included,
+ * applied on the replica, and the repoint at the new master's end, as MHA does.
+ */
+export function replicaTailSource(o: {
+  newMasterPlan: Pick<ServerDiffPlan, 'readDiff' | 'isLatest'>;
+  newMasterDrain: Pick<DrainFacts, 'caughtUp'> & { binlog: BinlogCoordinates | null };
+  replicaDelay: number;
+}): { by: 'replication'; repointAt: BinlogCoordinates } | { by: 'copy'; why: string } {
+  const { newMasterPlan: p, newMasterDrain: drain } = o;
+  if (!p.isLatest || p.readDiff || !drain.caughtUp) return { by: 'copy', why: 'the new master had to catch up first' };
+  if (!drain.binlog) return { by: 'copy', why: 'the new master has no binlog position from its drain' };
+  if (o.replicaDelay > 0) return { by: 'copy', why: `MASTER_DELAY ${o.replicaDelay}` };
+  return { by: 'replication', repointAt: drain.binlog };
+}
+
 /** Where a relay-log lookup found a master position (the failoverFindRelayPositions activity's answer). */
 export interface RelayPositionFact {
   replica: string;

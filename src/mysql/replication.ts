@@ -8,7 +8,8 @@ import { ConnectionError, MhaflowError, RefusedError } from '../errors';
 import { mariaGtidText } from '../binlog/gtid';
 import { queryOne, showMasterStatus, showReplicaStatus, sqlTargetOf, type BinlogCoordinates, type Connection } from './client';
 import {
-  changeMasterTo, changeSourceDelay, executedGtidQuery, heldGtidQuery, readOnlyQuery, resetReplicaAll, setReadOnly, startReplica, stopReplica, waitForGtid, waitOutcome,
+  changeMasterTo, changeSourceDelay, executedGtidQuery, heldGtidQuery, readOnlyQuery, resetReplicaAll, setReadOnly, startReplica, stopReplica, waitForGtid, waitForPosition,
+  waitOutcome,
 } from './sql';
 import type { ReplicaStatus } from './status';
 
@@ -113,6 +114,24 @@ export async function waitGtid(conn: Connection, server: string, gtid: string, t
     if (st?.lastSqlErrno) throw new MhaflowError(`SQL thread error ${st.lastSqlErrno} while catching up to ${gtid}: ${st.lastSqlError}`, { server });
     if (Date.now() > deadline) throw new ConnectionError(`did not reach GTID ${gtid} within ${timeoutMs} ms`, { server });
     heartbeat({ waitingFor: gtid });
+  }
+}
+
+/** Wait until the replica executed its source's binlog up to `position` (file/position replication). */
+export async function waitPosition(conn: Connection, server: string, position: BinlogCoordinates, timeoutMs: number, heartbeat: Heartbeat): Promise<void> {
+  const target = await sqlTargetOf(conn);
+  const deadline = Date.now() + timeoutMs;
+  const at = `${position.file}:${position.pos}`;
+  for (;;) {
+    const r = await queryOne(conn, waitForPosition(target, position, 1));
+    const outcome = waitOutcome('position', r?.result);
+    if (outcome === 'reached') return;
+    const st = await showReplicaStatus(conn);
+    if (st?.lastSqlErrno) throw new MhaflowError(`SQL thread error ${st.lastSqlErrno} while catching up to ${at}: ${st.lastSqlError}`, { server });
+    if (Date.now() > deadline) throw new ConnectionError(`did not reach its source's ${at} within ${timeoutMs} ms (${outcome})`, { server });
+    heartbeat({ waitingFor: at });
+    // not-replicating answers at once: do not spin on it
+    if (outcome === 'not-replicating') await sleep(50);
   }
 }
 

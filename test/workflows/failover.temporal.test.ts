@@ -136,25 +136,43 @@ describe('failover workflow, activities mocked', () => {
     const nmApply = one(calls, 'apply', 'db3');
     const promote = one(calls, 'promote');
     assert.ok(promote.start > nmApply.end!, 'promoted once its diff is applied');
+    // db2 takes the tail by replication: its diff (the rest of the latest's relay log) is built and applied beside the
+    // new master's, not after it.
+    assert.ok(one(calls, 'diff', 'db2').start < nmApply.end! && one(calls, 'apply', 'db2').start < promote.start, 'db2\'s diff beside the new master\'s apply');
+    assert.equal(named(calls, 'diff').filter((c) => server(c) === 'db4').length, 0, 'db4, at the latest position too, lacks nothing but the tail: no diff');
     for (const r of ['db2', 'db4']) {
-      assert.ok(one(calls, 'diff', r).start > nmApply.end!, `${r}'s diff after the new master's apply`);
       const repoint = one(calls, 'repoint', r);
       for (const a of named(calls, 'apply')) assert.ok(repoint.start > a.end!, `${r} repointed after every apply`);
-      assert.deepEqual(repoint.input.coords, { file: 'db3-bin.000001', pos: 999 }, 'at the new master\'s position after its diff');
+      // The tail by replication: from where the new master stood once drained, waited for up to its end after its diff.
+      assert.deepEqual(repoint.input.coords, { file: 'db3-bin.000001', pos: 4 }, 'at the new master\'s drained position');
+      assert.deepEqual(repoint.input.waitFor, { file: 'db3-bin.000001', pos: 999 }, 'waited for up to the new master\'s position after its diff');
     }
     const cleanup = one(calls, 'cleanup');
     for (const a of named(calls, 'apply')) assert.ok(cleanup.start > a.end!, 'RESET SLAVE ALL after every diff (it deletes the relay logs read_diffs come from)');
     assert.equal(one(calls, 'fence').input.method, 'stop-mysqld', 'no shutdown hook, host reachable: its mysqld stopped over SSH');
     assert.ok(one(calls, 'fence').end! < one(calls, 'save-binlog').start && one(calls, 'fence').end! < promote.start, 'fenced before anything else');
     assert.equal(named(calls, 'report').length, 0, 'no report hook: no activity');
-    // db2 is behind: its diff has a read_diff from the latest base's relay log.
-    assert.deepEqual((one(calls, 'diff', 'db2').input.parts as { purpose: string }[]).map((p) => p.purpose), ['read_diff', 'binlog_diff']);
+    // db2 is behind: its diff has a read_diff from the latest base's relay log, and not the tail.
+    assert.deepEqual((one(calls, 'diff', 'db2').input.parts as { purpose: string }[]).map((p) => p.purpose), ['read_diff']);
     assert.deepEqual(report.steps.map((s) => s.status).filter((s) => s !== 'done'), []);
     assert.deepEqual(report.fence, { method: 'stop-mysqld', why: report.fence!.why, verified: true });
     assert.ok(report.warnings.some((w) => /no master_ip_failover hook/.test(w)));
     assert.ok(report.timings.newMasterWritableMs !== null && report.timings.allReplicasRepointedMs !== null);
     // Every activity was given the cluster's name and the digest the check read, never a config.
     for (const c of calls.slice(1)) assert.deepEqual(c.input.cluster, { name: 'mock', digest: 'd1' }, c.name);
+  });
+
+  it('file/position: a delayed replica applies its copy of the tail and is repointed at the new master\'s end, as MHA does', async () => {
+    const ss = [deadMaster(), at('db2', [F, 900], undefined, { sqlDelay: 3600 }), at('db3', [F, 1000]), at('db4', [F, 1000])];
+    const m = mocks({ facts: checkFacts({ servers: ss }) });
+    const { report } = await run(m);
+    assert.ok(report, 'completed');
+    assert.deepEqual((one(m.calls, 'diff', 'db2').input.parts as { purpose: string }[]).map((p) => p.purpose), ['read_diff', 'binlog_diff']);
+    assert.ok(one(m.calls, 'diff', 'db2').start > one(m.calls, 'apply', 'db3').end!, 'a diff with the tail in it waits for the new master\'s apply');
+    const repoint = one(m.calls, 'repoint', 'db2');
+    assert.deepEqual(repoint.input.coords, { file: 'db3-bin.000001', pos: 999 });
+    assert.equal(repoint.input.waitFor, undefined);
+    assert.deepEqual(one(m.calls, 'repoint', 'db4').input.waitFor, { file: 'db3-bin.000001', pos: 999 }, 'the other replica takes it by replication');
   });
 
   it('a dry run reads and plans: nothing stopped, drained, applied or promoted', async () => {

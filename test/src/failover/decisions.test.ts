@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { FailoverInput } from '../../../src/contracts/failover';
 import type { DeadCheck, SavedTail } from '../../../src/failover/deadmaster';
 import {
-  catchUpGtid, decideFailoverStart, decideFence, catchUpReadPart, execPart, missingOnNewMaster, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, tailPart,
+  catchUpGtid, decideFailoverStart, decideFence, catchUpReadPart, execPart, missingOnNewMaster, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, replicaTailSource, tailPart,
   NO_MASTER_IP_FAILOVER_HOOK, decideFencePlan, type ClusterFacts, type FailoverCheckFacts, type FenceFacts,
 } from '../../../src/failover/decisions';
 import type { HookRun } from '../../../src/hooks/run';
@@ -229,6 +229,22 @@ describe('diff parts', () => {
       { coords: { file: 'b.000001', pos: 99 }, gtid: '0-1-7', held: '0-1-7' });
     assert.deepEqual(newMasterStart(null, own), { coords: { file: 'b.000001', pos: 4 }, gtid: '0-1-5', held: '0-1-5' });
     assert.equal(newMasterStart(null, { binlog: null, gtidExecuted: '', gtidHeld: '' }), null);
+  });
+  it('replicaTailSource: by replication from the new master\'s drained position only when that position is the latest and its binlog holds only the applied tail', () => {
+    const at = { file: 'mysql-bin.000002', pos: 4567 };
+    const readDiff = { fromReplica: 'db4', from, to: { file: 'mysql-bin.000001', pos: 1000 }, bytes: 100 };
+    const cases: { name: string; plan: { isLatest: boolean; readDiff: typeof readDiff | null }; drain: { caughtUp: boolean; binlog: typeof at | null }; delay: number; want: string }[] = [
+      { name: 'latest, drained, no delay', plan: { isLatest: true, readDiff: null }, drain: { caughtUp: true, binlog: at }, delay: 0, want: 'replication mysql-bin.000002:4567' },
+      { name: 'new master behind the latest', plan: { isLatest: false, readDiff }, drain: { caughtUp: true, binlog: at }, delay: 0, want: 'copy: the new master had to catch up first' },
+      { name: 'latest by position but with a read_diff', plan: { isLatest: true, readDiff }, drain: { caughtUp: true, binlog: at }, delay: 0, want: 'copy: the new master had to catch up first' },
+      { name: 'its SQL thread did not finish its relay log (exec_diff)', plan: { isLatest: true, readDiff: null }, drain: { caughtUp: false, binlog: at }, delay: 0, want: 'copy: the new master had to catch up first' },
+      { name: 'no binlog on the new master', plan: { isLatest: true, readDiff: null }, drain: { caughtUp: true, binlog: null }, delay: 0, want: 'copy: the new master has no binlog position from its drain' },
+      { name: 'a delayed replica', plan: { isLatest: true, readDiff: null }, drain: { caughtUp: true, binlog: at }, delay: 3600, want: 'copy: MASTER_DELAY 3600' },
+    ];
+    for (const c of cases) {
+      const r = replicaTailSource({ newMasterPlan: c.plan, newMasterDrain: c.drain, replicaDelay: c.delay });
+      assert.equal(r.by === 'replication' ? `replication ${r.repointAt.file}:${r.repointAt.pos}` : `copy: ${r.why}`, c.want, c.name);
+    }
   });
   it('catchUpGtid: the source\'s executed set in its flavor\'s terms, MySQL\'s included (it has no gtid_binlog_pos)', () => {
     const drained = { server: 'db3', caughtUp: true, relay: { file: 'relay-bin.000002', pos: 400 } };
