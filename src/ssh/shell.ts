@@ -37,8 +37,11 @@ export function shellRequest(nonce: string, command: string): string {
     + `printf '%s %s %s %s\\n' ${nonce} "$c" "$(wc -c <"$T/o")" "$(wc -c <"$T/e")"; cat "$T/o" "$T/e"\n`;
 }
 
-/** A header with its outputs, read from the front of `buf`; undefined while incomplete. Throws on a malformed header. */
-export function parseShellReply(buf: Buffer, nonce: string): { result: ShellResult; rest: Buffer } | undefined {
+/**
+ * A header with its outputs, read from the front of `buf`: undefined while the header is incomplete, `need` (the
+ * bytes the whole reply takes) while its outputs are. Throws on a malformed header.
+ */
+export function parseShellReply(buf: Buffer, nonce: string): { result: ShellResult; rest: Buffer } | { need: number } | undefined {
   const nl = buf.indexOf(0x0a);
   if (nl < 0) {
     if (buf.length > nonce.length + 64) throw new Error(`unexpected output from the remote shell: ${buf.subarray(0, 80).toString('utf8')}`);
@@ -48,7 +51,7 @@ export function parseShellReply(buf: Buffer, nonce: string): { result: ShellResu
   if (!m) throw new Error(`unexpected output from the remote shell: ${buf.subarray(0, Math.min(nl, 80)).toString('utf8')}`);
   const [out, err] = [Number(m[2]), Number(m[3])];
   const end = nl + 1 + out + err;
-  if (buf.length < end) return undefined;
+  if (buf.length < end) return { need: end };
   return {
     result: {
       code: Number(m[1]),
@@ -63,6 +66,10 @@ interface Pending { resolve: (r: ShellResult) => void; reject: (e: Error) => voi
 
 export class RemoteShell {
   private buf: Buffer = Buffer.alloc(0);
+  /** Output received after `buf`, joined to it only once the reply can be whole (a large output arrives in many chunks). */
+  private more: Buffer[] = [];
+  private moreBytes = 0;
+  private need = 0;
   private pending?: Pending;
   private shellStderr = '';
   /** A command is running. */
@@ -90,8 +97,8 @@ export class RemoteShell {
         }, timeoutMs);
         channel.stderr.on('data', (d: Buffer) => { shell.shellStderr = (shell.shellStderr + d.toString('utf8')).slice(-2000); });
         channel.on('data', (d: Buffer) => {
+          if (ready) return shell.received(d);
           shell.buf = Buffer.concat([shell.buf, d]);
-          if (ready) return shell.consume();
           const at = shell.buf.indexOf(marker);
           if (at < 0) return;
           ready = true;
@@ -137,6 +144,16 @@ export class RemoteShell {
     this.channel.close();
   }
 
+  private received(d: Buffer): void {
+    this.more.push(d);
+    this.moreBytes += d.length;
+    if (this.buf.length + this.moreBytes < this.need) return;
+    this.buf = Buffer.concat([this.buf, ...this.more]);
+    this.more = [];
+    this.moreBytes = 0;
+    this.consume();
+  }
+
   private consume(): void {
     if (!this.pending) return;
     let reply;
@@ -148,6 +165,11 @@ export class RemoteShell {
       return;
     }
     if (!reply) return;
+    if ('need' in reply) {
+      this.need = reply.need;
+      return;
+    }
+    this.need = 0;
     this.buf = reply.rest;
     this.settle((p) => p.resolve(reply.result));
   }

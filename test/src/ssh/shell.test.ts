@@ -15,9 +15,9 @@ import { keyPair, startFakeSshServer } from '../../support/fake-ssh';
 const N = 'mhaflow-0123';
 
 describe('parseShellReply', () => {
-  const cases: { name: string; buf: Buffer; want?: { code: number; stdout: string; stderr: string; rest: string } | 'throws' }[] = [
+  const cases: { name: string; buf: Buffer; want?: { code: number; stdout: string; stderr: string; rest: string } | { need: number } | 'throws' }[] = [
     { name: 'no header yet', buf: Buffer.from(`${N} 0 `) },
-    { name: 'header, outputs still coming', buf: Buffer.from(`${N} 0 5 0\nabc`) },
+    { name: 'header, outputs still coming', buf: Buffer.from(`${N} 0 5 0\nabc`), want: { need: N.length + 7 + 5 } },
     { name: 'complete', buf: Buffer.from(`${N} 3 4 2\nout\nerrnext`), want: { code: 3, stdout: 'out\n', stderr: 'er', rest: 'rnext' } },
     { name: 'sizes padded by wc', buf: Buffer.from(`${N} 0       2       0\nhi`), want: { code: 0, stdout: 'hi', stderr: '', rest: '' } },
     { name: 'multibyte output counted in bytes', buf: Buffer.from(`${N} 0 3 0\n\u00e9\n`), want: { code: 0, stdout: '\u00e9\n', stderr: '', rest: '' } },
@@ -28,8 +28,9 @@ describe('parseShellReply', () => {
     it(c.name, () => {
       if (c.want === 'throws') return assert.throws(() => parseShellReply(c.buf, N), /unexpected output from the remote shell/);
       const r = parseShellReply(c.buf, N);
-      if (!c.want) return assert.equal(r, undefined);
-      assert.deepEqual({ ...r!.result, rest: r!.rest.toString('utf8') }, c.want);
+      if (!c.want || 'need' in c.want) return assert.deepEqual(r, c.want);
+      assert.ok(r && 'result' in r);
+      assert.deepEqual({ ...r.result, rest: r.rest.toString('utf8') }, c.want);
     });
   }
 
@@ -93,6 +94,21 @@ describe('a session with a long-lived shell, on a real sh', () => {
       // `sh -c X` runs X in the child itself; the child's parent is the long-lived shell, for both commands
       const ppidOf = (r: { stdout: string }) => r.stdout.split('\n')[0];
       assert.equal(ppidOf(await s.exec('echo $PPID')), ppidOf(b));
+    } finally {
+      s.close();
+    }
+  });
+
+  it('returns a large output whole, and the shell goes on', async () => {
+    execs.length = 0;
+    const s = await connect();
+    try {
+      const big = await s.exec('head -c 3000000 /dev/zero | tr "\\0" x; echo; echo tail >&2');
+      assert.equal(big.stdout.length, 3_000_001);
+      assert.ok(/^x+\n$/.test(big.stdout));
+      assert.equal(big.stderr, 'tail\n');
+      assert.equal((await s.exec('echo next')).stdout, 'next\n');
+      assert.deepEqual(execs, ['exec sh -s']);
     } finally {
       s.close();
     }
