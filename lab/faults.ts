@@ -25,8 +25,10 @@ export async function injectFault(fault: Fault, hostRef: string, arg?: string): 
       await portClosed(h, MYSQL_PORT);
       return `${h.name}: mariadbd killed (SIGKILL); sshd still up`;
     case 'host-down':
-      await stopMysqld(h, 'kill');
+      // sshd first: a monitor that sees mysqld go must not find the host still answering SSH in between (a host that
+      // goes down loses both at once).
       await stopSshd(h);
+      await stopMysqld(h, 'kill');
       await portClosed(h, MYSQL_PORT);
       await portClosed(h, SSH_PORT);
       return `${h.name}: host down (mariadbd and sshd killed)`;

@@ -7,6 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { connectServer } from '../../src/mysql/client';
 import { startFailover } from '../../src/failover/start';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import type { FailoverReport } from '../../src/contracts/failover';
@@ -16,6 +18,7 @@ import type { WorkerProcess } from '../../lab/worker-process';
 import { freeLoopbackPort } from '../../worker/telemetry';
 import { assertSurvivorsHold, deadMasterWithTail, logFailover, waitProgress, workerProcesses } from '../support/harness';
 
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const SURVIVORS = ['db2', 'db3', 'db4'];
 const workers = workerProcesses();
 const spawnWorker = workers.spawn;
@@ -114,23 +117,43 @@ describe('worker shutdown on SIGTERM', () => {
     assert.ok(ms < 3000 + 1000, `${ms} ms`);
   });
 
-  /** Two workers; SIGTERM the one running the new master's apply step while it applies. */
-  async function sigtermMidApply(graceMs: number, tail: number) {
+  /** The new master's failoverApplyDiff in the history (the replicas' applies may run beside it): its event id and activity id. */
+  function newMasterApply(events: HistoryEvent[], newMaster: string): { eventId: string; activityId: string } | undefined {
+    for (const e of events) {
+      const a = e.activityTaskScheduledEventAttributes;
+      if (a?.activityType?.name !== 'failoverApplyDiff') continue;
+      const input = JSON.parse(Buffer.from(a.input!.payloads![0]!.data!).toString('utf8')) as { server: string };
+      if (input.server === newMaster) return { eventId: String(e.eventId), activityId: String(a.activityId) };
+    }
+    return undefined;
+  }
+
+  /**
+   * Two workers; SIGTERM the one running the new master's apply step while it applies. `holdApply`: the test holds a
+   * global read lock on the new master from the moment that apply runs until the stopping worker exited, so the apply
+   * cannot end within the grace time, however fast the machine.
+   */
+  async function sigtermMidApply(graceMs: number, tail: number, o: { holdApply?: boolean } = {}) {
     const { cfg, acked } = await failoverWithDiffs(`stop-mid-${graceMs}`, tail);
     const taskQueue = queue(`mid-${graceMs}`);
     const env = { MHAFLOW_SHUTDOWN_GRACE: `${graceMs}ms` };
     const pair = [await spawnWorker(taskQueue, env), await spawnWorker(taskQueue, env)];
     const { handle } = await startFailover(await client(), { cluster: cfg.cluster }, { taskQueue });
     const p = await waitProgress(handle, (x) => x.steps.some((s) => s.id === `apply-${x.newMaster}` && s.status === 'running'), 90_000);
+    const hold = o.holdApply ? await connectServer(cfg, cfg.servers.find((x) => x.name === p.newMaster)!) : undefined;
+    await hold?.query('FLUSH TABLES WITH READ LOCK');
     // The step's worker, once Temporal has recorded which one took it.
     let busy: WorkerProcess | undefined;
-    let pending: { activityType?: { name?: string | null } | null; lastWorkerIdentity?: string | null }[] = [];
+    let pending: { activityId?: string | null; activityType?: { name?: string | null } | null; lastWorkerIdentity?: string | null }[] = [];
     for (const deadline = Date.now() + 30_000; !busy && Date.now() < deadline; await sleep(20)) {
+      const apply = newMasterApply((await handle.fetchHistory()).events ?? [], p.newMaster!);
       pending = (await handle.describe()).raw.pendingActivities ?? [];
-      busy = pair.find((w) => pending.some((a) => a.activityType?.name === 'failoverApplyDiff' && a.lastWorkerIdentity === w.identity));
+      busy = pair.find((w) => pending.some((a) => a.activityId === apply?.activityId && a.lastWorkerIdentity === w.identity));
     }
     assert.ok(busy, `the worker running apply-${p.newMaster} (pending: ${pending.map((a) => `${a.activityType?.name}@${a.lastWorkerIdentity}`).join(', ')})`);
     const stopped = await sigterm(busy);
+    await hold?.query('UNLOCK TABLES');
+    await hold?.end();
     const report = await resultOf<FailoverReport>(handle, 180_000);
     logFailover({ report, ms: 0, workflowId: handle.workflowId });
     const target = report.servers.find((s) => s.server === report.newMaster)!;
@@ -138,9 +161,9 @@ describe('worker shutdown on SIGTERM', () => {
     await assertSurvivorsHold(cfg, SURVIVORS, acked);
     // Who finished the new master's apply, on which attempt (history keeps the last attempt's start).
     const events = (await handle.fetchHistory()).events ?? [];
-    const applies = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'failoverApplyDiff').map((e) => String(e.eventId)));
-    const firstApply = events.find((e) => e.activityTaskStartedEventAttributes && applies.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)))!.activityTaskStartedEventAttributes!;
-    return { stopped, target, finishedBy: { identity: firstApply.identity, attempt: firstApply.attempt ?? 1, stopped: busy.identity } };
+    const apply = newMasterApply(events, report.newMaster!)!;
+    const finished = events.find((e) => e.activityTaskStartedEventAttributes && String(e.activityTaskStartedEventAttributes.scheduledEventId) === apply.eventId)!.activityTaskStartedEventAttributes!;
+    return { stopped, target, finishedBy: { identity: finished.identity, attempt: finished.attempt ?? 1, stopped: busy.identity } };
   }
 
   it('in the middle of a step, grace time long enough: the step completes on the stopping worker, exit 0 within grace + 1 s', async () => {
@@ -152,7 +175,7 @@ describe('worker shutdown on SIGTERM', () => {
   });
 
   it('in the middle of a step, grace time too short: exit 0 within grace + 1 s, the step is retried on the other worker, nothing applied twice', async () => {
-    const { stopped, finishedBy } = await sigtermMidApply(200, 600);
+    const { stopped, finishedBy } = await sigtermMidApply(200, 600, { holdApply: true });
     assert.equal(stopped.code, 0);
     assert.ok(stopped.ms < 200 + 1000, `${stopped.ms} ms`);
     assert.ok(finishedBy.attempt >= 2 && finishedBy.identity !== finishedBy.stopped, `retried on the other worker: ${JSON.stringify(finishedBy)}`);
