@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LabHost } from './layout';
 import { labPaths, SSH_PORT } from './layout';
-import { LabError, readPid, sh, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
+import { LabError, readPid, sh, shAsync, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
 
 /**
  * A host's key outlives its resets (outside the host's directory, which every reset deletes), as a real host's does
@@ -54,31 +54,10 @@ export async function startSshd(h: LabHost): Promise<void> {
   }
 }
 
-/** Every process under `pid`: a connection's sshd processes, and the shells and commands they run. */
-function descendantsOf(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const line of sh('ps', ['-e', '-o', 'pid=,ppid='], { allowFail: true }).stdout.split('\n')) {
-    const [p, pp] = line.trim().split(/\s+/).map(Number);
-    if (p && pp) children.set(pp, [...(children.get(pp) ?? []), p]);
-  }
-  const out: number[] = [];
-  for (let todo = [pid]; todo.length;) {
-    const kids = todo.flatMap((p) => children.get(p) ?? []);
-    out.push(...kids);
-    todo = kids;
-  }
-  return out;
-}
-
 export async function stopSshd(h: LabHost): Promise<void> {
   const pid = sshdPid(h);
   if (!pid) return;
-  // Every process of its sessions first (their sshd processes, and the shells and commands they run: a host that goes
-  // down loses them all; the listener's children alone left a session's shell behind), then the listener.
-  for (const p of descendantsOf(pid)) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch { /* gone already */ }
-  }
+  // Its sessions first (they outlive the listener otherwise), then the listener: the host is gone.
+  await shAsync('pkill', ['-9', '-P', String(pid)], { allowFail: true });
   await stopPid(pid, { signal: 'SIGKILL', pollMs: 20 });
 }
