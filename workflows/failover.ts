@@ -17,6 +17,7 @@ import {
 } from '../src/failover/decisions';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
 import { FAILOVER_STEPS, stepId, type FailoverStepKind, type StepArgs } from '../src/failover/steps';
+import { formatCoordinates, sameCoordinates } from '../src/binlog/coordinates';
 import { mariaGtidText } from '../src/binlog/gtid';
 import type { BinlogCoordinates } from '../src/mysql/client';
 import type { ServerIdentity } from '../src/mysql/identity';
@@ -544,10 +545,11 @@ interface PreparedReplica {
 function tailByReplication(d: Decision, drained: Drained): Map<string, BinlogCoordinates> {
   const out = new Map<string, BinlogCoordinates>();
   if (d.plan.mode !== 'filepos' || !patched(TAIL_BY_REPLICATION)) return out;
+  const nm = drained.get(d.newMaster);
+  if (!nm) return out;
   for (const p of d.replicas) {
     const own = drained.get(p.server);
-    const nm = drained.get(d.newMaster);
-    if (!own || !nm) continue;
+    if (!own) continue;
     const source = replicaTailSource({ newMasterPlan: d.plan.newMaster, newMasterDrain: nm, replicaDelay: own.delayWas });
     if (source.by === 'replication') out.set(p.server, source.repointAt);
   }
@@ -577,11 +579,11 @@ async function repointReplica(run: FailoverRun, d: Decision, r: PreparedReplica,
   const server = r.plan.server;
   // File/position: at the new master's end; or at its drained position, then the tail by replication (waited for).
   const from = r.tailByReplicationFrom;
-  const tailed = from !== undefined && (from.file !== nm.coords.file || from.pos !== nm.coords.pos);
+  const tailed = from !== undefined && !sameCoordinates(from, nm.coords);
   const at: { coords: BinlogCoordinates; waitFor?: BinlogCoordinates } | { gtid: string } = d.plan.mode !== 'filepos' ? { gtid: nm.gtid }
     : tailed ? { coords: from, waitFor: nm.coords } : { coords: nm.coords };
   const where = 'gtid' in at ? `GTID slave_pos, wait for ${at.gtid}`
-    : `${at.coords.file}:${at.coords.pos}${at.waitFor ? `, the dead master's tail by replication up to ${at.waitFor.file}:${at.waitFor.pos}` : ''}`;
+    : `${formatCoordinates(at.coords)}${at.waitFor ? `, the dead master's tail by replication up to ${formatCoordinates(at.waitFor)}` : ''}`;
   await run.step('repoint', { server, newMaster: d.newMaster, at: where },
     (summary) => long.failoverRepointReplica.executeWithOptions({ summary },
       [{ ...run.scope, server, newMaster: d.newMaster, delay: r.delay, ...at, ...(r.relayLogPurge !== undefined ? { relayLogPurge: r.relayLogPurge } : {}) }]),
@@ -589,7 +591,7 @@ async function repointReplica(run: FailoverRun, d: Decision, r: PreparedReplica,
       + `${x.caughtUpMs !== undefined ? `; the tail executed by replication in ${x.caughtUpMs} ms` : ''}`);
   run.recordOutcome({
     server, role: 'replica', plan: r.plan.summary, diff: diffSummary(r.diff), applied: r.applied?.appliedNow ?? 0, alreadyApplied: r.applied?.alreadyApplied ?? 0,
-    repointedTo: 'coords' in at ? `${d.newMaster} ${where}` : `${d.newMaster} (GTID, up to ${nm.gtid})`,
+    repointedTo: 'coords' in at ? `${d.newMaster} ${formatCoordinates(at.coords)}` : `${d.newMaster} (GTID, up to ${nm.gtid})`,
   });
 }
 

@@ -65,6 +65,11 @@ export function compareCoordinates(a: BinlogCoordinates, b: BinlogCoordinates): 
   return compareBinlogCoordinates(a, b);
 }
 
+/** The same position: same file name, same offset (no ordering, so no base-name check). */
+export function sameCoordinates(a: BinlogCoordinates, b: BinlogCoordinates): boolean {
+  return a.file === b.file && a.pos === b.pos;
+}
+
 export function formatCoordinates(c: BinlogCoordinates): string {
   return `${c.file || '(none)'}:${c.pos}`;
 }

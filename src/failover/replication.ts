@@ -2,6 +2,7 @@
 // receiving what a dead master still had in flight, draining relay logs. Each checks the server's state
 // before acting so that running it again (after a crash at any point) does nothing twice.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sameCoordinates } from '../binlog/coordinates';
 import { ConnectionError, MhaflowError } from '../errors';
 import { queryOne, showReplicaStatus, type BinlogCoordinates, type Connection } from '../mysql/client';
 import { requireReplica, sqlTargetOf, type Heartbeat } from '../mysql/replication';
@@ -59,7 +60,6 @@ export async function startStoppedSqlThread(conn: Connection, server: string): P
   return { started: true };
 }
 
-const sameCoords = (a: BinlogCoordinates, b: BinlogCoordinates) => a.file === b.file && a.pos === b.pos;
 
 export interface DrainResult {
   server: string;
@@ -96,7 +96,7 @@ export async function drainRelayLog(conn: Connection, server: string, opts: { de
   const exec = { file: st.relaySourceLogFile, pos: st.execSourceLogPos };
   const read = { file: st.sourceLogFile, pos: st.readSourceLogPos };
   return {
-    server, exec, read, relay: { file: st.relayLogFile, pos: st.relayLogPos }, caughtUp: sameCoords(exec, read),
+    server, exec, read, relay: { file: st.relayLogFile, pos: st.relayLogPos }, caughtUp: sameCoordinates(exec, read),
     delayWas: opts.delayWas,
     waitedMs: Date.now() - t0,
   };
@@ -116,7 +116,7 @@ async function waitRelayApplied(conn: Connection, server: string, opts: { timeou
     const st = await requireReplica(conn, server);
     if (st.lastSqlErrno !== 0) throw new MhaflowError(`SQL thread stopped on error ${st.lastSqlErrno}: ${st.lastSqlError}`, { server, hint: 'fix the replica, then run the failover again' });
     const exec = { file: st.relaySourceLogFile, pos: st.execSourceLogPos };
-    if (sameCoords(exec, { file: st.sourceLogFile, pos: st.readSourceLogPos })) return;
+    if (sameCoordinates(exec, { file: st.sourceLogFile, pos: st.readSourceLogPos })) return;
     const key = `${exec.file}:${exec.pos}`;
     const idle = /read all relay log/i.test(st.sqlRunningState ?? '');
     // Idle with exec unchanged: what is left is a transaction cut by the dead master; the exec_diff

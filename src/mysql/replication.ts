@@ -5,11 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConfig } from '../config/schema';
 import { resolveSecret } from '../config/secrets';
 import { ConnectionError, MhaflowError, RefusedError } from '../errors';
+import { formatCoordinates } from '../binlog/coordinates';
 import { mariaGtidText } from '../binlog/gtid';
 import { queryOne, showMasterStatus, showReplicaStatus, sqlTargetOf, type BinlogCoordinates, type Connection } from './client';
 import {
   changeMasterTo, changeSourceDelay, executedGtidQuery, heldGtidQuery, readOnlyQuery, resetReplicaAll, setReadOnly, startReplica, stopReplica, waitForGtid, waitForPosition,
-  waitOutcome,
+  waitOutcome, type SqlTarget, type WaitOutcome,
 } from './sql';
 import type { ReplicaStatus } from './status';
 
@@ -103,36 +104,35 @@ export async function waitReplicating(conn: Connection, server: string, timeoutM
   }
 }
 
-/** Wait until the server executed `gtid` (MariaDB GTID position / MySQL GTID set). */
-export async function waitGtid(conn: Connection, server: string, gtid: string, timeoutMs: number, heartbeat: Heartbeat): Promise<void> {
+/**
+ * Run a wait function 1 s at a time until it says `reached`; an SQL thread error or the deadline ends it. A wait that
+ * answers NULL (not replicating) answers at once: paused between, not spun on.
+ */
+async function waitExecuted(conn: Connection, server: string, o: {
+  wait: (t: SqlTarget) => string; kind: 'position' | 'gtid'; upTo: string; notReached: (outcome: WaitOutcome) => string; timeoutMs: number; heartbeat: Heartbeat;
+}): Promise<void> {
   const target = await sqlTargetOf(conn);
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + o.timeoutMs;
   for (;;) {
-    const r = await queryOne(conn, waitForGtid(target, gtid, 1));
-    if (waitOutcome('gtid', r?.result) === 'reached') return;
+    const outcome = waitOutcome(o.kind, (await queryOne(conn, o.wait(target)))?.result);
+    if (outcome === 'reached') return;
     const st = await showReplicaStatus(conn);
-    if (st?.lastSqlErrno) throw new MhaflowError(`SQL thread error ${st.lastSqlErrno} while catching up to ${gtid}: ${st.lastSqlError}`, { server });
-    if (Date.now() > deadline) throw new ConnectionError(`did not reach GTID ${gtid} within ${timeoutMs} ms`, { server });
-    heartbeat({ waitingFor: gtid });
+    if (st?.lastSqlErrno) throw new MhaflowError(`SQL thread error ${st.lastSqlErrno} while catching up to ${o.upTo}: ${st.lastSqlError}`, { server });
+    if (Date.now() > deadline) throw new ConnectionError(o.notReached(outcome), { server });
+    o.heartbeat({ waitingFor: o.upTo });
+    if (outcome === 'not-replicating') await sleep(50);
   }
 }
 
+/** Wait until the server executed `gtid` (MariaDB GTID position / MySQL GTID set). */
+export function waitGtid(conn: Connection, server: string, gtid: string, timeoutMs: number, heartbeat: Heartbeat): Promise<void> {
+  return waitExecuted(conn, server, { wait: (t) => waitForGtid(t, gtid, 1), kind: 'gtid', upTo: gtid, notReached: () => `did not reach GTID ${gtid} within ${timeoutMs} ms`, timeoutMs, heartbeat });
+}
+
 /** Wait until the replica executed its source's binlog up to `position` (file/position replication). */
-export async function waitPosition(conn: Connection, server: string, position: BinlogCoordinates, timeoutMs: number, heartbeat: Heartbeat): Promise<void> {
-  const target = await sqlTargetOf(conn);
-  const deadline = Date.now() + timeoutMs;
-  const at = `${position.file}:${position.pos}`;
-  for (;;) {
-    const r = await queryOne(conn, waitForPosition(target, position, 1));
-    const outcome = waitOutcome('position', r?.result);
-    if (outcome === 'reached') return;
-    const st = await showReplicaStatus(conn);
-    if (st?.lastSqlErrno) throw new MhaflowError(`SQL thread error ${st.lastSqlErrno} while catching up to ${at}: ${st.lastSqlError}`, { server });
-    if (Date.now() > deadline) throw new ConnectionError(`did not reach its source's ${at} within ${timeoutMs} ms (${outcome})`, { server });
-    heartbeat({ waitingFor: at });
-    // not-replicating answers at once: do not spin on it
-    if (outcome === 'not-replicating') await sleep(50);
-  }
+export function waitPosition(conn: Connection, server: string, position: BinlogCoordinates, timeoutMs: number, heartbeat: Heartbeat): Promise<void> {
+  const at = formatCoordinates(position);
+  return waitExecuted(conn, server, { wait: (t) => waitForPosition(t, position, 1), kind: 'position', upTo: at, notReached: (outcome) => `did not reach its source's ${at} within ${timeoutMs} ms (${outcome})`, timeoutMs, heartbeat });
 }
 
 export async function executedGtid(conn: Connection): Promise<string> {

@@ -3,6 +3,7 @@
 // master caught up, where each replica starts on the new master, and whether a failed promotion may still be
 // rolled back. The workflow calls them on activity results (facts), so every decision is in the history and has
 // a table test (test/src/switchover/decisions.test.ts).
+import { sameCoordinates } from '../binlog/coordinates';
 import type { ClusterConfig } from '../config/schema';
 import { durationMs } from '../config/values';
 import {
@@ -303,13 +304,12 @@ export interface CaughtUpFacts {
   origMasterNow: BinlogCoordinates;
 }
 
-const sameCoords = (a: BinlogCoordinates, b: BinlogCoordinates) => a.file === b.file && a.pos === b.pos;
 
 /** Whether the new master may be promoted; a reason to roll back when not. */
 export function caughtUpProblem(w: CaughtUpFacts, frozen: BinlogCoordinates, names: { origMaster: string; newMaster: string }): string | null {
   if (!w.reached) return `${names.newMaster} did not execute ${names.origMaster}'s binlog up to ${frozen.file}:${frozen.pos}: ${w.detail}`;
   if (!w.newMaster) return `${names.newMaster} has no binary log position (log_bin off?)`;
-  if (!sameCoords(w.origMasterNow, frozen)) {
+  if (!sameCoordinates(w.origMasterNow, frozen)) {
     return `${names.origMaster}'s binlog moved from ${frozen.file}:${frozen.pos} to ${w.origMasterNow.file}:${w.origMasterNow.pos} while frozen: something still writes there`;
   }
   return null;
