@@ -15,7 +15,7 @@ import { ConfigError } from '../src/errors';
 import { logger } from '../src/log';
 import { describeEndpoint, TASK_QUEUE, temporalEndpoint } from '../src/temporal/config';
 import { freeLoopbackPort, MhaflowMetrics, parseListenAddress, startTelemetryServer, type TelemetryServer } from './telemetry';
-import { warmUp } from './warm';
+import { warmUp, warmWorkflows } from './warm';
 import { createWorker, installRuntime, runUntilShutdown, type WorkerOptions } from './worker';
 
 export interface RunWorkerOptions extends Pick<WorkerOptions, 'identity' | 'workflowBundle'> {
@@ -93,7 +93,8 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     'worker started');
   opts.onStarted?.({ metricsAddress: telemetry?.address ?? null });
   // Beside the polling: the first failover or switchover finds the connections open and the code warm (worker/warm.ts).
-  void warmUp(clusters, log).catch((e: unknown) => log.warn({ err: e }, 'warm-up failed'));
+  void warmUp(clusters, log).catch((e: unknown) => log.warn({ err: e }, 'warm-up failed'))
+    .then(() => warmWorkflows(worker.client, { cluster: clusters[0], taskQueue: TASK_QUEUE, identity }, log));
   try {
     await runUntilShutdown(worker);
   } finally {

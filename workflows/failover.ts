@@ -12,7 +12,7 @@ import { PROGRESS_QUERY } from '../src/contracts/common';
 import type { FailoverInput, FailoverProgress, FailoverReport, ServerOutcome } from '../src/contracts/failover';
 import type { SavedTail } from '../src/failover/deadmaster';
 import {
-  catchUpGtid, catchUpReadPart, decideFailoverStart, decideFence, decideFencePlan, deadMasterBinlogOf, identitiesOf, missingOnNewMaster, withoutTailCopy, execPart, invalidFailoverInput,
+  catchUpGtid, catchUpReadPart, decideFailoverStart, decideFence, decideFencePlan, fenceBesideIoStop, deadMasterBinlogOf, identitiesOf, missingOnNewMaster, withoutTailCopy, execPart, invalidFailoverInput,
   newMasterStart, readPart, replicaTailSource, tailFindings, tailPart, type ClusterFacts, type DrainFacts, type FencePlan, type RelayPositionFact, type StartDecision,
 } from '../src/failover/decisions';
 import type { DiffFile, DiffPartSpec } from '../src/failover/diff';
@@ -55,9 +55,9 @@ export async function failover(input: FailoverInput): Promise<FailoverReport> {
     //    Replicas whose SQL thread stopped without an error apply their relay logs again.
     await startStoppedSqlThreads(run, start);
     // 2. Fence: each replica receives what was still in flight, then its IO thread stops (the final
-    //    positions); then the dead master is fenced, and seen so.
-    const servers = await stopIoThreads(run, start);
-    const sshReachable = await fenceDeadMaster(run, start, fencing);
+    //    positions); then the dead master is fenced, and seen so. When its own host saw its port refuse
+    //    connections nothing is in flight: it is fenced meanwhile.
+    const [servers, sshReachable] = await stopIoThreadsAndFence(run, start, fencing);
     // 3.1 The latest and oldest replicas.
     const latest = identifyLatest(run, start, servers);
     // 3.2-3.3 Side by side: the dead master's binlog tail is saved; the latest replicas' relay logs are searched
@@ -298,6 +298,24 @@ async function fenceDeadMaster(run: FailoverRun, start: Go, plan: Extract<FenceP
   run.report.fence = { method: plan.method, why: plan.why, verified: fence.verified };
   run.report.warnings.push(...fence.notes.filter((n) => !n.startsWith(`${dead} fenced`)));
   return fence.sshReachable;
+}
+
+/** A run that began before fencing beside the IO threads' stop replays them one after the other. */
+const FENCE_BESIDE_IO_STOP = 'failover-fence-beside-io-stop';
+
+/**
+ * The IO threads stopped, then the dead master fenced; side by side when nothing is in flight (fenceBesideIoStop).
+ * Either way both have ended before a failure of one is thrown, so that what the other changed is reported.
+ */
+async function stopIoThreadsAndFence(run: FailoverRun, start: Go, plan: Extract<FencePlan, { ok: true }>): Promise<[ServerSnapshot[], boolean]> {
+  if (run.input.dryRun || !fenceBesideIoStop(start.deadCheck) || !patched(FENCE_BESIDE_IO_STOP)) {
+    const servers = await stopIoThreads(run, start);
+    return [servers, await fenceDeadMaster(run, start, plan)];
+  }
+  const io = settledLater(stopIoThreads(run, start));
+  const fenced = settledLater(fenceDeadMaster(run, start, plan));
+  await Promise.allSettled([io, fenced]);
+  return [await io, await fenced];
 }
 
 function describePositions(ss: ServerSnapshot[]): string {

@@ -230,6 +230,15 @@ export function decideFencePlan(dead: { name: string; verdict: DeadCheck['verdic
   return { ok: false, reason: `${risk}. Configure hooks.shutdown (power it off), or pass --no-fence to accept that risk` };
 }
 
+/**
+ * Whether the dead master may be fenced while the replicas' IO threads stop, rather than after them. Only when its
+ * own host saw its port refuse connections (verdict down): no mysqld serves there, so nothing is in flight to the
+ * replicas that a fence could cut. A stalled master, or one only the worker cannot reach, may still be streaming.
+ */
+export function fenceBesideIoStop(dead: Pick<DeadCheck, 'verdict' | 'ownHost'>): boolean {
+  return dead.verdict === 'down' && dead.ownHost === 'refused';
+}
+
 /** What the fence step did and saw (the failoverFenceDeadMaster activity's answer). */
 export interface FenceFacts {
   method: FenceMethod;

@@ -151,6 +151,7 @@ describe('failover workflow, activities mocked', () => {
     for (const a of named(calls, 'apply')) assert.ok(cleanup.start > a.end!, 'RESET SLAVE ALL after every diff (it deletes the relay logs read_diffs come from)');
     assert.equal(one(calls, 'fence').input.method, 'stop-mysqld', 'no shutdown hook, host reachable: its mysqld stopped over SSH');
     assert.ok(one(calls, 'fence').end! < one(calls, 'save-binlog').start && one(calls, 'fence').end! < promote.start, 'fenced before anything else');
+    assert.ok(one(calls, 'fence').start < stopIo.end!, 'its port refused on its own host (nothing in flight): fenced while the IO threads stop');
     assert.equal(named(calls, 'report').length, 0, 'no report hook: no activity');
     // db2 is behind: its diff has a read_diff from the latest base's relay log, and not the tail.
     assert.deepEqual((one(calls, 'diff', 'db2').input.parts as { purpose: string }[]).map((p) => p.purpose), ['read_diff']);
@@ -160,6 +161,14 @@ describe('failover workflow, activities mocked', () => {
     assert.ok(report.timings.newMasterWritableMs !== null && report.timings.allReplicasRepointedMs !== null);
     // Every activity was given the cluster's name and the digest the check read, never a config.
     for (const c of calls.slice(1)) assert.deepEqual(c.input.cluster, { name: 'mock', digest: 'd1' }, c.name);
+  });
+
+  it('a stalled master (it may still stream to the replicas) is fenced only once their IO threads stopped', async () => {
+    const m = mocks({ facts: checkFacts({ deadCheck: { alive: false, sshReachable: true, verdict: 'stalled', sql: 'silent', ownHost: 'silent', evidence: ['silent'] } }) });
+    const { report } = await run(m);
+    assert.ok(report, 'completed');
+    assert.ok(one(m.calls, 'fence').start > one(m.calls, 'stop-io').end!, 'fenced after the IO threads stopped');
+    assert.ok(one(m.calls, 'fence').end! < one(m.calls, 'save-binlog').start, 'and before the tail is read');
   });
 
   it('file/position: a delayed replica applies its copy of the tail and is repointed at the new master\'s end, as MHA does', async () => {

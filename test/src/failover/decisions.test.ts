@@ -6,7 +6,7 @@ import type { FailoverInput } from '../../../src/contracts/failover';
 import type { DeadCheck, SavedTail } from '../../../src/failover/deadmaster';
 import {
   catchUpGtid, decideFailoverStart, decideFence, catchUpReadPart, execPart, missingOnNewMaster, invalidFailoverInput, newMasterStart, readPart, resolveServerRef, tailFindings, replicaTailSource, tailPart,
-  NO_MASTER_IP_FAILOVER_HOOK, decideFencePlan, type ClusterFacts, type FailoverCheckFacts, type FenceFacts,
+  NO_MASTER_IP_FAILOVER_HOOK, decideFencePlan, fenceBesideIoStop, type ClusterFacts, type FailoverCheckFacts, type FenceFacts,
 } from '../../../src/failover/decisions';
 import type { HookRun } from '../../../src/hooks/run';
 import { decideRoles } from '../../../src/topology/roles';
@@ -147,6 +147,17 @@ describe('decideFencePlan', () => {
       }
     });
   }
+});
+
+describe('fenceBesideIoStop', () => {
+  const cases: [string, DeadCheck['verdict'], DeadCheck['ownHost'], boolean][] = [
+    ['its port refused on its own host: nothing in flight, fenced at once', 'down', 'refused', true],
+    ['refused to the worker, its host could not look (no mysqladmin): after the IO threads', 'down', null, false],
+    ['stalled: it may still stream to the replicas', 'stalled', 'silent', false],
+    ['host down (a partition may hide a live master)', 'host-down', null, false],
+    ['alive', 'alive', 'answered', false],
+  ];
+  for (const [name, verdict, ownHost, want] of cases) it(name, () => assert.equal(fenceBesideIoStop({ verdict, ownHost }), want));
 });
 
 describe('decideFence', () => {
