@@ -111,6 +111,8 @@ describe('worker shutdown on SIGTERM', () => {
     const warm = readFileSync(w.log, 'utf8').split('\n').filter((l) => l.includes('"msg":"warm-up: ')).map((l) => JSON.parse(l) as { sql: number; ssh: number; problems: string[] })[0];
     assert.ok(warm, `no warm-up line in ${w.log}`);
     assert.ok(warm.sql >= SURVIVORS.length && warm.ssh >= SURVIVORS.length + 1, `warm-up: ${JSON.stringify(warm)}`);
+    // ... then ran its first workflow (read-only) so that the failover did not pay for the workflow sandbox.
+    assert.match(readFileSync(w.log, 'utf8'), /"msg":"warm-up: a first workflow ran/, `no warm-up workflow in ${w.log}`);
 
     const { code, ms } = await sigterm(w);
     assert.equal(code, 0);
