@@ -29,6 +29,7 @@ import { startWorkerProcess, type WorkerProcess } from '../lab/worker-process';
 import { parseWriterLog, runWriter } from '../lab/writer';
 import { withLabLock } from './lock';
 import { checkRepointed, describeWork, median, recoveryWork, secs, serverByRef, survivorsAtKill, waitCaughtUp, WritablePoller, type RecoveryWork } from './measure';
+import { measureStepFloor, type StepFloor } from './floor';
 import { ensureMhaInstalled, runMhaFailover, writeMhaConf } from './mha';
 
 type Tool = 'mha' | 'mhaflow';
@@ -77,6 +78,8 @@ interface RunResult {
   work?: RecoveryWork;
   /** The tool's own account of its times (mhaflow --json: cliWritableMs, cliTotalMs, timings), for comparison. */
   selfReported?: Record<string, unknown>;
+  /** mhaflow: its steps and their durations, from its report. */
+  steps?: StepTime[];
 }
 
 const say = (m: string): void => { process.stderr.write(`${m}\n`); };
@@ -140,7 +143,10 @@ async function startBenchWorker(log: string): Promise<WorkerProcess> {
   return worker;
 }
 
-interface CommandOutcome { exitCode: number; newMaster?: string; unavailable?: boolean; note?: string; selfReported?: Record<string, unknown> }
+interface CommandOutcome { exitCode: number; newMaster?: string; unavailable?: boolean; note?: string; selfReported?: Record<string, unknown>; steps?: StepTime[] }
+
+/** One step of mhaflow's report that ran an activity (a decision, recorded with 0 ms, is left out). */
+interface StepTime { id: string; ms: number }
 
 function jsonObjects(stdout: string): unknown[] {
   const candidates: unknown[] = [];
@@ -159,6 +165,15 @@ function selfReportedTimes(stdout: string): Record<string, unknown> | undefined 
     const o = c as Record<string, unknown>;
     const picked = Object.fromEntries(Object.entries(o).filter(([k]) => /ms$|^timings$/i.test(k)));
     if (Object.keys(picked).length) return picked;
+  }
+  return undefined;
+}
+
+/** The steps mhaflow's report lists, with their durations (workflow time). */
+function stepTimes(stdout: string): StepTime[] | undefined {
+  for (const c of jsonObjects(stdout)) {
+    const steps = (c as { steps?: unknown } | null)?.steps;
+    if (Array.isArray(steps)) return steps.filter((x): x is StepTime => typeof x?.id === 'string' && typeof x?.ms === 'number' && x.ms > 0).map((x) => ({ id: x.id, ms: x.ms }));
   }
   return undefined;
 }
@@ -194,7 +209,7 @@ function runMhaflowFailover(configPath: string, dead: ServerConfig, logFile: str
       writeFileSync(logFile, `$ node ${args.join(' ')}\n--- stdout\n${stdout}\n--- stderr\n${stderr}\n--- exit ${code}\n`);
       const exitCode = code ?? 1;
       if (exitCode !== 0 && /unknown command/i.test(stderr)) return resolvePromise({ exitCode, unavailable: true });
-      resolvePromise({ exitCode, newMaster: findNewMasterInJson(stdout), selfReported: selfReportedTimes(stdout), note: exitCode === 0 ? undefined : (stderr.trim().split('\n').pop() ?? '') });
+      resolvePromise({ exitCode, newMaster: findNewMasterInJson(stdout), selfReported: selfReportedTimes(stdout), steps: stepTimes(stdout), note: exitCode === 0 ? undefined : (stderr.trim().split('\n').pop() ?? '') });
     });
   });
 }
@@ -261,7 +276,7 @@ async function runOnce(tool: Tool, run: number, opts: Options, outDir: string, m
     const res: RunResult = {
       ...base, exitCode: outcome.exitCode, newMaster: newMaster?.name, commandMs,
       writableMs: poller.first ? poller.first.at - t0 : undefined, writerWritableMs: writerConnect ? writerConnect.at - t0 : undefined,
-      acked: summary.acknowledged, inDoubt: summary.inDoubt.length, note: outcome.note, selfReported: outcome.selfReported,
+      acked: summary.acknowledged, inDoubt: summary.inDoubt.length, note: outcome.note, selfReported: outcome.selfReported, steps: outcome.steps,
       work: recoveryWork(resolve(labHosts().find((h) => h.name === dead.name)!.dataDir, atKill[0]?.readFile ?? ''), atKill),
     };
     say(`   work: ${describeWork(res.work) ?? 'not counted (the binlog rotated)'}`);
@@ -355,10 +370,36 @@ function byWorkTable(all: RunResult[]): string | null {
   return formatTable(t);
 }
 
-function printTables(scenario: Scenario, results: RunResult[]): void {
+/**
+ * mhaflow's steps, each kind's median over its ok runs (a step run on several servers counts each), next to the floor:
+ * what an empty step costs through the same Temporal server (bench/floor.ts).
+ */
+function stepsTable(results: RunResult[], floor: StepFloor | undefined): string | null {
+  const byKind = new Map<string, number[]>();
+  for (const r of results.filter((x) => x.tool === 'mhaflow' && x.status === 'ok')) {
+    for (const s of r.steps ?? []) {
+      const kind = s.id.replace(/-db\d+$/, '');
+      byKind.set(kind, [...(byKind.get(kind) ?? []), s.ms]);
+    }
+  }
+  if (!byKind.size) return null;
+  const t: (string | number | undefined)[][] = [['step', 'times run', 'median ms', 'min ms', 'above the floor ms']];
+  for (const [kind, ms] of byKind) {
+    const m = median(ms)!;
+    t.push([kind, ms.length, Math.round(m), Math.min(...ms), floor ? Math.round(m - floor.medianMs) : undefined]);
+  }
+  return formatTable(t);
+}
+
+function printTables(scenario: Scenario, results: RunResult[], floor?: StepFloor): void {
   process.stdout.write(`\nall runs (${scenario})\n${runTable(results)}\n\nmedians over ok runs (times from the start of the failover command)\n${summaryTable(results)}\n`);
   const byWork = byWorkTable(results);
   if (byWork) process.stdout.write(`\nthe same medians for each kind of work (the runs did not all have the same)\n${byWork}\n`);
+  const steps = stepsTable(results, floor);
+  if (steps) {
+    process.stdout.write(`\nmhaflow's steps (workflow time, from the activation that schedules each to the one that sees its result); the floor, `
+      + `an empty step through the same Temporal server: ${floor ? `${floor.medianMs} ms (median of ${floor.samples.length}, ${Math.min(...floor.samples)}-${Math.max(...floor.samples)})` : 'not measured'}\n${steps}\n`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- main
@@ -366,8 +407,8 @@ function printTables(scenario: Scenario, results: RunResult[]): void {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.report) {
-    const earlier = JSON.parse(readFileSync(opts.report, 'utf8')) as { scenario: Scenario; results: RunResult[] };
-    printTables(earlier.scenario, earlier.results);
+    const earlier = JSON.parse(readFileSync(opts.report, 'utf8')) as { scenario: Scenario; results: RunResult[]; stepFloor?: StepFloor };
+    printTables(earlier.scenario, earlier.results, earlier.stepFloor);
     return;
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -377,6 +418,7 @@ async function main(): Promise<void> {
   if (tools.includes('mha')) ensureMhaInstalled(say);
 
   let mhaflowReady = false;
+  let stepFloor: StepFloor | undefined;
   let worker: WorkerProcess | undefined;
   if (tools.includes('mhaflow')) {
     if (mhaflowFailoverAvailable()) {
@@ -386,6 +428,8 @@ async function main(): Promise<void> {
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { void worker?.kill(); process.exit(130); });
       worker = await startBenchWorker(resolve(outDir, 'worker.log'));
       mhaflowReady = true;
+      stepFloor = await measureStepFloor().catch((e: Error) => { say(`mhaflow: the step floor could not be measured: ${e.message}`); return undefined; });
+      if (stepFloor) say(`mhaflow: an empty step through this Temporal server takes ${stepFloor.medianMs} ms (median of ${stepFloor.samples.length})`);
     } else say('mhaflow: `mhaflow failover` is not available yet: its rows are skipped');
   }
 
@@ -416,9 +460,9 @@ async function main(): Promise<void> {
     await withLabLock(async () => { await labDown(); await labUp({ mode: 'filepos' }); }, { log: say }).catch((e) => say(`could not restore the lab: ${(e as Error).message}`));
   }
 
-  printTables(opts.scenario, results);
+  printTables(opts.scenario, results, stepFloor);
   const jsonPath = opts.json ?? resolve(outDir, 'results.json');
-  writeFileSync(jsonPath, `${JSON.stringify({ scenario: opts.scenario, rate: opts.rate, writeSeconds: opts.writeSeconds, results }, null, 2)}\n`);
+  writeFileSync(jsonPath, `${JSON.stringify({ scenario: opts.scenario, rate: opts.rate, writeSeconds: opts.writeSeconds, stepFloor, results }, null, 2)}\n`);
   process.stdout.write(`\nlogs and results: ${outDir}${opts.json ? ` (results also in ${jsonPath})` : ''}\n`);
 }
 

@@ -15,7 +15,7 @@ import { ConfigError } from '../src/errors';
 import { logger } from '../src/log';
 import { describeEndpoint, TASK_QUEUE, temporalEndpoint } from '../src/temporal/config';
 import { freeLoopbackPort, MhaflowMetrics, parseListenAddress, startTelemetryServer, type TelemetryServer } from './telemetry';
-import { warmUp, warmWorkflows } from './warm';
+import { warmClusters } from './warm';
 import { createWorker, installRuntime, runUntilShutdown, type WorkerOptions } from './worker';
 
 export interface RunWorkerOptions extends Pick<WorkerOptions, 'identity' | 'workflowBundle'> {
@@ -93,11 +93,11 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     'worker started');
   opts.onStarted?.({ metricsAddress: telemetry?.address ?? null });
   // Beside the polling: the first failover or switchover finds the connections open and the code warm (worker/warm.ts).
-  void warmUp(clusters, log).catch((e: unknown) => log.warn({ err: e }, 'warm-up failed'))
-    .then(() => warmWorkflows(worker.client, { cluster: clusters[0], taskQueue: TASK_QUEUE, identity }, log));
+  const stopWarming = warmClusters(configDir, { client: worker.client, taskQueue: TASK_QUEUE, identity }, log);
   try {
     await runUntilShutdown(worker);
   } finally {
+    stopWarming();
     await telemetry?.close();
     signals.done();
   }

@@ -1,0 +1,50 @@
+// The worker's warm-up watches its config directory: a cluster whose config appears while it runs is warmed too.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import type { Logger } from 'pino';
+import { stringify } from 'yaml';
+import { warmClusters } from '../../worker/warm';
+
+/** The log lines, as a Logger that records them. */
+function recorder(): { log: Logger; lines: { level: string; obj: Record<string, unknown>; msg: string }[] } {
+  const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+  const at = (level: string) => (obj: Record<string, unknown>, msg: string) => { lines.push({ level, obj, msg }); };
+  return { log: { info: at('info'), warn: at('warn'), debug: at('debug') } as unknown as Logger, lines };
+}
+
+async function until(f: () => boolean, ms = 3000): Promise<void> {
+  for (const end = Date.now() + ms; !f(); await sleep(20)) if (Date.now() > end) throw new Error('timed out');
+}
+
+describe('worker warm-up', () => {
+  it('warms a cluster whose config appears after the start, once, and says which servers did not answer', async () => {
+    process.env.MHAFLOW_TEST_WARM_PW = 'x';
+    const dir = mkdtempSync(join(tmpdir(), 'warm-'));
+    const { log, lines } = recorder();
+    const stop = warmClusters(dir, { client: undefined, taskQueue: 'q', identity: 'w' }, log, 30);
+    try {
+      await sleep(100);
+      assert.equal(lines.length, 0, 'nothing to warm yet');
+      // Nothing listens on port 1: the read fails at once, and is reported as a problem of that server.
+      writeFileSync(join(dir, 'app1.yml'), stringify({
+        cluster: 'app1', mysql: { user: 'u', password: 'env:MHAFLOW_TEST_WARM_PW' }, replication: { user: 'r', password: 'env:MHAFLOW_TEST_WARM_PW' },
+        ssh: { key: '/k', knownHosts: '/kh' }, servers: [{ name: 'db1', host: '127.0.0.1', port: 1 }, { name: 'db2', host: '127.0.0.1', port: 2 }],
+      }));
+      await until(() => lines.some((l) => l.msg.startsWith('warm-up: ')));
+      const line = lines.find((l) => l.msg.startsWith('warm-up: '))!;
+      assert.equal(line.level, 'warn');
+      const problems = (line.obj.problems as string[]).sort();
+      assert.equal(problems.length, 2, problems.join('\n'));
+      assert.match(problems[0]!, /^SQL 127\.0\.0\.1:1: \[db1\] cannot connect to MySQL/);
+      assert.match(problems[1]!, /^SQL 127\.0\.0\.1:2: \[db2\] cannot connect to MySQL/);
+      await sleep(150);
+      assert.equal(lines.filter((l) => l.msg.startsWith('warm-up: ')).length, 1, 'a cluster is warmed once, not at every look');
+    } finally {
+      stop();
+    }
+  });
+});
