@@ -4,7 +4,8 @@
 // bin/mhaflow.js uses a bundle only while none of them is newer (a stale bundle must never run).
 // Run by `npm ci` / `npm install` (the prepare script); by hand: node scripts/build-cli.mjs
 import { build } from 'esbuild';
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -36,6 +37,25 @@ for (const [name, entry] of BUNDLES) {
   renameSync(tmp, out);
   console.log(`dist/${name}.js: ${inputs.length} sources`);
 }
+
+// Their code caches (bin/fresh-bundle.js writes one when a command exits, if it has none): each command run once here,
+// against a Temporal that is not there, compiles and caches what it runs up to its start request, so that the first
+// failover after an install starts as fast as the next ones (on the lab, 0.15 s sooner than without a cache).
+const primeDir = mkdtempSync(join(tmpdir(), 'mhaflow-prime-'));
+try {
+  const config = join(primeDir, 'prime.yml');
+  writeFileSync(config, ['cluster: prime', 'mysql: { user: u, password: "env:MHAFLOW_PRIME_UNSET" }', 'replication: { user: r, password: "env:MHAFLOW_PRIME_UNSET" }',
+    `ssh: { key: ${JSON.stringify(join(primeDir, 'key'))}, knownHosts: ${JSON.stringify(join(primeDir, 'known_hosts'))} }`,
+    'servers: [{ name: db1, host: 127.0.0.1 }, { name: db2, host: 127.0.0.2 }]', ''].join('\n'));
+  const env = { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9', TEMPORAL_HTTP_ADDRESS: '127.0.0.1:9' };
+  delete env.MHAFLOW_NO_BUNDLE;
+  for (const cmd of ['failover', 'switchover', 'check']) {
+    spawnSync(process.execPath, [join(root, 'bin', 'mhaflow.js'), cmd, '--config', config, '--json'], { cwd: primeDir, env, stdio: 'ignore', timeout: 30_000 });
+  }
+} finally {
+  rmSync(primeDir, { recursive: true, force: true });
+}
+console.log(`dist code caches: ${BUNDLES.filter(([name]) => existsSync(join(root, 'dist', `${name}.js.v8cache`))).map(([name]) => name).join(', ') || 'none'}`);
 
 // The worker's workflow bundle: scripts/build-workflow-bundle.ts (TypeScript: the worker's own bundler options).
 const wf = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build-workflow-bundle.ts')], { cwd: root, stdio: 'inherit' });

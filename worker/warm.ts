@@ -11,7 +11,11 @@ import type { Logger } from 'pino';
 import { listClusters, loadCluster } from '../src/config/registry';
 import type { ClusterConfig, ServerConfig } from '../src/config/schema';
 import { errorMessage } from '../src/errors';
+import { checkFromOwnHost } from '../src/failover/deadmaster';
 import { readServerState, withConnection } from '../src/mysql/client';
+import { probeServers } from '../src/mysql/probe';
+import { withPool } from '../src/ssh/pool';
+import { completedFailovers, findUnresolvedFailover } from '../src/temporal/failovers';
 import { SshConnectionCache, sshConnections } from '../src/ssh/cache';
 
 export interface WarmResult { ms: number; sql: string[]; ssh: string[]; problems: string[] }
@@ -53,6 +57,28 @@ export async function warmUp(clusters: string[], log: Logger, configDir?: string
   if (r.problems.length) log.warn(summary, 'warm-up: some servers did not answer (the steps that need them will say so)');
   else log.info(summary, 'warm-up: every server answered');
   return r;
+}
+
+/**
+ * The failover's first reads, on every server of a cluster: the probes of its check (each server's state and replica
+ * status), each host's look at its own SQL port over SSH (how the check examines a dead master), and the last-failover
+ * lookups in Temporal's visibility store. Nothing is changed; a failure only means the steps will compile that code.
+ */
+async function rehearse(name: string, configDir: string, client: Client | undefined, log: Logger): Promise<void> {
+  const t0 = Date.now();
+  try {
+    const cfg = loadCluster(name, configDir).cfg;
+    const own = cfg.servers.filter((s) => !s.binlogServer);
+    await Promise.all([
+      probeServers(cfg),
+      sshConnections.active ? withPool(cfg, (pool) => Promise.all(own.map((s) => checkFromOwnHost(pool, s)))) : null,
+      client ? completedFailovers(client, cfg.cluster, { since: new Date(Date.now() - 60_000) }) : null,
+      client ? findUnresolvedFailover(client, cfg.cluster) : null,
+    ]);
+    log.debug({ cluster: name, ms: Date.now() - t0 }, 'warm-up: the failover\'s first reads rehearsed');
+  } catch (e) {
+    log.debug({ cluster: name, ms: Date.now() - t0, err: errorMessage(e) }, 'warm-up: the failover\'s first reads did not all answer');
+  }
 }
 
 /** What failed is tried again in the background (the code gets compiled once the server answers): after 1, 2, 4, 8, 16 s. */
@@ -114,6 +140,7 @@ export function warmClusters(configDir: string, o: { client: Client | undefined;
       if (!names.length) return;
       for (const n of names) warmed.add(n);
       await warmUp(names, log, configDir).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'warm-up failed'));
+      for (const name of names) await rehearse(name, configDir, o.client, log);
       if (!workflowRan) {
         workflowRan = true;
         await warmWorkflows(o.client, { cluster: names[0], taskQueue: o.taskQueue, identity: o.identity }, log);
