@@ -89,6 +89,23 @@ export async function stopPid(pid: number, opts: { signal?: NodeJS.Signals; kill
   }
 }
 
+/**
+ * A daemon's pid file as spawnDaemon's shell writes it, read once: not written yet (absent, or created and still empty:
+ * the shell is starting), or its pid and whether that process runs. Reading it twice (does a live pid exist? does the
+ * file exist?) raced with the shell creating it, and took a starting daemon for one that had exited.
+ */
+export function pidFileState(file: string): { written: false } | { written: true; pid: number; alive: boolean } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch {
+    return { written: false };
+  }
+  const pid = Number(text);
+  if (!text || !Number.isInteger(pid) || pid <= 0) return { written: false };
+  return { written: true, pid, alive: pidAlive(pid) };
+}
+
 export function readPid(file: string): number | null {
   if (!existsSync(file)) return null;
   const pid = Number(readFileSync(file, 'utf8').trim());

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { labPaths, repoRoot } from './layout';
-import { LabError, readPid, sh, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
+import { LabError, pidFileState, readPid, sh, spawnDaemon, stopPid, tcpOpen, waitFor } from './system';
 import { SEARCH_ATTRIBUTES, temporalNamespace } from '../src/temporal/config';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -78,7 +78,8 @@ export async function temporalUp(log: (m: string) => void = () => {}): Promise<{
   // The CLI has no pid file option: spawnDaemon records the pid of the exec'd server.
   spawnDaemon(cli, args, { log: p.log, pidFile: p.pid });
   await waitFor(`the Temporal dev server on ${FRONTEND.ip}:${FRONTEND.port} (log: ${p.log})`, async () => {
-    if (!temporalPid() && existsSync(p.pid)) throw new LabError(`the Temporal dev server exited during start-up; see ${p.log}`);
+    const started = pidFileState(p.pid);
+    if (started.written && !started.alive) throw new LabError(`the Temporal dev server exited during start-up; see ${p.log}`);
     return tcpOpen(FRONTEND.ip, FRONTEND.port);
   }, 60_000, 100);
   await waitForFrontend();
