@@ -1,6 +1,6 @@
 // Small process and system helpers used by the lab (local machine only; never remote).
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MhaflowError } from '../src/errors';
@@ -106,10 +106,10 @@ export function pidFileState(file: string): { written: false } | { written: true
   return { written: true, pid, alive: pidAlive(pid) };
 }
 
+/** The pid a daemon's pid file names, while that process runs; else null. */
 export function readPid(file: string): number | null {
-  if (!existsSync(file)) return null;
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : null;
+  const s = pidFileState(file);
+  return s.written && s.alive ? s.pid : null;
 }
 
 export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {

@@ -13,7 +13,6 @@ import type { ClusterConfig, ServerConfig } from '../src/config/schema';
 import { errorMessage } from '../src/errors';
 import { checkFromOwnHost } from '../src/failover/deadmaster';
 import { readServerState, withConnection } from '../src/mysql/client';
-import { probeServers } from '../src/mysql/probe';
 import { withPool } from '../src/ssh/pool';
 import { completedFailovers, findUnresolvedFailover } from '../src/temporal/failovers';
 import { SshConnectionCache, sshConnections } from '../src/ssh/cache';
@@ -60,9 +59,9 @@ export async function warmUp(clusters: string[], log: Logger, configDir?: string
 }
 
 /**
- * The failover's first reads, on every server of a cluster: the probes of its check (each server's state and replica
- * status), each host's look at its own SQL port over SSH (how the check examines a dead master), and the last-failover
- * lookups in Temporal's visibility store. Nothing is changed; a failure only means the steps will compile that code.
+ * The failover's first reads beyond warmUp's (which read every server's state, as the check's probes do): each host's
+ * look at its own SQL port over SSH (how the check examines a dead master), and the last-failover lookups in Temporal's
+ * visibility store. Nothing is changed; a failure only means the steps will compile that code.
  */
 async function rehearse(name: string, configDir: string, client: Client | undefined, log: Logger): Promise<void> {
   const t0 = Date.now();
@@ -70,7 +69,6 @@ async function rehearse(name: string, configDir: string, client: Client | undefi
     const cfg = loadCluster(name, configDir).cfg;
     const own = cfg.servers.filter((s) => !s.binlogServer);
     await Promise.all([
-      probeServers(cfg),
       sshConnections.active ? withPool(cfg, (pool) => Promise.all(own.map((s) => checkFromOwnHost(pool, s)))) : null,
       client ? completedFailovers(client, cfg.cluster, { since: new Date(Date.now() - 60_000) }) : null,
       client ? findUnresolvedFailover(client, cfg.cluster) : null,
