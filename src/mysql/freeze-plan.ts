@@ -45,6 +45,31 @@ export function planFreeze(f: FreezeFacts, keep: KeptUser[]): FreezePlan {
   return { lock, readOnlyWas: f.readOnly, left };
 }
 
+/** A session in the process list: its user is LOGGING_IN_USER ('unauthenticated user') while it logs in. */
+export interface Session { id: number; user: string }
+
+/** What the freeze does next about the sessions it reads once the accounts are locked. */
+export interface SessionsStep {
+  /** Sessions to kill now: of a locked account, or a login stalled past its grace time. */
+  kill: Session[];
+  /** Sessions still to be gone before the freeze holds (killed, or logging in). Empty: done. */
+  waitFor: Session[];
+}
+
+/**
+ * The sessions that can still write once the accounts are locked, and what to do about them. Pure. `sessions` are
+ * those of the locked users and the logins in progress, of ids up to the last one read after the lock: a session
+ * opened later reads the account locked and is refused. The server reads the account when a client answers its
+ * handshake and shows the user only once the login succeeded, so a login under way at the lock may still come in
+ * as a locked account, unlocked: every such login is waited for, and killed once it took longer than a login does
+ * (`loginsStalled`: a client that never answers would hold the freeze up to connect_timeout).
+ */
+export function nextSessionsStep(sessions: Session[], loggingInUser: string, o: { killed: ReadonlySet<number>; loginsStalled: boolean }): SessionsStep {
+  const loggingIn = (s: Session) => s.user === loggingInUser;
+  const kill = sessions.filter((s) => !o.killed.has(s.id) && (!loggingIn(s) || o.loginsStalled));
+  return { kill, waitFor: sessions };
+}
+
 /** Whether the freeze holds, as read from the server. Plain JSON. */
 export interface FrozenState {
   readOnly: boolean;

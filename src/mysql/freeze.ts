@@ -9,7 +9,9 @@
 //      must not replicate to the new master): they cannot log in again;
 //   2. read_only=ON (and super_read_only=ON on MySQL): every other account stops at its next statement or COMMIT;
 //   3. the sessions of the locked accounts are killed (their open transactions roll back), and the freeze waits
-//      until they are gone: a killed session may finish the COMMIT it was in;
+//      until they are gone: a killed session may finish the COMMIT it was in. Logins under way at the lock are
+//      waited for too (the server read the account before the lock if the client had answered its handshake; the
+//      user shows only once the login succeeded); sessions opened after the lock are refused and not waited for;
 //   4. the binlog position is read: nothing is written after it (readFrozenState verifies the freeze holds).
 // The replication user and the manager's own user are never locked nor killed (replication would stop; the
 // manager needs its connections).
@@ -24,10 +26,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError } from '../errors';
 import { queryOne, queryRows, showMasterStatus, type BinlogCoordinates, type Connection } from './client';
 import { executedGtid, sqlTargetOf, type Heartbeat } from './replication';
-import type { FreezeFacts, FreezePlan, FrozenState, KeptUser } from './freeze-plan';
+import { nextSessionsStep, type FreezeFacts, type FreezePlan, type FrozenState, type KeptUser, type Session } from './freeze-plan';
 import {
-  accountsBypassingReadOnlyQuery, accountsLockedQuery, killConnection, sessionBinlogOff, sessionsOfUsersQuery, setAccountsLocked, setReadOnly,
-  type Account, type SqlTarget,
+  accountsBypassingReadOnlyQuery, accountsLockedQuery, killConnection, lastSessionIdQuery, LOGGING_IN_USER, sessionBinlogOff, sessionsOfUsersQuery,
+  setAccountsLocked, setReadOnly, type Account, type SqlTarget,
 } from './sql';
 
 export * from './freeze-plan';
@@ -61,14 +63,47 @@ export interface FreezeOptions {
   keep: KeptUser[];
   /** How long the killed sessions may take to end (default 10 s). */
   sessionsGoneTimeoutMs?: number;
+  /** How long a login under way at the lock may take before it is killed (default 1 s: a login takes milliseconds). */
+  loginGraceMs?: number;
   heartbeat?: Heartbeat;
 }
 
 const userNames = (accounts: Account[]) => [...new Set(accounts.map((a) => a.user))];
 
-async function sessionsOf(conn: Connection, users: string[]): Promise<{ id: number; user: string }[]> {
+/** The sessions of these users (and with `upToId`, the logins in progress) of ids up to `upToId`. */
+async function sessionsOf(conn: Connection, users: string[], upToId?: number): Promise<Session[]> {
   if (!users.length) return [];
-  return (await queryRows(conn, sessionsOfUsersQuery(users))).map((r) => ({ id: Number(r.id), user: String(r.user) }));
+  return (await queryRows(conn, sessionsOfUsersQuery(users, upToId))).map((r) => ({ id: Number(r.id), user: String(r.user) }));
+}
+
+const lastSessionId = async (conn: Connection) => Number((await queryOne(conn, lastSessionIdQuery))?.id ?? 0);
+
+/**
+ * Step 3 of the freeze: end the sessions that may write once the accounts are locked (nextSessionsStep says which)
+ * and wait until they are gone. Returns those killed.
+ */
+async function endSessionsOf(conn: Connection, users: string[], lockedAt: number, o: FreezeOptions): Promise<Session[]> {
+  const killed: Session[] = [];
+  const ids = new Set<number>();
+  const t0 = Date.now();
+  const timeoutMs = o.sessionsGoneTimeoutMs ?? 10_000;
+  for (;;) {
+    const sessions = await sessionsOf(conn, users, lockedAt);
+    const step = nextSessionsStep(sessions, LOGGING_IN_USER, { killed: ids, loginsStalled: Date.now() - t0 > (o.loginGraceMs ?? 1000) });
+    for (const s of step.kill) {
+      await conn.query(killConnection(s.id)).catch(() => { /* already gone */ });
+      ids.add(s.id);
+      if (s.user !== LOGGING_IN_USER) killed.push(s);
+    }
+    if (!step.waitFor.length) return killed;
+    if (Date.now() - t0 > timeoutMs) {
+      throw new ConnectionError(`sessions ${step.waitFor.map((s) => `${s.id} (${s.user})`).join(', ')} did not end within ${timeoutMs} ms of KILL CONNECTION`, {
+        hint: 'look at SHOW PROCESSLIST on the master: a session stuck in a long rollback holds the freeze up',
+      });
+    }
+    o.heartbeat?.({ waitingForSessions: step.waitFor.map((s) => s.id) });
+    await sleep(5);
+  }
 }
 
 async function setLocked(conn: Connection, accounts: Account[], locked: boolean): Promise<void> {
@@ -88,29 +123,21 @@ export async function freeze(conn: Connection, plan: FreezePlan, o: FreezeOption
   await setLocked(conn, plan.lock, true);
   for (const s of setReadOnly(target, true)) await conn.query(s);
   const users = userNames(plan.lock);
-  const killed = await sessionsOf(conn, users);
-  for (const s of killed) await conn.query(killConnection(s.id)).catch(() => { /* already gone */ });
-  const deadline = Date.now() + (o.sessionsGoneTimeoutMs ?? 10_000);
-  for (;;) {
-    const left = await sessionsOf(conn, users);
-    if (!left.length) break;
-    if (Date.now() > deadline) {
-      throw new ConnectionError(`sessions ${left.map((s) => `${s.id} (${s.user})`).join(', ')} did not end within ${o.sessionsGoneTimeoutMs ?? 10_000} ms of KILL CONNECTION`, {
-        hint: 'look at SHOW PROCESSLIST on the master: a session stuck in a long rollback holds the freeze up',
-      });
-    }
-    o.heartbeat?.({ waitingForSessions: left.map((s) => s.id) });
-    await sleep(5);
-  }
+  // Read once the lock holds: a session of a higher id logs in after it, reads the account locked, and is refused.
+  const lockedAt = users.length ? await lastSessionId(conn) : 0;
+  const killed = await endSessionsOf(conn, users, lockedAt, o);
   const position = await showMasterStatus(conn);
   if (!position) throw new ConnectionError('has no binary log (log_bin is off): there is no position for the replicas to reach');
   const gtid = await executedGtid(conn);
-  const state = await readFrozenState(conn, plan, o.keep, target);
+  const state = await readFrozenState(conn, plan, o.keep, target, lockedAt);
   return { killed, position, gtid, state, ms: Date.now() - t0 };
 }
 
-/** Read whether the freeze of `plan` holds on this server now (readOnly, locks, sessions, accounts added since). */
-export async function readFrozenState(conn: Connection, plan: FreezePlan, keep: KeptUser[], target?: SqlTarget): Promise<FrozenState> {
+/**
+ * Read whether the freeze of `plan` holds on this server now (readOnly, locks, sessions, accounts added since).
+ * `lockedAt`: the last session id once the accounts were locked; sessions above it were refused at their login.
+ */
+export async function readFrozenState(conn: Connection, plan: FreezePlan, keep: KeptUser[], target?: SqlTarget, lockedAt?: number): Promise<FrozenState> {
   const t = target ?? await sqlTargetOf(conn);
   const facts = await readFreezeFacts(conn, t);
   const locked = plan.lock.length ? await queryRows(conn, accountsLockedQuery(t, plan.lock)) : [];
@@ -120,7 +147,7 @@ export async function readFrozenState(conn: Connection, plan: FreezePlan, keep: 
     readOnly: facts.readOnly,
     superReadOnly: facts.superReadOnly,
     unlocked: plan.lock.filter((a) => !isLocked(a)),
-    writers: await sessionsOf(conn, userNames(plan.lock)),
+    writers: (await sessionsOf(conn, userNames(plan.lock), lockedAt)).filter((x) => x.user !== LOGGING_IN_USER),
     unplanned: facts.bypass.filter((a) => !a.locked && !planned(a) && !keep.some((k) => k.user === a.user)).map((a) => ({ user: a.user, host: a.host })),
   };
 }

@@ -316,12 +316,23 @@ export function setAccountsLocked(accounts: Account[], locked: boolean): string 
  */
 export const sessionBinlogOff = 'SET SESSION sql_log_bin = 0';
 
-/** The sessions of these user names but this one; columns id, user, host, command, time. */
-export function sessionsOfUsersQuery(users: string[]): string {
+/** The user name the process list shows for a session still logging in (MariaDB and MySQL alike). */
+export const LOGGING_IN_USER = 'unauthenticated user';
+
+/**
+ * The sessions of these user names but this one; columns id, user, host, command, time. With `upToId`, only the
+ * sessions of ids up to it, and the logins in progress among them too (user LOGGING_IN_USER).
+ */
+export function sessionsOfUsersQuery(users: string[], upToId?: number): string {
   if (!users.length) throw new RangeError('sessionsOfUsersQuery needs at least one user');
+  const who = upToId === undefined ? users : [...users, LOGGING_IN_USER];
   return 'SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time FROM information_schema.PROCESSLIST '
-    + `WHERE USER IN (${users.map(escapeString).join(', ')}) AND ID <> CONNECTION_ID() ORDER BY ID`;
+    + `WHERE USER IN (${who.map(escapeString).join(', ')}) AND ID <> CONNECTION_ID()`
+    + `${upToId === undefined ? '' : ` AND ID <= ${int(upToId, 'session id')}`} ORDER BY ID`;
 }
+
+/** The highest session id now; column id. Ids only grow: a session of a higher id was opened after this read. */
+export const lastSessionIdQuery = 'SELECT IFNULL(MAX(ID), 0) AS id FROM information_schema.PROCESSLIST';
 
 /** End a session (its transaction rolls back). */
 export const killConnection = (id: number) => `KILL CONNECTION ${int(id, 'connection id')}`;
@@ -343,11 +354,14 @@ export function longQueriesQuery(seconds: number): string {
  * InnoDB transactions open for more than `seconds` (trx_started has whole seconds: strictly before NOW() - seconds, so a
  * transaction a few ms old is never counted); columns id (the session), seconds, rowsModified, lockedTables, query.
  * An idle session holding an uncommitted change shows here, not among the running statements.
+ * INNODB_TRX is a copy InnoDB refreshes only once nobody read it for 0.1 s (readers 60 ms apart still saw a transaction
+ * 0.8 s after it rolled back and its session closed): joined with the live process list, a closed session's is dropped.
  */
 export function longTransactionsQuery(seconds: number): string {
-  return 'SELECT trx_mysql_thread_id AS id, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS seconds, trx_rows_modified AS rowsModified, '
-    + 'trx_tables_locked AS lockedTables, LEFT(trx_query, 300) AS query FROM information_schema.INNODB_TRX '
-    + `WHERE trx_mysql_thread_id <> CONNECTION_ID() AND trx_started < NOW() - INTERVAL ${int(seconds, 'seconds')} SECOND ORDER BY trx_started`;
+  return 'SELECT t.trx_mysql_thread_id AS id, TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS seconds, t.trx_rows_modified AS rowsModified, '
+    + 't.trx_tables_locked AS lockedTables, LEFT(t.trx_query, 300) AS query FROM information_schema.INNODB_TRX t '
+    + 'JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id '
+    + `WHERE t.trx_mysql_thread_id <> CONNECTION_ID() AND t.trx_started < NOW() - INTERVAL ${int(seconds, 'seconds')} SECOND ORDER BY t.trx_started`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { switchoverRepointReplica, type SwitchoverRepointResult } from '../../activities/switchover-replicas';
 import { queryOne, showMasterStatus, showReplicaStatus, withConnection } from '../../src/mysql/client';
 import { stopAll } from '../../src/mysql/replication';
+import { freeze, frozenProblems, planFreeze, readFreezeFacts, unfreeze } from '../../src/mysql/freeze';
+import { switchoverClusterFactsOf } from '../../src/switchover/decisions';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readLongRunning } from '../../src/mysql/running';
 import { resultOf } from '../../lab/harness';
 import { waitFor } from '../../lab/system';
@@ -66,6 +69,37 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
       });
     }
 
+    if (mode === 'filepos') {
+      it('the freeze holds against a SUPER client reconnecting every 5 ms: no session of a locked account left, no write after the frozen position', async () => {
+        // A login under way at the lock may have read the account unlocked and come in after the sessions were killed.
+        const cfg = testConfig(lab.cfg, uniqueCluster('sw-f-freeze'));
+        const writable = await writableServer(cfg);
+        const master = cfg.servers.find((s) => s.name === writable)!;
+        const writer = writerFor(cfg, { account: 'appSuper', retryMs: 5, startId: 2_500_000 });
+        await writer.waitAcked(50);
+        const keep = switchoverClusterFactsOf(cfg, '').keep;
+        let killed = 0;
+        await withConnection(cfg, master, async (c) => {
+          for (let i = 0; i < 120; i++) {
+            const plan = planFreeze(await readFreezeFacts(c), keep);
+            assert.ok(plan.lock.some((a) => a.user === 'app_super'), JSON.stringify(plan.lock));
+            const n = writer.acked().length;
+            const r = await freeze(c, plan, { keep });
+            killed += r.killed.length;
+            assert.deepEqual(frozenProblems(r.state), [], `freeze ${i}`);
+            await sleep(30); // the writer retries every 5 ms meanwhile
+            assert.deepEqual(await showMasterStatus(c), r.position, `freeze ${i}: nothing written after the frozen position`);
+            await unfreeze(c, plan, { writable: true });
+            await writer.waitAcked(n + 3); // back in before the next freeze: its sessions are there to kill
+          }
+        });
+        assert.ok(killed >= 100, `the writer's sessions were killed at most freezes (${killed} in 120)`);
+        await writer.stop();
+        await waitConverged(cfg, master.name);
+        await assertSurvivorsHold(cfg, cfg.servers.map((s) => s.name), writer.acked());
+      });
+    }
+
     it('rollback: the new master cannot catch up (its SQL thread stopped): the old master takes writes again, nothing is lost', async () => {
       const cfg = testConfig(lab.cfg, uniqueCluster(`sw-${mode[0]}-rb`));
       const master = await writableServer(cfg);
@@ -76,17 +110,20 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
       const { handle } = await startSwitchover(t.client, { cluster: cfg.cluster, newMaster: target, approval: true, waitTimeout: '2s' }, { taskQueue: t.taskQueue });
       await waitSwitchoverProgress(handle, (p) => p.awaitingApproval !== null);
       await injectFault('stop-sql', target);
-      await handle.signal('approve', { by: 'test' });
-      const report = await resultOf<SwitchoverReport>(handle, 120_000);
-      logSwitchover(report, 0);
-      assert.equal(report.outcome, 'rolled-back');
-      assert.match(report.reason, new RegExp(`${target} did not execute ${master}'s binlog up to .*rolled back: nothing changed`));
-      assert.equal(report.approval?.by, 'test');
-      assert.equal(await readOnly(cfg, master), false, `${master} writable again`);
-      assert.equal(await writableServer(cfg), master);
-      const n = writer.acked().length;
-      await writer.waitAcked(n + 100); // the SUPER writer is back on the old master: its account was unlocked
-      await restoreHost(target);
+      try {
+        await handle.signal('approve', { by: 'test' });
+        const report = await resultOf<SwitchoverReport>(handle, 120_000);
+        logSwitchover(report, 0);
+        assert.equal(report.outcome, 'rolled-back');
+        assert.match(report.reason, new RegExp(`${target} did not execute ${master}'s binlog up to .*rolled back: nothing changed`));
+        assert.equal(report.approval?.by, 'test');
+        assert.equal(await readOnly(cfg, master), false, `${master} writable again`);
+        assert.equal(await writableServer(cfg), master);
+        const n = writer.acked().length;
+        await writer.waitAcked(n + 100); // the SUPER writer is back on the old master: its account was unlocked
+      } finally {
+        await restoreHost(target); // the next tests need its replication running, whatever happened here
+      }
       await writer.stop();
       await waitConverged(cfg, master);
       await assertSurvivorsHold(cfg, cfg.servers.map((s) => s.name), writer.acked());

@@ -1,7 +1,7 @@
 // The freeze's pure parts: which accounts a plan locks (the record its unfreeze undoes), and when a frozen state holds.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { frozenProblems, planFreeze, type FrozenState } from '../../../src/mysql/freeze';
+import { frozenProblems, nextSessionsStep, planFreeze, type FrozenState } from '../../../src/mysql/freeze';
 
 const KEEP = [{ user: 'repl', why: 'the replication user' }, { user: 'mhaflow', why: 'the manager' }];
 
@@ -56,6 +56,25 @@ describe('frozenProblems', () => {
       const p = frozenProblems({ ...held, ...patch });
       if (expected) assert.match(p.join('; '), expected);
       else assert.deepEqual(p, []);
+    });
+  }
+});
+
+describe('nextSessionsStep', () => {
+  const IN = 'unauthenticated user';
+  const cases: { name: string; sessions: [number, string][]; killed?: number[]; stalled?: boolean; kill: number[]; waitFor: number[] }[] = [
+    { name: 'none left: done', sessions: [], kill: [], waitFor: [] },
+    { name: 'sessions of a locked account are killed, then waited for', sessions: [[7, 'app_super'], [9, 'root']], kill: [7, 9], waitFor: [7, 9] },
+    { name: 'a killed session still listed (rolling back) is not killed again', sessions: [[7, 'app_super']], killed: [7], kill: [], waitFor: [7] },
+    { name: 'a session that logged in with the account read before the lock is killed when it shows', sessions: [[8, 'app_super']], killed: [7], kill: [8], waitFor: [8] },
+    { name: 'a login under way is waited for, not killed (a replica logging in must not be cut)', sessions: [[12, IN]], kill: [], waitFor: [12] },
+    { name: 'a login stalled past its grace time is killed', sessions: [[12, IN], [13, 'app_super']], killed: [13], stalled: true, kill: [12], waitFor: [12, 13] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const step = nextSessionsStep(c.sessions.map(([id, user]) => ({ id, user })), IN, { killed: new Set(c.killed ?? []), loginsStalled: c.stalled ?? false });
+      assert.deepEqual(step.kill.map((s) => s.id), c.kill);
+      assert.deepEqual(step.waitFor.map((s) => s.id), c.waitFor);
     });
   }
 });

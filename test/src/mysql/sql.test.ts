@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2';
 import {
-  accountsBypassingReadOnlyQuery, accountsLockedQuery, killConnection, longQueriesQuery, longTransactionsQuery, sessionsOfUsersQuery, setAccountsLocked,
+  accountsBypassingReadOnlyQuery, accountsLockedQuery, killConnection, lastSessionIdQuery, longQueriesQuery, longTransactionsQuery, sessionsOfUsersQuery, setAccountsLocked,
   bindPassword, changeMasterTo, changeSourceDelay, dialectOf, escapeId, escapeString, executedGtidQuery, heartbeatStatusQuery, readGtidState, readOnlyQuery, redactSql,
   resetReplicaAll, setHeartbeatPeriod, setReadOnly, setSuperReadOnly, showBinlogStatus, showReplicaStatus, startReplica, startReplicaSql, stopReplica, stopReplicaIo, waitForGtid,
   waitForPosition, waitOutcome, type SqlTarget,
@@ -258,6 +258,10 @@ describe('accounts and sessions (the freeze)', () => {
   test('sessions of users, but this one; KILL CONNECTION of an integer only', () => {
     assert.equal(sessionsOfUsersQuery(['app', "x'y"]), 'SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time '
       + "FROM information_schema.PROCESSLIST WHERE USER IN ('app', 'x\\'y') AND ID <> CONNECTION_ID() ORDER BY ID");
+    assert.equal(sessionsOfUsersQuery(['app'], 41), 'SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time '
+      + "FROM information_schema.PROCESSLIST WHERE USER IN ('app', 'unauthenticated user') AND ID <> CONNECTION_ID() AND ID <= 41 ORDER BY ID");
+    assert.throws(() => sessionsOfUsersQuery(['app'], -1), RangeError);
+    assert.equal(lastSessionIdQuery, 'SELECT IFNULL(MAX(ID), 0) AS id FROM information_schema.PROCESSLIST');
     assert.equal(killConnection(42), 'KILL CONNECTION 42');
     assert.throws(() => killConnection(-1), RangeError);
     assert.throws(() => killConnection(1.5), RangeError);
