@@ -70,10 +70,10 @@ export interface FreezeOptions {
 
 const userNames = (accounts: Account[]) => [...new Set(accounts.map((a) => a.user))];
 
-/** The sessions of these users (and with `upToId`, the logins in progress) of ids up to `upToId`. */
-async function sessionsOf(conn: Connection, users: string[], upToId?: number): Promise<Session[]> {
+/** The sessions of these users (sessionsOfUsersQuery's options: ids up to `upToId`, the logins in progress too). */
+async function sessionsOf(conn: Connection, users: string[], o: { upToId?: number; loggingIn?: boolean } = {}): Promise<Session[]> {
   if (!users.length) return [];
-  return (await queryRows(conn, sessionsOfUsersQuery(users, upToId))).map((r) => ({ id: Number(r.id), user: String(r.user) }));
+  return (await queryRows(conn, sessionsOfUsersQuery(users, o))).map((r) => ({ id: Number(r.id), user: String(r.user) }));
 }
 
 const lastSessionId = async (conn: Connection) => Number((await queryOne(conn, lastSessionIdQuery))?.id ?? 0);
@@ -88,7 +88,7 @@ async function endSessionsOf(conn: Connection, users: string[], lockedAt: number
   const t0 = Date.now();
   const timeoutMs = o.sessionsGoneTimeoutMs ?? 10_000;
   for (;;) {
-    const sessions = await sessionsOf(conn, users, lockedAt);
+    const sessions = await sessionsOf(conn, users, { upToId: lockedAt, loggingIn: true });
     const step = nextSessionsStep(sessions, LOGGING_IN_USER, { killed: ids, loginsStalled: Date.now() - t0 > (o.loginGraceMs ?? 1000) });
     for (const s of step.kill) {
       await conn.query(killConnection(s.id)).catch(() => { /* already gone */ });
@@ -147,7 +147,7 @@ export async function readFrozenState(conn: Connection, plan: FreezePlan, keep: 
     readOnly: facts.readOnly,
     superReadOnly: facts.superReadOnly,
     unlocked: plan.lock.filter((a) => !isLocked(a)),
-    writers: (await sessionsOf(conn, userNames(plan.lock), lockedAt)).filter((x) => x.user !== LOGGING_IN_USER),
+    writers: await sessionsOf(conn, userNames(plan.lock), { upToId: lockedAt }),
     unplanned: facts.bypass.filter((a) => !a.locked && !planned(a) && !keep.some((k) => k.user === a.user)).map((a) => ({ user: a.user, host: a.host })),
   };
 }

@@ -320,15 +320,15 @@ export const sessionBinlogOff = 'SET SESSION sql_log_bin = 0';
 export const LOGGING_IN_USER = 'unauthenticated user';
 
 /**
- * The sessions of these user names but this one; columns id, user, host, command, time. With `upToId`, only the
- * sessions of ids up to it, and the logins in progress among them too (user LOGGING_IN_USER).
+ * The sessions of these user names but this one; columns id, user, host, command, time. `upToId`: only the sessions of
+ * ids up to it; `loggingIn`: the logins in progress too (user LOGGING_IN_USER).
  */
-export function sessionsOfUsersQuery(users: string[], upToId?: number): string {
+export function sessionsOfUsersQuery(users: string[], o: { upToId?: number; loggingIn?: boolean } = {}): string {
   if (!users.length) throw new RangeError('sessionsOfUsersQuery needs at least one user');
-  const who = upToId === undefined ? users : [...users, LOGGING_IN_USER];
+  const who = o.loggingIn ? [...users, LOGGING_IN_USER] : users;
   return 'SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time FROM information_schema.PROCESSLIST '
     + `WHERE USER IN (${who.map(escapeString).join(', ')}) AND ID <> CONNECTION_ID()`
-    + `${upToId === undefined ? '' : ` AND ID <= ${int(upToId, 'session id')}`} ORDER BY ID`;
+    + `${o.upToId === undefined ? '' : ` AND ID <= ${int(o.upToId, 'session id')}`} ORDER BY ID`;
 }
 
 /** The highest session id now; column id. Ids only grow: a session of a higher id was opened after this read. */

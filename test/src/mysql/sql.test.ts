@@ -258,9 +258,9 @@ describe('accounts and sessions (the freeze)', () => {
   test('sessions of users, but this one; KILL CONNECTION of an integer only', () => {
     assert.equal(sessionsOfUsersQuery(['app', "x'y"]), 'SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time '
       + "FROM information_schema.PROCESSLIST WHERE USER IN ('app', 'x\\'y') AND ID <> CONNECTION_ID() ORDER BY ID");
-    assert.equal(sessionsOfUsersQuery(['app'], 41), 'SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time '
+    assert.equal(sessionsOfUsersQuery(['app'], { upToId: 41, loggingIn: true }), 'SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time '
       + "FROM information_schema.PROCESSLIST WHERE USER IN ('app', 'unauthenticated user') AND ID <> CONNECTION_ID() AND ID <= 41 ORDER BY ID");
-    assert.throws(() => sessionsOfUsersQuery(['app'], -1), RangeError);
+    assert.throws(() => sessionsOfUsersQuery(['app'], { upToId: -1 }), RangeError);
     assert.equal(lastSessionIdQuery, 'SELECT IFNULL(MAX(ID), 0) AS id FROM information_schema.PROCESSLIST');
     assert.equal(killConnection(42), 'KILL CONNECTION 42');
     assert.throws(() => killConnection(-1), RangeError);
