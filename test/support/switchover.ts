@@ -39,10 +39,11 @@ export async function waitSwitchoverProgress(handle: WorkflowHandle, pred: (p: S
   for (;;) {
     const p = await handle.query<SwitchoverProgress>(PROGRESS_QUERY).catch(() => null);
     if (p && pred(p)) return p;
+    const last = `last: ${JSON.stringify(p?.steps.map((s) => `${s.id}:${s.status}`))}`;
     // A closed run makes no more progress: say how it ended now rather than at the deadline.
     const { status } = await handle.describe();
-    if (status.name !== 'RUNNING') throw new Error(`switchover ${handle.workflowId} ended ${status.name} before the progress condition was met (last: ${JSON.stringify(p?.steps.map((s) => `${s.id}:${s.status}`))})`);
-    if (Date.now() > deadline) throw new Error(`switchover progress condition not met within ${timeoutMs} ms (last: ${JSON.stringify(p?.steps.map((s) => `${s.id}:${s.status}`))})`);
+    if (status.name !== 'RUNNING') throw new Error(`switchover ${handle.workflowId} ended ${status.name} before the progress condition was met (${last})`);
+    if (Date.now() > deadline) throw new Error(`switchover progress condition not met within ${timeoutMs} ms (${last})`);
     await sleep(20);
   }
 }
