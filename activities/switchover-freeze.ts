@@ -1,19 +1,40 @@
 // Switchover phases 3-5 and the rollback: the online-change hook, the freeze of the old master, the new master's
 // catch-up, its promotion; and the way back before the promotion. Each returns facts; the workflow decides
 // (src/switchover/decisions.ts). Each can run again after dying at any point.
+import { Context } from '@temporalio/activity';
 import { durationMs } from '../src/config/values';
 import { resolveSecret } from '../src/config/secrets';
+import type { ClusterConfig, ServerConfig } from '../src/config/schema';
 import { serverByName } from '../src/config/servers';
 import type { ReplicationMode } from '../src/topology/types';
 import { errorMessage } from '../src/errors';
 import { hookArgs, runHook, type HookRun } from '../src/hooks/run';
 import { queryOne, showMasterStatus, showReplicaStatus, withConnection, withConnections, type BinlogCoordinates, type Connection } from '../src/mysql/client';
 import { freeze, unfreeze, type FreezePlan, type FreezeResult, type UnfreezeResult } from '../src/mysql/freeze';
+import { HeldConnections } from '../src/mysql/held';
 import { binlogCoordinates, executedGtid, makeWritable, sqlTargetOf, startReplicaIfStopped, stopAll } from '../src/mysql/replication';
 import { waitForGtid, waitForPosition, waitOutcome } from '../src/mysql/sql';
-import { compareBinlogCoordinates } from '../src/binlog/coordinates';
+import { compareBinlogCoordinates, sameCoordinates } from '../src/binlog/coordinates';
+import { CAUGHT_UP_SIGNAL } from '../src/contracts/switchover';
+import { claimKey, claimProblem, factsOfClaim, signClaim, type CaughtUpClaim } from '../src/switchover/claim';
 import type { CaughtUpFacts } from '../src/switchover/decisions';
 import { clusterOf, guarded, heartbeatDetails, type ClusterInput } from './failure';
+
+/**
+ * The freeze's, the wait's and the promotion's connections, when they run as local activities of one workflow task
+ * (one after the other, in this process): each step reuses the ones the step before opened (src/mysql/held.ts).
+ */
+const held = new HeldConnections();
+
+function connectionsOf<T>(cfg: ClusterConfig, servers: ServerConfig[], fn: (conns: Connection[]) => Promise<T>): Promise<T> {
+  const { isLocal, workflowExecution } = Context.current().info;
+  return isLocal && workflowExecution ? held.use(workflowExecution.runId, cfg, servers, fn) : withConnections(cfg, servers, fn);
+}
+
+function releaseConnections(): void {
+  const run = Context.current().info.workflowExecution?.runId;
+  if (run) held.release(run);
+}
 
 export interface OnlineChangeInput extends ClusterInput {
   command: 'stop' | 'start';
@@ -47,14 +68,20 @@ export async function switchoverOnlineChangeHook(input: OnlineChangeInput): Prom
   });
 }
 
-export interface FreezeInput extends ClusterInput { origMaster: string; plan: FreezePlan }
+export interface FreezeInput extends ClusterInput {
+  origMaster: string;
+  plan: FreezePlan;
+  /** The wait's server: its connection is opened beside the freeze, for the wait to find open. */
+  newMaster?: string;
+}
 
 /** Freeze the old master as the plan says (src/mysql/freeze.ts): its frozen position and whether the freeze holds. */
 export async function switchoverFreeze(input: FreezeInput): Promise<FreezeResult> {
   return guarded(async () => {
     const cfg = clusterOf(input);
     const keep = [{ user: cfg.replication.user, why: 'replication' }, { user: cfg.mysql.user, why: 'manager' }];
-    return withConnection(cfg, serverByName(cfg, input.origMaster), (c) => freeze(c, input.plan, { keep, heartbeat: heartbeatDetails }));
+    if (input.newMaster && Context.current().info.isLocal) connectionsOf(cfg, [serverByName(cfg, input.newMaster)], async () => {}).catch(() => { /* the wait will say */ });
+    return connectionsOf(cfg, [serverByName(cfg, input.origMaster)], ([c]) => freeze(c!, input.plan, { keep, heartbeat: heartbeatDetails }));
   });
 }
 
@@ -66,6 +93,13 @@ export interface WaitInput extends ClusterInput {
   frozen: { file: string; pos: number; gtid: string };
   /** Give up at this instant (ms since the epoch): set by the workflow once, so a retried wait keeps the same deadline. */
   deadline: number;
+  /**
+   * The promotion follows in the same workflow task: once caught up, sign the result and signal it to this workflow
+   * before returning, so that it is in the history before the new master takes a write (src/switchover/claim.ts).
+   */
+  signalBeforePromotion?: boolean;
+  /** The result an earlier attempt signalled: it stands for the wait when it is valid for this run and frozen position. */
+  claim?: CaughtUpClaim;
 }
 
 /** Whether the new master executed up to the frozen position (file/position), or the frozen GTIDs. */
@@ -97,15 +131,25 @@ async function readStoppedNewMaster(c: Connection, name: string): Promise<NonNul
  * Wait (until the deadline) for the new master to execute everything up to the old master's frozen position; once it
  * has, stop its replication and read its own binlog position and GTIDs (nothing else writes there: it is still
  * read-only, so a retry reads the same). Beside that, read the old master's position again: it must not have moved.
+ * When the promotion follows in the same workflow task, the result is signed and signalled to the workflow first, and
+ * a retry's wait takes it from there (src/switchover/claim.ts): by then writes may have moved the new master.
  */
 export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUpFacts> {
   return guarded(async () => {
     const t0 = Date.now();
     const cfg = clusterOf(input);
+    const ctx = Context.current();
+    const run = { workflowId: ctx.info.workflowExecution?.workflowId ?? '', runId: ctx.info.workflowExecution?.runId ?? '' };
+    const key = input.claim || input.signalBeforePromotion ? await claimKey(resolveSecret(cfg.mysql.password, 'mysql.password')) : null;
+    if (input.claim && key) {
+      const problem = claimProblem(key, input.claim, { ...run, frozen: input.frozen });
+      if (!problem) return factsOfClaim(input.claim);
+      ctx.log.warn(`the caught-up result signalled to this run is ignored (${problem}): waiting again`);
+    }
     const nm = serverByName(cfg, input.newMaster);
     // Both connections open at once. The old master's position is read once the new master has reached the frozen
     // one, beside the new master's own reads rather than after them: the promotion waits for both.
-    const result = await withConnections(cfg, [nm, serverByName(cfg, input.origMaster)], async ([c, orig]) => {
+    const result = await connectionsOf(cfg, [nm, serverByName(cfg, input.origMaster)], async ([c, orig]) => {
       // Looked at once even past the deadline: a retry after a crash finds the new master caught up (and its
       // replication stopped by the killed attempt) and goes on, instead of rolling back a switchover that was done waiting.
       let last: { reached: boolean; error?: string } = { reached: false };
@@ -121,6 +165,11 @@ export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUp
         last.reached ? readStoppedNewMaster(c!, nm.name) : null,
         showMasterStatus(orig!) as Promise<BinlogCoordinates>,
       ]);
+      if (newMaster && key && sameCoordinates(origMasterNow, input.frozen)) {
+        // Written to the history before this returns, so before the promotion: a retry finds it (see claim.ts).
+        const claim = signClaim(key, { ...run, frozen: input.frozen, newMaster, origMasterNow: { file: origMasterNow.file, pos: origMasterNow.pos } });
+        await ctx.client.workflow.getHandle(run.workflowId, run.runId).signal(CAUGHT_UP_SIGNAL, claim);
+      }
       return newMaster ? { reached: true, detail: '', newMaster, origMasterNow }
         : { reached: false, detail: last.error ?? `not reached within the wait timeout (${Date.now() - t0} ms in this attempt)`, newMaster: null, origMasterNow };
     });
@@ -132,11 +181,15 @@ export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUp
 export async function switchoverPromote(input: ClusterInput & { newMaster: string }): Promise<{ readOnlyWasOn: boolean; writableAt: string }> {
   return guarded(async () => {
     const cfg = clusterOf(input);
-    return withConnection(cfg, serverByName(cfg, input.newMaster), async (c) => {
-      await stopAll(c);
-      const w = await makeWritable(c);
-      return { readOnlyWasOn: w.changed, writableAt: new Date().toISOString() };
-    });
+    try {
+      return await connectionsOf(cfg, [serverByName(cfg, input.newMaster)], async ([c]) => {
+        await stopAll(c!);
+        const w = await makeWritable(c!);
+        return { readOnlyWasOn: w.changed, writableAt: new Date().toISOString() };
+      });
+    } finally {
+      releaseConnections(); // the last of the three
+    }
   });
 }
 
@@ -169,6 +222,7 @@ export interface RollbackResult {
 export async function switchoverRollback(input: RollbackInput): Promise<RollbackResult> {
   return guarded(async () => {
     const cfg = clusterOf(input);
+    releaseConnections(); // a freeze or a wait before it may have left some (same worker)
     const origMaster = await withConnection(cfg, serverByName(cfg, input.origMaster), (c) => unfreeze(c, input.plan, { writable: true }));
     let newMaster: RollbackResult['newMaster'] = null;
     if (input.restartReplicationOn) {

@@ -18,7 +18,7 @@ import { freeLoopbackPort, MhaflowMetrics, parseListenAddress, startTelemetrySer
 import { warmClusters } from './warm';
 import { createWorker, installRuntime, runUntilShutdown, type WorkerOptions } from './worker';
 
-export interface RunWorkerOptions extends Pick<WorkerOptions, 'identity' | 'workflowBundle'> {
+export interface RunWorkerOptions extends Pick<WorkerOptions, 'identity' | 'workflowBundle' | 'activityInterceptors'> {
   /** Called once the worker has connected (and its metrics listener, if any, listens). */
   onStarted?: (info: { metricsAddress: string | null }) => void;
   /** How long running steps may take to finish after a stop signal (default MHAFLOW_SHUTDOWN_GRACE, else 10s). */
@@ -76,7 +76,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   const coreMetricsPort = metricsAddress ? await freeLoopbackPort() : null;
   installRuntime(log, { coreMetricsPort });
   const identity = opts.identity ?? `mhaflow-worker-${process.pid}@${hostname()}`;
-  const worker = await createWorker({ identity, workflowBundle: opts.workflowBundle, shutdownGraceTime: graceMs, metrics });
+  const worker = await createWorker({ identity, workflowBundle: opts.workflowBundle, shutdownGraceTime: graceMs, metrics, activityInterceptors: opts.activityInterceptors });
   let telemetry: TelemetryServer | undefined;
   try {
     if (metricsAddress && metrics) telemetry = await startTelemetryServer({ address: metricsAddress, metrics, coreMetricsPort, worker });

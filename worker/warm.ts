@@ -14,6 +14,8 @@ import { errorMessage } from '../src/errors';
 import { checkFromOwnHost } from '../src/failover/deadmaster';
 import { readServerState, withConnection } from '../src/mysql/client';
 import { withPool } from '../src/ssh/pool';
+import { resolveSecret } from '../src/config/secrets';
+import { claimKey } from '../src/switchover/claim';
 import { completedFailovers, findUnresolvedFailover } from '../src/temporal/failovers';
 import { SshConnectionCache, sshConnections } from '../src/ssh/cache';
 
@@ -61,7 +63,8 @@ export async function warmUp(clusters: string[], log: Logger, configDir?: string
 /**
  * The failover's first reads beyond warmUp's (which read every server's state, as the check's probes do): each host's
  * look at its own SQL port over SSH (how the check examines a dead master), and the last-failover lookups in Temporal's
- * visibility store. Nothing is changed; a failure only means the steps will compile that code.
+ * visibility store; and the key a switchover signs its caught-up result with (scrypt: 50 ms a switchover's wait would
+ * otherwise spend while writes are stopped). Nothing is changed; a failure only means the steps will compile that code.
  */
 async function rehearse(name: string, configDir: string, client: Client | undefined, log: Logger): Promise<void> {
   const t0 = Date.now();
@@ -72,6 +75,7 @@ async function rehearse(name: string, configDir: string, client: Client | undefi
       sshConnections.active ? withPool(cfg, (pool) => Promise.all(own.map((s) => checkFromOwnHost(pool, s)))) : null,
       client ? completedFailovers(client, cfg.cluster, { since: new Date(Date.now() - 60_000) }) : null,
       client ? findUnresolvedFailover(client, cfg.cluster) : null,
+      claimKey(resolveSecret(cfg.mysql.password, 'mysql.password')),
     ]);
     log.debug({ cluster: name, ms: Date.now() - t0 }, 'warm-up: the failover\'s first reads rehearsed');
   } catch (e) {

@@ -1,5 +1,5 @@
 // The mhaflow worker: all workflows and activities on task queue `mhaflow`.
-import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type ActivityInterceptorsFactory, type WorkflowBundle, makeTelemetryFilterString } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ export interface WorkerOptions {
   metrics?: MhaflowMetrics;
   /** Activities this worker runs at once; default 2000 (MHAFLOW_MAX_ACTIVITIES). */
   maxConcurrentActivities?: number;
+  /** More activity interceptors, after the metrics' (the lab's fault injection: lab/worker-main.ts). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -108,7 +110,7 @@ export async function createWorker(opts: WorkerOptions = {}): Promise<Worker> {
       workflowBundle,
       interceptors: {
         // The bundle has the workflow interceptors already (bundleWorkflows).
-        ...(opts.metrics ? { activity: [opts.metrics.activityInterceptor()] } : {}),
+        activity: [...(opts.metrics ? [opts.metrics.activityInterceptor()] : []), ...(opts.activityInterceptors ?? [])],
       },
       sinks: opts.metrics ? opts.metrics.sinks() : { mhaflowMetrics: { workflowEnded: { fn: () => {} } } },
       identity: opts.identity,

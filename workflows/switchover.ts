@@ -12,10 +12,11 @@ import type { SwitchoverRepointResult } from '../activities/switchover-replicas'
 import type { ClusterRef } from '../src/config/registry';
 import { PROGRESS_QUERY } from '../src/contracts/common';
 import {
-  APPROVE_SIGNAL, REJECT_SIGNAL, type ApprovalAnswer, type SwitchoverInput, type SwitchoverPhase, type SwitchoverPlan, type SwitchoverProgress,
+  APPROVE_SIGNAL, CAUGHT_UP_SIGNAL, REJECT_SIGNAL, type ApprovalAnswer, type SwitchoverInput, type SwitchoverPhase, type SwitchoverPlan, type SwitchoverProgress,
   type SwitchoverReport,
 } from '../src/contracts/switchover';
 import type { FreezeResult } from '../src/mysql/freeze';
+import type { CaughtUpClaim } from '../src/switchover/claim';
 import {
   afterFailedPromotion, caughtUpProblem, decideSwitchoverStart, describePlan, freezeProblem, invalidSwitchoverInput, startOnNewMaster,
   switchoverSettings, type CaughtUpFacts, type SwitchoverCheckFacts, type SwitchoverStart,
@@ -27,18 +28,22 @@ import { StepRun, stepsMarkdown } from './steps';
 export const switchoverProgressQuery = defineQuery<SwitchoverProgress>(PROGRESS_QUERY);
 export const approveSignal = defineSignal<[ApprovalAnswer?]>(APPROVE_SIGNAL);
 export const rejectSignal = defineSignal<[ApprovalAnswer?]>(REJECT_SIGNAL);
+export const caughtUpSignal = defineSignal<[CaughtUpClaim]>(CAUGHT_UP_SIGNAL);
 
 const quick = proxyActivities<typeof activities>(QUICK_STEP);
 const long = proxyActivities<typeof activities>(LONG_STEP);
 const hook = proxyActivities<typeof activities>(HOOK_STEP);
-/** The freeze and the wait: local activities, so the only trip through the server while writes stop is the promotion's. */
+/** The freeze, the wait and the promotion: local activities, one workflow task with no trip through the server while writes stop. */
 const local = proxyLocalActivities<typeof activities>({ ...LOCAL_STEP, startToCloseTimeout: '60s' });
-/**
- * Histories started before the freeze and the wait became local activities replay with regular ones. The promotion
- * stays a regular activity: the wait's result (the new master's position, which the replicas start from) is in the
- * history before the new master takes a write, so no replay can read that position again after writes moved it.
- */
+/** Histories started before the freeze and the wait became local activities replay with regular ones. */
 const FREEZE_WAIT_LOCAL = 'switchover-freeze-wait-local';
+/**
+ * Histories started before the promotion became a local activity replay with a regular one. A local activity's result
+ * reaches the history only when its workflow task completes, after the new master is writable; so the wait signals its
+ * result first (src/switchover/claim.ts), and a retry takes the new master's position from that signal, not from the
+ * new master, whose position writes may have moved since.
+ */
+const PROMOTE_LOCAL = 'switchover-promote-local';
 
 // ---------------------------------------------------------------------------------------------
 // The story
@@ -50,6 +55,7 @@ export async function switchover(input: SwitchoverInput): Promise<SwitchoverRepo
   setHandler(switchoverProgressQuery, () => run.progress, { description: 'the switchover step in progress, the steps done, and the plan while it waits for approval' });
   setHandler(approveSignal, (a) => run.answer(true, a), { description: 'approve the plan shown while it waits: { "by": "name" }' });
   setHandler(rejectSignal, (a) => run.answer(false, a), { description: 'reject the plan shown while it waits: { "by": "name", "reason": "why" }' });
+  setHandler(caughtUpSignal, (c) => { run.caughtUpClaim = c; }, { description: 'internal: the wait\'s signed result, sent by the wait itself before the promotion' });
   try {
     // 1. Check: every server answers, the master is the master of every replica, replication runs within the lag
     //    threshold, nothing long runs on the master, the new master is eligible with the same filters and no errant GTID.
@@ -98,8 +104,11 @@ class SwitchoverRun extends StepRun {
   approvalAnswer: { approved: boolean; answer: ApprovalAnswer } | null = null;
   /** What the rollback must undo: the hook's stop ran; the wait stopped the new master's replication. */
   readonly undo = { hookStopRan: false, newMasterStopped: false };
-  /** The freeze and the wait run as local activities (FREEZE_WAIT_LOCAL). */
+  /** The freeze and the wait run as local activities (FREEZE_WAIT_LOCAL); the promotion too (PROMOTE_LOCAL). */
   freezeWaitLocal = false;
+  promoteLocal = false;
+  /** The last caught-up result the wait signalled (an earlier attempt's, when this workflow task is a retry). */
+  caughtUpClaim: CaughtUpClaim | null = null;
 
   constructor(readonly input: SwitchoverInput) {
     super(Boolean(input.dryRun), (run) => renderDetails(run as SwitchoverRun));
@@ -223,8 +232,9 @@ async function freezeOrigMaster(run: SwitchoverRun, go: Go): Promise<FreezeResul
   }
   const locks = go.freeze.lock.length;
   run.freezeWaitLocal = patched(FREEZE_WAIT_LOCAL);
+  run.promoteLocal = run.freezeWaitLocal && patched(PROMOTE_LOCAL);
   const frozen = await run.step('freeze', { ...names, detail: `${locks ? `lock ${locks} account${locks > 1 ? 's' : ''} and kill their sessions, ` : ''}read_only=ON` },
-    (summary) => (run.freezeWaitLocal ? local : quick).switchoverFreeze.executeWithOptions({ summary }, [{ cluster: run.cluster, origMaster: go.origMaster, plan: go.freeze }]),
+    (summary) => (run.freezeWaitLocal ? local : quick).switchoverFreeze.executeWithOptions({ summary }, [{ cluster: run.cluster, origMaster: go.origMaster, plan: go.freeze, ...(run.promoteLocal ? { newMaster: go.newMaster } : {}) }]),
     (r) => `frozen at ${r.position.file}:${r.position.pos} (${r.gtid || 'no GTID'}); ${r.killed.length} sessions killed; ${r.ms} ms`);
   run.report.timings.frozenMs = run.elapsed();
   run.report.frozenAt = { ...frozen.position, gtid: frozen.gtid };
@@ -238,12 +248,16 @@ async function waitForNewMaster(run: SwitchoverRun, go: Go, frozen: FreezeResult
   const deadline = Date.now() + run.settings.waitTimeoutMs;
   const w: CaughtUpFacts = await run.step('wait', { origMaster: go.origMaster, newMaster: go.newMaster, at },
     (summary) => {
-      const args = { cluster: run.cluster, origMaster: go.origMaster, newMaster: go.newMaster, mode: go.mode, frozen: { ...frozen.position, gtid: frozen.gtid }, deadline };
+      const args = {
+        cluster: run.cluster, origMaster: go.origMaster, newMaster: go.newMaster, mode: go.mode, frozen: { ...frozen.position, gtid: frozen.gtid }, deadline,
+        ...(run.promoteLocal ? { signalBeforePromotion: true, ...(run.caughtUpClaim ? { claim: run.caughtUpClaim } : {}) } : {}),
+      };
       return run.freezeWaitLocal
         ? local.switchoverWaitCaughtUp.executeWithOptions({ startToCloseTimeout: run.settings.waitTimeoutMs + 60_000, summary }, [args])
         : long.switchoverWaitCaughtUp.executeWithOptions({ summary }, [args]);
     },
-    (r) => (r.reached ? `reached in ${r.waitedMs} ms; ${go.newMaster} at ${r.newMaster?.file}:${r.newMaster?.pos}` : `not reached: ${r.detail}`));
+    (r) => (r.fromClaim ? `reached in an earlier attempt (its signed result); ${go.newMaster} at ${r.newMaster?.file}:${r.newMaster?.pos}`
+      : r.reached ? `reached in ${r.waitedMs} ms; ${go.newMaster} at ${r.newMaster?.file}:${r.newMaster?.pos}` : `not reached: ${r.detail}`));
   if (w.reached) run.undo.newMasterStopped = true;
   const problem = caughtUpProblem(w, frozen.position, go);
   if (problem) throw new Error(problem);
@@ -283,7 +297,7 @@ async function rollBack(run: SwitchoverRun, go: Go, reason: string, o: { newMast
 async function promote(run: SwitchoverRun, go: Go): Promise<boolean> {
   try {
     await run.step('promote', { newMaster: go.newMaster },
-      (summary) => quick.switchoverPromote.executeWithOptions({ summary }, [{ cluster: run.cluster, newMaster: go.newMaster }]),
+      (summary) => (run.promoteLocal ? local : quick).switchoverPromote.executeWithOptions({ summary }, [{ cluster: run.cluster, newMaster: go.newMaster }]),
       (r) => `${go.newMaster} writable${r.readOnlyWasOn ? '' : ' (read_only was already OFF)'}`);
   } catch (e) {
     const seen = await run.step('read-new-master', { newMaster: go.newMaster },

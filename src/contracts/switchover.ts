@@ -17,6 +17,12 @@ export function switchoverWorkflowId(cluster: string, dryRun = false, now = Date
 export const APPROVE_SIGNAL = 'approve';
 export const REJECT_SIGNAL = 'reject';
 
+/**
+ * Internal: the wait's signed result, which the wait signals to its own workflow before the promotion runs
+ * (src/switchover/claim.ts). Not for callers: one that is not signed by a worker of the cluster is ignored.
+ */
+export const CAUGHT_UP_SIGNAL = 'switchover-caught-up';
+
 export interface ApprovalAnswer {
   /** Who answered (free text: a user name), for the report. */
   by?: string;

@@ -302,6 +302,8 @@ export interface CaughtUpFacts {
   newMaster: { file: string; pos: number; gtid: string } | null;
   /** The old master's binlog position read after the wait: it must not have moved. */
   origMasterNow: BinlogCoordinates;
+  /** Taken from the signed result an earlier attempt signalled before the promotion (src/switchover/claim.ts). */
+  fromClaim?: boolean;
 }
 
 

@@ -41,12 +41,20 @@ afterEach(async () => {
 });
 after(async () => { await Promise.all(workers.map((w) => w.kill())); await connection?.close(); });
 
-type Crash = { after: string } | { during: 'wait' };
-const name = (c: Crash) => ('after' in c ? `after the ${c.after} step` : 'during the wait');
+/**
+ * after: killed from outside once the progress shows that step done. during: killed while the wait runs. inside: the
+ * worker kills itself the instant the promotion's local activity ends (lab/worker-main.ts MHAFLOW_LAB_KILL_AFTER): the
+ * new master is writable but the workflow task holding the freeze, the wait and the promotion never completed, so the
+ * retry must take the new master's caught-up position from the wait's signed signal (src/switchover/claim.ts), not
+ * read it again after the writer moved it.
+ */
+type Crash = { after: string } | { during: 'wait' } | { inside: 'promote' };
+const name = (c: Crash) => ('after' in c ? `after the ${c.after} step` : 'during' in c ? 'during the wait'
+  : 'itself right after the promotion, inside its workflow task');
 
 const CASES: Record<LabMode, Crash[]> = {
-  filepos: [{ after: 'check' }, { after: 'freeze' }, { during: 'wait' }, { after: 'wait' }, { after: 'promote' }, { after: 'demote' }],
-  gtid: [{ after: 'freeze' }, { during: 'wait' }, { after: 'promote' }],
+  filepos: [{ after: 'check' }, { after: 'freeze' }, { during: 'wait' }, { after: 'wait' }, { inside: 'promote' }, { after: 'promote' }, { after: 'demote' }],
+  gtid: [{ after: 'freeze' }, { during: 'wait' }, { inside: 'promote' }, { after: 'promote' }],
 };
 
 let n = 0;
@@ -60,7 +68,8 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
         const cfg = testConfig(lab.cfg, uniqueCluster(`swc-${mode[0]}`));
         const master = await writableServer(cfg);
         const taskQueue = `mhaflow-swcrash-${process.pid}-${++n}`;
-        const a = await startWorkerProcess({ taskQueue, sharedBundle: true });
+        const inside = 'inside' in crash;
+        const a = await startWorkerProcess({ taskQueue, sharedBundle: true, ...(inside ? { env: { MHAFLOW_LAB_KILL_AFTER: 'switchoverPromote' } } : {}) });
         workers.push(a);
         const writer = startWriter(cfg, { account: 'appSuper', retryMs: 5, startId: 10_000_000 * (n + (mode === 'gtid' ? 10 : 0)) });
         writers.push(writer);
@@ -77,6 +86,9 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
           await injectFault('stop-sql', target);
           await handle.signal('approve', { by: 'test' });
           await waitSwitchoverProgress(handle, (p) => p.steps.some((s) => s.id === 'wait' && s.status === 'running'));
+        } else if (inside) {
+          // The writer writes on the new master from its promotion on, while no worker runs the switchover.
+          await a.exited;
         } else if (crash.after === 'freeze') {
           // The freeze, the wait and the promotion's start follow one another within milliseconds, inside one
           // workflow task: killed as soon as the old master is read-only, the worker dies somewhere in that stretch.
@@ -85,7 +97,7 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
           await waitSwitchoverProgress(handle, (p) => p.steps.some((s) => s.id === crash.after && s.status === 'done'));
         }
         const t0 = Date.now();
-        await a.kill();
+        if (!inside) await a.kill();
         if (during) await restoreHost(target);
         workers.push(await startWorkerProcess({ taskQueue, sharedBundle: true }));
         deadMs = Date.now() - t0;
@@ -99,6 +111,11 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
         const promoteMs = report.steps.find((s) => s.id === 'promote')?.ms ?? 0;
         const bound = WAIT_TIMEOUT_MS + deadMs + HEARTBEAT_TIMEOUT_MS + promoteMs + 1000;
         assert.ok(seen.longestNoneMs <= bound, `none writable for ${seen.longestNoneMs} ms > ${bound} ms`);
+        if (inside) {
+          const wait = report.steps.find((s) => s.id === 'wait');
+          assert.match(wait?.detail ?? '', /reached in an earlier attempt \(its signed result\)/, 'the retry took the wait\'s signed result');
+          assert.ok(report.steps.filter((s) => s.id === 'promote').length === 1, 'one promote step in the report');
+        }
         await assertSwitched(cfg, report, writer);
       });
     }

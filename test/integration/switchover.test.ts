@@ -14,11 +14,11 @@ import { loadTokens } from '../../src/api/auth';
 import { temporalRuns } from '../../src/api/runs';
 import { buildApi } from '../../src/api/server';
 import type { ClusterConfig } from '../../src/config/schema';
-import { switchoverWorkflowId, type SwitchoverReport } from '../../src/contracts/switchover';
+import { CAUGHT_UP_SIGNAL, switchoverWorkflowId, type SwitchoverReport } from '../../src/contracts/switchover';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { switchoverRepointReplica, type SwitchoverRepointResult } from '../../activities/switchover-replicas';
 import { queryOne, showMasterStatus, showReplicaStatus, withConnection } from '../../src/mysql/client';
-import { stopAll } from '../../src/mysql/replication';
+import { executedGtid, stopAll } from '../../src/mysql/replication';
 import { freeze, frozenProblems, planFreeze, readFreezeFacts, unfreeze } from '../../src/mysql/freeze';
 import { switchoverClusterFactsOf } from '../../src/switchover/decisions';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -143,6 +143,36 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
       assert.ok(!report.steps.some((s) => s.id === 'freeze'));
       assert.equal(await writableServer(cfg), master);
     });
+
+    if (mode === 'filepos') {
+it('a caught-up result signalled from outside (not signed by a worker of the cluster) is ignored: the wait waits', async () => {
+        // Sent while the plan waits for approval, so the workflow has it before its freeze, and for the very position
+        // the freeze will find (no writer runs then): were it trusted without its signature, the wait would be skipped and
+        // the replicas would start where the sender said, at the start of the new master's binlog (src/switchover/claim.ts).
+        const cfg = testConfig(lab.cfg, uniqueCluster('sw-f-forged'));
+        const before = await writableServer(cfg);
+        const first = writerFor(cfg, { account: 'app', retryMs: 5, startId: 3_000_000 });
+        await first.waitAcked(100);
+        await first.stop();
+        const { startSwitchover } = await import('../../src/switchover/start');
+        const { handle } = await startSwitchover(t.client, { cluster: cfg.cluster, approval: true, lagThresholdSeconds: 30 }, { taskQueue: t.taskQueue });
+        await waitSwitchoverProgress(handle, (x) => x.awaitingApproval !== null);
+        const frozen = await withConnection(cfg, cfg.servers.find((s) => s.name === before)!, async (c) => ({ ...(await showMasterStatus(c))!, gtid: await executedGtid(c) }));
+        await handle.signal(CAUGHT_UP_SIGNAL, {
+          workflowId: handle.workflowId, runId: (await handle.describe()).runId, frozen, newMaster: { file: 'mysql-bin.000001', pos: 4, gtid: '' },
+          origMasterNow: { file: frozen.file, pos: frozen.pos }, mac: 'ab'.repeat(32),
+        });
+        await handle.signal('approve', { by: 'test' });
+        const report = await resultOf<SwitchoverReport>(handle, 60_000);
+        logSwitchover(report, 0);
+        assert.equal(report.outcome, 'completed', report.reason);
+        assert.deepEqual(report.frozenAt, frozen, 'the forged result named the very position the freeze found');
+        assert.match(report.steps.find((s) => s.id === 'wait')?.detail ?? '', /^reached in \d+ ms/);
+        const after = writerFor(cfg, { account: 'app', retryMs: 5, startId: 3_100_000 });
+        await assertSwitched(cfg, report, after);
+        await assertSurvivorsHold(cfg, cfg.servers.map((s) => s.name), [...first.acked(), ...after.acked()]);
+      });
+    }
 
     // Last of its mode: it leaves the lab's topology changed (the next describe resets the lab).
     if (mode === 'filepos') {

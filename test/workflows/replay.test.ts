@@ -2,7 +2,10 @@
 // (fo-*: failovers, file/position and GTID; sw-*: switchovers, completed and rolled back). A code change that would
 // take another path on replay fails here, in CI, instead of in the middle of a production failover or switchover.
 // sw-*-regular: switchovers from before the freeze and the wait became local activities (workflows/switchover.ts
-// FREEZE_WAIT_LOCAL): a run in flight across that upgrade goes on the way it started.
+// FREEZE_WAIT_LOCAL): a run in flight across that upgrade goes on the way it started. sw-f-app, sw-g-app, sw-f-rollback:
+// from before the promotion joined them (PROMOTE_LOCAL). sw-*-promote-*: the freeze, the wait and the promotion in one
+// workflow task; *-promote-crash: its worker killed itself right after the promotion (test/integration/
+// switchover-crash.test.ts), and the retried task took the wait's signalled result.
 // Regenerate the failovers' with
 //   MHAFLOW_SAVE_HISTORIES=test/fixtures/histories bash test/run.sh test/integration/failover*.test.ts
 // and a switchover's with `temporal workflow show -w switchover:<cluster> -o json`.

@@ -7,7 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type * as activities from '../../activities';
-import type { SwitchoverInput, SwitchoverReport } from '../../src/contracts/switchover';
+import { CAUGHT_UP_SIGNAL, type SwitchoverInput, type SwitchoverReport } from '../../src/contracts/switchover';
 import type { FreezeResult } from '../../src/mysql/freeze';
 import type { SwitchoverCheckFacts, SwitchoverClusterFacts } from '../../src/switchover/decisions';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
@@ -101,12 +101,15 @@ before(async () => {
 });
 after(async () => { await env?.teardown(); });
 
-async function run(m: ReturnType<typeof mocks>, input: Partial<SwitchoverInput> = {}): Promise<{ report?: SwitchoverReport; failure?: { type: string | null; message: string } }> {
+async function run(m: ReturnType<typeof mocks>, input: Partial<SwitchoverInput> = {}, caughtUpSignal?: unknown): Promise<{ report?: SwitchoverReport; failure?: { type: string | null; message: string } }> {
   const taskQueue = `wf-sw-test-${process.pid}-${++n}`;
   const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace, taskQueue, workflowBundle: bundle, activities: m.acts });
   return worker.runUntil(async () => {
     try {
-      return { report: await env.client.workflow.execute('switchover', { taskQueue, workflowId: `mock-switchover-${process.pid}-${n}`, args: [{ cluster: 'mock', ...input }] }) as SwitchoverReport };
+      const options = { taskQueue, workflowId: `mock-switchover-${process.pid}-${n}`, args: [{ cluster: 'mock', ...input }] as [Partial<SwitchoverInput>] };
+      if (caughtUpSignal === undefined) return { report: await env.client.workflow.execute('switchover', options) as SwitchoverReport };
+      const h = await env.client.workflow.signalWithStart('switchover', { ...options, signal: CAUGHT_UP_SIGNAL, signalArgs: [caughtUpSignal] });
+      return { report: await h.result() as SwitchoverReport };
     } catch (e) {
       if (!(e instanceof WorkflowFailedError)) throw e;
       let cause: unknown = e.cause;
@@ -143,6 +146,22 @@ describe('switchover workflow, activities mocked', () => {
     assert.equal(typeof one(m.calls, 'wait').input.deadline, 'number');
     assert.deepEqual(report!.repointed.sort(), ['db1', 'db3', 'db4']);
     for (const c of m.calls.slice(1)) assert.deepEqual(c.input.cluster, { name: 'mock', digest: 'd1' }, c.name);
+  });
+
+  it('the freeze, the wait and the promotion in one workflow task: the wait signals its result first; a signalled result goes to the wait', async () => {
+    const m = mocks();
+    const { report } = await run(m);
+    assert.equal(report?.outcome, 'completed');
+    assert.equal(one(m.calls, 'wait').input.signalBeforePromotion, true);
+    assert.equal(one(m.calls, 'wait').input.claim, undefined, 'no result was signalled before the wait');
+    // A retry of that workflow task (its worker died after the promotion) finds the result the wait signalled: the wait
+    // gets it, and decides whether it stands for this run (src/switchover/claim.ts; activities/switchover-freeze.ts).
+    const claimed = { workflowId: 'x', runId: 'y', frozen: { file: 'b.1', pos: 500, gtid: '0-1-9' }, mac: 'ab' };
+    const m2 = mocks();
+    const r2 = await run(m2, {}, claimed);
+    assert.equal(r2.report?.outcome, 'completed');
+    assert.deepEqual(one(m2.calls, 'wait').input.claim, claimed);
+    assert.deepEqual(names(m2.calls).slice(0, 4), ['check', 'freeze', 'wait', 'promote']);
   });
 
   it('a dry run: check and plan, nothing else', async () => {
