@@ -5,7 +5,8 @@
 //   npx tsx bench/switchover.ts [--runs 3] [--only mha|mhaflow] [--rate 200] [--mode filepos|gtid] [--after-seconds 2] [--json FILE]
 //
 // Each measurement: a fresh lab (the previous one may have diverged: MHA with a SUPER writer does), the writer at
-// --rate tx/s (following whichever server is writable, 5 ms between attempts), 2 s of writes, then the tool's command
+// --rate tx/s (following whichever server is writable: it asks every server at once, 5 ms between attempts), 2 s of
+// writes, then the tool's command
 // db1 -> db2, --after-seconds more of writes, the writer stopped, the replicas converged, then:
 //   command: the command's time (spawn to exit);
 //   gap: the writer's view, from its last acknowledged write on the old master to its first on the new one;

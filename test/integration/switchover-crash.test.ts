@@ -90,8 +90,8 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
           // The writer writes on the new master from its promotion on, while no worker runs the switchover.
           await a.exited;
         } else if (crash.after === 'freeze') {
-          // The freeze, the wait and the promotion's start follow one another within milliseconds, inside one
-          // workflow task: killed as soon as the old master is read-only, the worker dies somewhere in that stretch.
+          // The freeze, the wait and the promotion follow one another within milliseconds, inside one workflow
+          // task: killed as soon as the old master is read-only, the worker dies somewhere in that stretch.
           await waitReadOnly(cfg, master);
         } else {
           await waitSwitchoverProgress(handle, (p) => p.steps.some((s) => s.id === crash.after && s.status === 'done'));
