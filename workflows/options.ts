@@ -28,10 +28,11 @@ export const LONG_STEP: ActivityOptions = { startToCloseTimeout: '2h', heartbeat
 export const HOOK_STEP: ActivityOptions = { startToCloseTimeout: '15m', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: { ...stepRetry, maximumAttempts: 3 } };
 
 /**
- * Steps run as local activities, inside their workflow task: the switchover's freeze and wait, back to back with
- * writes stopped, and no trip through the server between them. They are retried here as briskly. A killed worker's
- * workflow task times out (src/temporal/start.ts: 3 s) and another worker runs both again from the start, which both
- * are safe to. `startToCloseTimeout` is set per call (the wait's comes from the switchover's wait timeout).
+ * Steps run as local activities, inside their workflow task: the switchover's freeze, wait and promotion, back to back
+ * with writes stopped, and no trip through the server between them. They are retried here as briskly. A killed worker's
+ * workflow task times out (src/temporal/start.ts: 3 s) and another worker runs them again from the start: the freeze
+ * and the promotion are safe to, and the wait takes the result it signalled before the promotion, if it got that far
+ * (src/switchover/claim.ts). `startToCloseTimeout` is set per call (the wait's comes from the switchover's wait timeout).
  */
 export const LOCAL_STEP: Omit<LocalActivityOptions, 'startToCloseTimeout'> = { retry: stepRetry };
 

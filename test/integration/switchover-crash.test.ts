@@ -20,8 +20,8 @@ import { assertSwitched, logSwitchover, waitReadOnly, waitSwitchoverProgress } f
 
 /**
  * How long a dead worker's step waits before another worker runs it: the heartbeat timeout of a regular activity
- * (workflows/options.ts, 4 s), which is longer than the workflow task timeout that frees the freeze and the wait, local
- * activities (src/temporal/start.ts, 3 s).
+ * (workflows/options.ts, 4 s), which is longer than the workflow task timeout that frees the freeze, the wait and the
+ * promotion, local activities (src/temporal/start.ts, 3 s).
  */
 const HEARTBEAT_TIMEOUT_MS = 4000;
 const WAIT_TIMEOUT_MS = 30_000;
