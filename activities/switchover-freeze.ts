@@ -165,7 +165,7 @@ export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUp
         last.reached ? readStoppedNewMaster(c!, nm.name) : null,
         showMasterStatus(orig!) as Promise<BinlogCoordinates>,
       ]);
-      if (newMaster && key && sameCoordinates(origMasterNow, input.frozen)) {
+      if (newMaster && input.signalBeforePromotion && key && sameCoordinates(origMasterNow, input.frozen)) {
         // Written to the history before this returns, so before the promotion: a retry finds it (see claim.ts).
         const claim = signClaim(key, { ...run, frozen: input.frozen, newMaster, origMasterNow: { file: origMasterNow.file, pos: origMasterNow.pos } });
         await ctx.client.workflow.getHandle(run.workflowId, run.runId).signal(CAUGHT_UP_SIGNAL, claim);

@@ -11,6 +11,7 @@
 // it), and bound to the run and to the frozen position. A retry accepts it only when its own freeze found the same
 // position: the old master did not take a write since, so the new master's position in it is still the one to use.
 import { createHash, createHmac, scrypt, timingSafeEqual } from 'node:crypto';
+import { sameCoordinates } from '../binlog/coordinates';
 import type { CaughtUpFacts } from './decisions';
 
 export interface FrozenAt { file: string; pos: number; gtid: string }
@@ -73,7 +74,7 @@ export function claimProblem(key: Buffer, claim: unknown, expect: ClaimBinding):
   if (given.length !== mac.length || !timingSafeEqual(given, mac)) return 'its signature does not match (not signed by a worker of this cluster)';
   if (c.workflowId !== expect.workflowId || c.runId !== expect.runId) return `it was signed for another run (${c.workflowId} ${c.runId})`;
   const f = expect.frozen;
-  if (c.frozen.file !== f.file || c.frozen.pos !== f.pos || c.frozen.gtid !== f.gtid) {
+  if (!sameCoordinates(c.frozen, f) || c.frozen.gtid !== f.gtid) {
     return `it was signed for the frozen position ${c.frozen.file}:${c.frozen.pos}, and the old master is frozen at ${f.file}:${f.pos} now`;
   }
   return null;
