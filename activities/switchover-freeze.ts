@@ -13,9 +13,10 @@ import { queryOne, showMasterStatus, showReplicaStatus, withConnection, withConn
 import { freeze, unfreeze, type FreezePlan, type FreezeResult, type UnfreezeResult } from '../src/mysql/freeze';
 import { HeldConnections } from '../src/mysql/held';
 import { binlogCoordinates, executedGtid, makeWritable, sqlTargetOf, startReplicaIfStopped, stopAll } from '../src/mysql/replication';
-import { waitForGtid, waitForPosition, waitOutcome } from '../src/mysql/sql';
+import { stopReplicaIo, stopReplicaSql, waitForGtid, waitForPosition, waitOutcome } from '../src/mysql/sql';
 import { compareBinlogCoordinates, sameCoordinates } from '../src/binlog/coordinates';
 import { CAUGHT_UP_SIGNAL } from '../src/contracts/switchover';
+import { BeforePromotion } from '../src/switchover/before-promotion';
 import { claimKey, claimProblem, factsOfClaim, signClaim, type CaughtUpClaim } from '../src/switchover/claim';
 import type { CaughtUpFacts } from '../src/switchover/decisions';
 import { clusterOf, guarded, heartbeatDetails, type ClusterInput } from './failure';
@@ -25,6 +26,8 @@ import { clusterOf, guarded, heartbeatDetails, type ClusterInput } from './failu
  * (one after the other, in this process): each step reuses the ones the step before opened (src/mysql/held.ts).
  */
 const held = new HeldConnections();
+/** What the wait hands on to the promotion (src/switchover/before-promotion.ts): its signal, the IO thread's stop. */
+const beforePromotion = new BeforePromotion();
 
 function connectionsOf<T>(cfg: ClusterConfig, servers: ServerConfig[], fn: (conns: Connection[]) => Promise<T>): Promise<T> {
   const { isLocal, workflowExecution } = Context.current().info;
@@ -33,7 +36,9 @@ function connectionsOf<T>(cfg: ClusterConfig, servers: ServerConfig[], fn: (conn
 
 function releaseConnections(): void {
   const run = Context.current().info.workflowExecution?.runId;
-  if (run) held.release(run);
+  if (!run) return;
+  held.release(run);
+  beforePromotion.forget(run);
 }
 
 export interface OnlineChangeInput extends ClusterInput {
@@ -94,8 +99,8 @@ export interface WaitInput extends ClusterInput {
   /** Give up at this instant (ms since the epoch): set by the workflow once, so a retried wait keeps the same deadline. */
   deadline: number;
   /**
-   * The promotion follows in the same workflow task: once caught up, sign the result and signal it to this workflow
-   * before returning, so that it is in the history before the new master takes a write (src/switchover/claim.ts).
+   * The promotion follows in the same workflow task: once caught up, sign the result and signal it to this workflow;
+   * the promotion waits until it is in the history before the new master takes a write (src/switchover/claim.ts).
    */
   signalBeforePromotion?: boolean;
   /** The result an earlier attempt signalled: it stands for the wait when it is valid for this run and frozen position. */
@@ -120,19 +125,29 @@ async function reachedFrozen(conn: Connection, w: WaitInput, chunkSeconds: numbe
   return { reached: waitOutcome('position', r?.result) === 'reached' };
 }
 
-/** The new master, caught up: its replication stopped, then its own binlog position and GTIDs (read-only: they stay). */
-async function readStoppedNewMaster(c: Connection, name: string): Promise<NonNullable<CaughtUpFacts['newMaster']>> {
-  await stopAll(c);
-  const at = await binlogCoordinates(c, name);
-  return { file: at.file, pos: at.pos, gtid: await executedGtid(c) };
+/**
+ * The new master, caught up: its replication stopped, then its own binlog position and GTIDs (read-only: they stay).
+ * With `stopIoLater`, only the SQL thread is stopped first (it alone moves the position) and the IO thread's stop is
+ * handed on: the promotion waits for it, while the workflow task moves on to it.
+ */
+async function readStoppedNewMaster(c: Connection, name: string, stopIoLater?: (stop: Promise<unknown>) => void): Promise<NonNullable<CaughtUpFacts['newMaster']>> {
+  const target = await sqlTargetOf(c);
+  if (stopIoLater) await c.query(stopReplicaSql(target));
+  else await stopAll(c);
+  const [at, gtid] = await Promise.all([binlogCoordinates(c, name), executedGtid(c)]);
+  // After the reads (they are not queued behind it). Should it fail, the promotion's stopAll stops the thread.
+  if (stopIoLater) stopIoLater(c.query(stopReplicaIo(target)).catch(() => {}));
+  return { file: at.file, pos: at.pos, gtid };
 }
 
 /**
  * Wait (until the deadline) for the new master to execute everything up to the old master's frozen position; once it
  * has, stop its replication and read its own binlog position and GTIDs (nothing else writes there: it is still
  * read-only, so a retry reads the same). Beside that, read the old master's position again: it must not have moved.
- * When the promotion follows in the same workflow task, the result is signed and signalled to the workflow first, and
- * a retry's wait takes it from there (src/switchover/claim.ts): by then writes may have moved the new master.
+ * When the promotion follows in the same workflow task, only the SQL thread is stopped here, and the result is signed
+ * and signalled to the workflow: the promotion waits for that signal and the IO thread's stop, which go on while the
+ * workflow task moves on to it. A retry's wait takes the signalled result (src/switchover/claim.ts): by then writes
+ * may have moved the new master.
  */
 export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUpFacts> {
   return guarded(async () => {
@@ -161,14 +176,17 @@ export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUp
         heartbeatDetails({ waitingFor: `${input.frozen.file}:${input.frozen.pos}` });
         if (left < 1000) await new Promise((r) => setTimeout(r, 20));
       }
+      const handOn = input.signalBeforePromotion ? (work: Promise<unknown>) => beforePromotion.add(run.runId, work) : undefined;
       const [newMaster, origMasterNow] = await Promise.all([
-        last.reached ? readStoppedNewMaster(c!, nm.name) : null,
+        last.reached ? readStoppedNewMaster(c!, nm.name, handOn) : null,
         showMasterStatus(orig!) as Promise<BinlogCoordinates>,
       ]);
-      if (newMaster && input.signalBeforePromotion && key && sameCoordinates(origMasterNow, input.frozen)) {
-        // Written to the history before this returns, so before the promotion: a retry finds it (see claim.ts).
+      if (newMaster && handOn && key && sameCoordinates(origMasterNow, input.frozen)) {
+        // In the history before the promotion makes the new master writable: the promotion waits for it (a retry
+        // finds it there, see claim.ts). Sent once more if it fails; failing twice fails the promotion, before it.
         const claim = signClaim(key, { ...run, frozen: input.frozen, newMaster, origMasterNow: { file: origMasterNow.file, pos: origMasterNow.pos } });
-        await ctx.client.workflow.getHandle(run.workflowId, run.runId).signal(CAUGHT_UP_SIGNAL, claim);
+        const workflow = ctx.client.workflow.getHandle(run.workflowId, run.runId);
+        handOn(workflow.signal(CAUGHT_UP_SIGNAL, claim).catch(() => workflow.signal(CAUGHT_UP_SIGNAL, claim)));
       }
       return newMaster ? { reached: true, detail: '', newMaster, origMasterNow }
         : { reached: false, detail: last.error ?? `not reached within the wait timeout (${Date.now() - t0} ms in this attempt)`, newMaster: null, origMasterNow };
@@ -177,13 +195,17 @@ export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUp
   });
 }
 
-/** The new master takes writes: its replication stopped (again: a no-op after the wait), read_only OFF. */
+/**
+ * The new master takes writes: once what the wait handed on is done (its signal is in the history, its IO thread
+ * stopped), its replication stopped (again: a no-op after the wait), read_only OFF.
+ */
 export async function switchoverPromote(input: ClusterInput & { newMaster: string }): Promise<{ readOnlyWasOn: boolean; writableAt: string }> {
   return guarded(async () => {
     const cfg = clusterOf(input);
+    const { isLocal, workflowExecution } = Context.current().info;
     try {
       return await connectionsOf(cfg, [serverByName(cfg, input.newMaster)], async ([c]) => {
-        await stopAll(c!);
+        await Promise.all([isLocal && workflowExecution ? beforePromotion.settle(workflowExecution.runId) : null, stopAll(c!)]);
         const w = await makeWritable(c!);
         return { readOnlyWasOn: w.changed, writableAt: new Date().toISOString() };
       });

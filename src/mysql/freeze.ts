@@ -122,10 +122,11 @@ export async function freeze(conn: Connection, plan: FreezePlan, o: FreezeOption
   const target = await sqlTargetOf(conn);
   // Locked before read_only: a manager without READ_ONLY ADMIN could not ALTER USER afterwards.
   await setLocked(conn, plan.lock, true);
-  for (const s of setReadOnly(target, true)) await conn.query(s);
   const users = userNames(plan.lock);
   // Read once the lock holds: a session of a higher id logs in after it, reads the account locked, and is refused.
+  // Before read_only, which stops the other writers: one statement less while they wait.
   const lockedAt = users.length ? await lastSessionId(conn) : 0;
+  for (const s of setReadOnly(target, true)) await conn.query(s);
   const killed = await endSessionsOf(conn, users, lockedAt, o);
   const position = await showMasterStatus(conn);
   if (!position) throw new ConnectionError('has no binary log (log_bin is off): there is no position for the replicas to reach');

@@ -4,7 +4,9 @@
 // history only when that task completes, after the new master is writable. A worker that died in between would leave
 // a retry that reads the new master's position again, after writes moved it, and the replicas would start past them.
 // So once caught up, the wait signals its result to its own workflow (a signal is written to the history at once),
-// and only then does the promotion run. A retry's wait gets that signal back and uses it instead of reading again.
+// and the promotion makes the new master writable only once that signal is in (it is sent while the workflow task
+// moves on to the promotion: src/switchover/before-promotion.ts). A retry's wait gets that signal back and uses it
+// instead of reading again.
 //
 // Anyone who may signal the workflow could send such a result, so it is signed: an HMAC keyed by the cluster's MySQL
 // password, stretched with scrypt (the signature sits in the history: a weak password must not be cheap to guess from

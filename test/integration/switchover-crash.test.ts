@@ -43,17 +43,20 @@ after(async () => { await Promise.all(workers.map((w) => w.kill())); await conne
 
 /**
  * after: killed from outside once the progress shows that step done. during: killed while the wait runs. inside: the
- * worker kills itself the instant the promotion's local activity ends (lab/worker-main.ts MHAFLOW_LAB_KILL_AFTER): the
- * new master is writable but the workflow task holding the freeze, the wait and the promotion never completed, so the
- * retry must take the new master's caught-up position from the wait's signed signal (src/switchover/claim.ts), not
- * read it again after the writer moved it.
+ * worker kills itself the instant that local activity ends (lab/worker-main.ts MHAFLOW_LAB_KILL_AFTER), inside the
+ * workflow task holding the freeze, the wait and the promotion, which never completes:
+ * - after the promotion, the new master is writable, so the retry must take the new master's caught-up position from
+ *   the wait's signed signal (src/switchover/claim.ts), not read it again after the writer moved it;
+ * - after the wait, its signal may still be on its way (the promotion waits for it, src/switchover/before-promotion.ts):
+ *   the new master was never writable, and the retry takes the signal or waits again.
  */
-type Crash = { after: string } | { during: 'wait' } | { inside: 'promote' };
+type Crash = { after: string } | { during: 'wait' } | { inside: 'wait' | 'promote' };
 const name = (c: Crash) => ('after' in c ? `after the ${c.after} step` : 'during' in c ? 'during the wait'
-  : 'itself right after the promotion, inside its workflow task');
+  : c.inside === 'promote' ? 'itself right after the promotion, inside its workflow task' : 'itself right after the wait, inside its workflow task');
+const KILL_AFTER = { wait: 'switchoverWaitCaughtUp', promote: 'switchoverPromote' } as const;
 
 const CASES: Record<LabMode, Crash[]> = {
-  filepos: [{ after: 'check' }, { after: 'freeze' }, { during: 'wait' }, { after: 'wait' }, { inside: 'promote' }, { after: 'promote' }, { after: 'demote' }],
+  filepos: [{ after: 'check' }, { after: 'freeze' }, { during: 'wait' }, { after: 'wait' }, { inside: 'wait' }, { inside: 'promote' }, { after: 'promote' }, { after: 'demote' }],
   gtid: [{ after: 'freeze' }, { during: 'wait' }, { inside: 'promote' }, { after: 'promote' }],
 };
 
@@ -69,7 +72,7 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
         const master = await writableServer(cfg);
         const taskQueue = `mhaflow-swcrash-${process.pid}-${++n}`;
         const inside = 'inside' in crash;
-        const a = await startWorkerProcess({ taskQueue, sharedBundle: true, ...(inside ? { env: { MHAFLOW_LAB_KILL_AFTER: 'switchoverPromote' } } : {}) });
+        const a = await startWorkerProcess({ taskQueue, sharedBundle: true, ...(inside ? { env: { MHAFLOW_LAB_KILL_AFTER: KILL_AFTER[crash.inside] } } : {}) });
         workers.push(a);
         const writer = startWriter(cfg, { account: 'appSuper', retryMs: 5, startId: 10_000_000 * (n + (mode === 'gtid' ? 10 : 0)) });
         writers.push(writer);
@@ -87,7 +90,7 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
           await handle.signal('approve', { by: 'test' });
           await waitSwitchoverProgress(handle, (p) => p.steps.some((s) => s.id === 'wait' && s.status === 'running'));
         } else if (inside) {
-          // The writer writes on the new master from its promotion on, while no worker runs the switchover.
+          // After the promotion, the writer writes on the new master while no worker runs the switchover.
           await a.exited;
         } else if (crash.after === 'freeze') {
           // The freeze, the wait and the promotion follow one another within milliseconds, inside one workflow
@@ -111,7 +114,7 @@ for (const mode of ['filepos', 'gtid'] as LabMode[]) {
         const promoteMs = report.steps.find((s) => s.id === 'promote')?.ms ?? 0;
         const bound = WAIT_TIMEOUT_MS + deadMs + HEARTBEAT_TIMEOUT_MS + promoteMs + 1000;
         assert.ok(seen.longestNoneMs <= bound, `none writable for ${seen.longestNoneMs} ms > ${bound} ms`);
-        if (inside) {
+        if (inside && crash.inside === 'promote') {
           const wait = report.steps.find((s) => s.id === 'wait');
           assert.match(wait?.detail ?? '', /reached in an earlier attempt \(its signed result\)/, 'the retry took the wait\'s signed result');
           assert.ok(report.steps.filter((s) => s.id === 'promote').length === 1, 'one promote step in the report');
