@@ -44,6 +44,8 @@ const FREEZE_WAIT_LOCAL = 'switchover-freeze-wait-local';
  * new master, whose position writes may have moved since.
  */
 const PROMOTE_LOCAL = 'switchover-promote-local';
+/** Histories started before the old master followed the new one beside the replicas in GTID mode replay it after them. */
+const GTID_DEMOTE_BESIDE = 'switchover-gtid-demote-beside';
 
 // ---------------------------------------------------------------------------------------------
 // The story
@@ -76,11 +78,14 @@ export async function switchover(input: SwitchoverInput): Promise<SwitchoverRepo
     // 5. Promote: from here on, forward only (unless the new master provably never became writable).
     if (!(await promote(run, go))) return run.end('rolled-back');
     await startOnlineChangeHook(run, go);
-    // 6. Side by side: every other replica follows the new master, which forgets its old source. The old master
-    //    follows only then: as a replica of the new master it writes what it receives into its own binlog, and a
-    //    file/position replica still reading from it would get the new master's first transactions twice.
-    const moved = await Promise.allSettled([...go.replicas.map((r) => repointReplica(run, go, caught, r)), forgetOldSource(run, go)]);
-    await demoteOrigMaster(run, go, caught);
+    // 6. Side by side: every other replica follows the new master, which forgets its old source. As a replica of the
+    //    new master, the old master writes what it receives into its own binlog: a file/position replica still reading
+    //    from it would get the new master's first transactions twice, so there it follows only after them. With GTIDs
+    //    a replica skips what it has (it moves on from its own slave_pos): there it follows beside them.
+    const oldMasterBeside = go.mode === 'gtid' && patched(GTID_DEMOTE_BESIDE);
+    const moved = await Promise.allSettled([...go.replicas.map((r) => repointReplica(run, go, caught, r)), forgetOldSource(run, go),
+      ...(oldMasterBeside ? [demoteOrigMaster(run, go, caught)] : [])]);
+    if (!oldMasterBeside) await demoteOrigMaster(run, go, caught);
     const failed = moved.find((m): m is PromiseRejectedResult => m.status === 'rejected');
     if (failed) throw failed.reason;
     await sendReport(run, go);

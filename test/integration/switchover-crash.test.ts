@@ -57,7 +57,7 @@ const KILL_AFTER = { wait: 'switchoverWaitCaughtUp', promote: 'switchoverPromote
 
 const CASES: Record<LabMode, Crash[]> = {
   filepos: [{ after: 'check' }, { after: 'freeze' }, { during: 'wait' }, { after: 'wait' }, { inside: 'wait' }, { inside: 'promote' }, { after: 'promote' }, { after: 'demote' }],
-  gtid: [{ after: 'freeze' }, { during: 'wait' }, { inside: 'promote' }, { after: 'promote' }],
+  gtid: [{ after: 'freeze' }, { during: 'wait' }, { inside: 'promote' }, { after: 'promote' }, { after: 'demote' }],
 };
 
 let n = 0;

@@ -5,7 +5,8 @@
 // FREEZE_WAIT_LOCAL): a run in flight across that upgrade goes on the way it started. sw-f-app, sw-g-app, sw-f-rollback:
 // from before the promotion joined them (PROMOTE_LOCAL). sw-*-promote-*: the freeze, the wait and the promotion in one
 // workflow task; *-promote-crash: its worker killed itself right after the promotion (test/integration/
-// switchover-crash.test.ts), and the retried task took the wait's signalled result.
+// switchover-crash.test.ts), and the retried task took the wait's signalled result. sw-g-demote-beside: GTID mode, the
+// old master following the new one beside the replicas (GTID_DEMOTE_BESIDE); the other sw-g-* from before, after them.
 // Regenerate the failovers' with
 //   MHAFLOW_SAVE_HISTORIES=test/fixtures/histories bash test/run.sh test/integration/failover*.test.ts
 // and a switchover's with `temporal workflow show -w switchover:<cluster> -o json`.

@@ -26,10 +26,10 @@ const CLUSTER: SwitchoverClusterFacts = {
   keep: [{ user: 'repl', why: 'replication' }, { user: 'mhaflow', why: 'manager' }],
 };
 
-function facts(hooks: Partial<SwitchoverClusterFacts['hooks']> = {}): SwitchoverCheckFacts {
+function facts(hooks: Partial<SwitchoverClusterFacts['hooks']> = {}, gtid = false): SwitchoverCheckFacts {
   const m = server('db1', { replica: null });
   const servers: ServerSnapshot[] = [{ ...m, state: { ...m.state!, readOnly: false } },
-    ...['db2', 'db3', 'db4'].map((n) => server(n, { replica: status({ ioRunning: 'Yes', sqlRunning: true, lastIoErrno: 0, lastIoError: '', secondsBehindSource: 0 }) }))];
+    ...['db2', 'db3', 'db4'].map((n) => server(n, { replica: status({ ioRunning: 'Yes', sqlRunning: true, lastIoErrno: 0, lastIoError: '', secondsBehindSource: 0, autoPosition: gtid }) }))];
   return {
     cluster: { ...CLUSTER, hooks: { ...CLUSTER.hooks, ...hooks } }, servers,
     roles: decideRoles(servers.map((s) => ({ name: s.name, host: s.host, port: s.port, state: s.state }))),
@@ -47,6 +47,8 @@ interface MockOptions {
   promoteFails?: boolean;
   /** What reading the new master after a failed promotion finds. */
   newMasterSeen?: { readOnly: boolean } | null;
+  /** The replicas use GTID auto-positioning (GTID mode). */
+  gtid?: boolean;
 }
 
 const frozen: FreezeResult = { killed: [], position: { file: 'b.1', pos: 500 }, gtid: '0-1-9', ms: 1, state: { readOnly: true, superReadOnly: null, unlocked: [], writers: [], unplanned: [] } };
@@ -65,14 +67,14 @@ function mocks(o: MockOptions = {}) {
     const c: Call = { name, input: i as Record<string, unknown>, start: ++clock };
     calls.push(c);
     await new Promise((r) => setTimeout(r, 5));
-    if (name === 'repoint' || name === 'cleanup') await meet();
+    if (name === 'repoint' || name === 'cleanup' || name === 'demote') await meet();
     const r = await fn(i);
     c.end = ++clock;
     return r;
   };
   const hookRun = (code: number) => ({ hook: 'master_ip_online_change', command: 'x', code, signal: null, stdout: '', stderr: 'hook said no', ms: 1, timedOut: false });
   const acts: Partial<Acts> = {
-    switchoverCheck: log('check', () => facts(o.hooks)),
+    switchoverCheck: log('check', () => facts(o.hooks, o.gtid)),
     switchoverOnlineChangeHook: log('hook', (i: { command: string }) => hookRun(i.command === 'stop' ? o.hookStopCode ?? 0 : 0)),
     switchoverFreeze: log('freeze', () => (o.freezeHolds === false ? { ...frozen, state: { ...frozen.state, readOnly: false } } : frozen)),
     switchoverWaitCaughtUp: log('wait', () => ({ reached: true, detail: '', waitedMs: 1, newMaster: { file: 'n.1', pos: 77, gtid: '0-1-9' }, origMasterNow: frozen.position })),
@@ -146,6 +148,18 @@ describe('switchover workflow, activities mocked', () => {
     assert.equal(typeof one(m.calls, 'wait').input.deadline, 'number');
     assert.deepEqual(report!.repointed.sort(), ['db1', 'db3', 'db4']);
     for (const c of m.calls.slice(1)) assert.deepEqual(c.input.cluster, { name: 'mock', digest: 'd1' }, c.name);
+  });
+
+  it('GTID mode: the old master follows the new one beside the replicas (each moves on from what it has)', async () => {
+    const m = mocks({ gtid: true, meet: 4 });
+    const { report } = await run(m);
+    assert.equal(report?.outcome, 'completed');
+    assert.equal(report?.plan?.mode, 'gtid');
+    const side = [one(m.calls, 'repoint', 'db3'), one(m.calls, 'repoint', 'db4'), one(m.calls, 'cleanup'), one(m.calls, 'demote')];
+    assert.ok(Math.max(...side.map((c) => c.start)) < Math.min(...side.map((c) => c.end!)), 'all four started before any ended');
+    assert.deepEqual(one(m.calls, 'repoint', 'db3').input.start, { gtid: 'slave_pos' });
+    assert.deepEqual(one(m.calls, 'demote').input.start, { gtid: 'current_pos' });
+    assert.deepEqual(report!.repointed.sort(), ['db1', 'db3', 'db4']);
   });
 
   it('the freeze, the wait and the promotion in one workflow task: the wait signals its result first; a signalled result goes to the wait', async () => {
