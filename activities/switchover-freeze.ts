@@ -29,9 +29,15 @@ const held = new HeldConnections();
 /** What the wait hands on to the promotion (src/switchover/before-promotion.ts): its signal, the IO thread's stop. */
 const beforePromotion = new BeforePromotion();
 
-function connectionsOf<T>(cfg: ClusterConfig, servers: ServerConfig[], fn: (conns: Connection[]) => Promise<T>): Promise<T> {
+/** The run whose local activities share this process's held state (connections, work handed on); none in a regular activity. */
+function localRun(): string | undefined {
   const { isLocal, workflowExecution } = Context.current().info;
-  return isLocal && workflowExecution ? held.use(workflowExecution.runId, cfg, servers, fn) : withConnections(cfg, servers, fn);
+  return isLocal ? workflowExecution?.runId : undefined;
+}
+
+function connectionsOf<T>(cfg: ClusterConfig, servers: ServerConfig[], fn: (conns: Connection[]) => Promise<T>): Promise<T> {
+  const run = localRun();
+  return run ? held.use(run, cfg, servers, fn) : withConnections(cfg, servers, fn);
 }
 
 function releaseConnections(): void {
@@ -85,7 +91,7 @@ export async function switchoverFreeze(input: FreezeInput): Promise<FreezeResult
   return guarded(async () => {
     const cfg = clusterOf(input);
     const keep = [{ user: cfg.replication.user, why: 'replication' }, { user: cfg.mysql.user, why: 'manager' }];
-    if (input.newMaster && Context.current().info.isLocal) connectionsOf(cfg, [serverByName(cfg, input.newMaster)], async () => {}).catch(() => { /* the wait will say */ });
+    if (input.newMaster && localRun()) connectionsOf(cfg, [serverByName(cfg, input.newMaster)], async () => {}).catch(() => { /* the wait will say */ });
     return connectionsOf(cfg, [serverByName(cfg, input.origMaster)], ([c]) => freeze(c!, input.plan, { keep, heartbeat: heartbeatDetails }));
   });
 }
@@ -202,10 +208,10 @@ export async function switchoverWaitCaughtUp(input: WaitInput): Promise<CaughtUp
 export async function switchoverPromote(input: ClusterInput & { newMaster: string }): Promise<{ readOnlyWasOn: boolean; writableAt: string }> {
   return guarded(async () => {
     const cfg = clusterOf(input);
-    const { isLocal, workflowExecution } = Context.current().info;
+    const run = localRun();
     try {
       return await connectionsOf(cfg, [serverByName(cfg, input.newMaster)], async ([c]) => {
-        await Promise.all([isLocal && workflowExecution ? beforePromotion.settle(workflowExecution.runId) : null, stopAll(c!)]);
+        await Promise.all([run ? beforePromotion.settle(run) : null, stopAll(c!)]);
         const w = await makeWritable(c!);
         return { readOnlyWasOn: w.changed, writableAt: new Date().toISOString() };
       });
