@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
-import { warmClusters } from '../../worker/warm';
+import { coresdk, temporal } from '@temporalio/proto';
+import { prepareFirstUseCode, warmClusters } from '../../worker/warm';
 
 /** The log lines, as a Logger that records them. */
 function recorder(): { log: Logger; lines: { level: string; obj: Record<string, unknown>; msg: string }[] } {
@@ -47,5 +48,19 @@ describe('worker warm-up', () => {
     } finally {
       stop();
     }
+  });
+
+  it('prepares the codecs of the Temporal messages a failover exchanges, which protobufjs would otherwise generate on first use', async () => {
+    // Before preparation a type's decode is protobufjs's stub that generates the real one (named decode_setup).
+    const types = [temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse, temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse,
+      temporal.api.workflow.v1.WorkflowExecutionInfo, temporal.api.common.v1.Payload, temporal.api.errordetails.v1.NotFoundFailure,
+      coresdk.workflow_activation.WorkflowActivation, coresdk.workflow_completion.WorkflowActivationCompletion, coresdk.activity_task.ActivityTask];
+    const { log, lines } = recorder();
+    await prepareFirstUseCode(log);
+    for (const t of types) assert.notEqual(t.decode.name, 'decode_setup', `${t.name ?? 'a type'}'s decoder was not generated`);
+    const line = lines.find((l) => /message codecs/.test(l.msg))!;
+    assert.ok(Number(line.obj.types) > 100, `${String(line.obj.types)} types prepared`);
+    // Under tsx (these tests run through it) every loaded module of ours has a source map.
+    assert.ok(!process.sourceMapsEnabled || Number(line.obj.sourceMaps) > 0, `${String(line.obj.sourceMaps)} source maps parsed`);
   });
 });
