@@ -15,6 +15,7 @@ import { rootSql } from '../../lab/mariadb';
 import { startWriter } from '../../lab/writer';
 import { runFailoverCommand } from '../../src/cli/failover';
 import type { ClusterConfig } from '../../src/config/schema';
+import { findUnresolvedFailover } from '../../src/temporal/failovers';
 import { assertSurvivorsHold, failoverFailure, startTemporal, type TestTemporal } from '../support/harness';
 
 let t: TestTemporal;
@@ -52,6 +53,10 @@ describe('a failover that stopped midway', () => {
     const again = await failoverFailure(t, cfg);
     assert.equal(again.type, 'RefusedError');
     assert.match(again.message, /failover failover:fo-resume-\S+ \(run [0-9a-f-]+\) stopped at .* after changing servers: .*Duplicate entry.*Resume it .*--resume.*--resolved/s);
+    // The store's answer, read the way every check reads it: the aborted run, not the refusal that came after it.
+    const unresolved = await findUnresolvedFailover(t.client, cfg.cluster);
+    assert.equal(unresolved?.status, 'FAILED', JSON.stringify(unresolved));
+    assert.match(unresolved!.message, /Duplicate entry/);
 
     // The operator removes the conflict, then resumes: the apply counts what db3 already holds and goes on.
     await rootSql(db3!, `SET sql_log_bin = 0; DELETE FROM ${TEST_DB}.writes WHERE id = ${planted} AND writer = 'planted'`);
@@ -62,5 +67,7 @@ describe('a failover that stopped midway', () => {
     assert.ok((db3Out.alreadyApplied ?? 0) > 0, `db3 had applied part of its diff before it stopped: ${JSON.stringify(db3Out)}`);
     assert.equal((db3Out.applied ?? 0) + (db3Out.alreadyApplied ?? 0), db3Out.diff!.transactions, 'each transaction of its diff applied once');
     await assertSurvivorsHold(cfg, ['db2', 'db3', 'db4'], acked);
+    // Completed after it, the resumed failover resolves the aborted run: a later failover may start.
+    assert.equal(await findUnresolvedFailover(t.client, cfg.cluster), null);
   });
 });
