@@ -34,8 +34,9 @@ const CHANGED_NOTHING = ['dry-run', 'refused', 'check'];
 /**
  * The newest failover of the cluster that stopped after changing servers (aborted, or terminated or timed out beyond its
  * check), unless a failover completed after it; refusals and dry runs changed nothing. Only those candidates are listed,
- * not every failover that ended: a long-lived store holds hundreds of completed ones, dry runs and refusals, and reading
- * 50 of them at every check cost a fresh worker's check 0.1 s on the lab. Whether one completed later is counted.
+ * not every failover that ended: a long-lived store holds many completed ones, dry runs and refusals, and decoding 50 of
+ * them at every check kept a fresh worker busy for 0.1 s on the lab (15 ms against 4 ms warm on a store of 21 failovers).
+ * Whether one completed later is counted, not listed.
  */
 export async function findUnresolvedFailover(client: Client, cluster: string): Promise<UnresolvedFailover | null> {
   const ofCluster = `WorkflowType = '${FAILOVER_WORKFLOW}' AND MhaflowCluster = '${cluster.replace(/'/g, '')}'`;
