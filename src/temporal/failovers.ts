@@ -28,8 +28,11 @@ function innermost(f: FailureJson | null | undefined): string {
   return msg;
 }
 
-/** Phases of a failover that ended without changing anything: they neither leave the cluster unresolved nor resolve it. */
-const CHANGED_NOTHING = ['dry-run', 'refused', 'check'];
+/**
+ * Phases of an ended failover that cannot leave the cluster unresolved: completed, and those that changed nothing (dry
+ * runs, refusals, stops at the check).
+ */
+const NOT_UNRESOLVED = ['completed', 'dry-run', 'refused', 'check'];
 
 /**
  * The newest failover of the cluster that stopped after changing servers (aborted, or terminated or timed out beyond its
@@ -40,13 +43,12 @@ const CHANGED_NOTHING = ['dry-run', 'refused', 'check'];
  */
 export async function findUnresolvedFailover(client: Client, cluster: string): Promise<UnresolvedFailover | null> {
   const ofCluster = `WorkflowType = '${FAILOVER_WORKFLOW}' AND MhaflowCluster = '${cluster.replace(/'/g, '')}'`;
-  const query = `${ofCluster} AND ExecutionStatus != 'Running' AND MhaflowPhase != 'completed'`
-    + CHANGED_NOTHING.map((p) => ` AND MhaflowPhase != '${p}'`).join('');
+  const query = `${ofCluster} AND ExecutionStatus != 'Running'${NOT_UNRESOLVED.map((p) => ` AND MhaflowPhase != '${p}'`).join('')}`;
   const runs: { workflowId: string; runId: string; closeTime: string; status: string; phase: string }[] = [];
   for await (const wf of client.workflow.list({ query, pageSize: 50 })) {
     const phase = String(wf.searchAttributes?.MhaflowPhase?.[0] ?? '');
     // A store that matches a missing attribute as different (Elasticsearch) lists the runs that never set one: skipped.
-    if (phase === 'completed' || phase === '' || CHANGED_NOTHING.includes(phase) || wf.workflowId.startsWith('failover-dryrun:')) continue;
+    if (phase === '' || NOT_UNRESOLVED.includes(phase) || wf.workflowId.startsWith('failover-dryrun:')) continue;
     runs.push({ workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '', status: wf.status.name, phase });
     if (runs.length >= 50) break;
   }
