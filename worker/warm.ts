@@ -115,17 +115,21 @@ async function keepAndRun(cfg: ClusterConfig, s: ServerConfig): Promise<void> {
  */
 export async function prepareFirstUseCode(log: Logger): Promise<void> {
   const t0 = Date.now();
+  let slice = t0;
+  /** After 5 ms of work, let the event loop in. */
+  const letOthersIn = async () => {
+    if (Date.now() - slice > 5) { await new Promise((r) => setImmediate(r)); slice = Date.now(); }
+  };
   const types = temporalMessageTypes();
-  let slice = Date.now();
   for (const t of types) {
     t.setup();
-    if (Date.now() - slice > 5) { await new Promise((r) => setImmediate(r)); slice = Date.now(); }
+    await letOthersIn();
   }
   let maps = 0;
   if (process.sourceMapsEnabled) {
     for (const file of Object.keys(require.cache).filter((f) => !f.includes('/node_modules/'))) {
       if (findSourceMap(file)) maps++;
-      if (Date.now() - slice > 5) { await new Promise((r) => setImmediate(r)); slice = Date.now(); }
+      await letOthersIn();
     }
   }
   log.info({ ms: Date.now() - t0, types: types.length, sourceMaps: maps }, 'warm-up: Temporal\'s message codecs and our source maps prepared');
