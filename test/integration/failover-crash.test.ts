@@ -12,20 +12,21 @@ import { failureReason } from '../../src/temporal/http';
 import { resultOf, testConfig, uniqueCluster } from '../../lab/harness';
 import { resetLab } from '../../lab/lab';
 import { waitFor } from '../../lab/system';
-import { startWorkerProcess, type WorkerProcess } from '../../lab/worker-process';
+import { startWorkerProcess } from '../../lab/worker-process';
 import { startWriter } from '../../lab/writer';
 import { queryOne, withConnection } from '../../src/mysql/client';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import type { FailoverReport } from '../../src/contracts/failover';
 import { assertSurvivorsHold, logFailover, waitProgress } from '../support/harness';
+import { workersOfEachTest } from '../support/test-workers';
 
-const workers: WorkerProcess[] = [];
+const workers = workersOfEachTest();
 
 async function binlogGtid(cfg: ClusterConfig, server: ServerConfig): Promise<string> {
   return withConnection(cfg, server, async (c) => String((await queryOne(c, 'SELECT @@gtid_binlog_pos AS g'))!.g));
 }
 let connection: Connection | undefined;
-after(async () => { await Promise.all(workers.map((w) => w.kill())); await connection?.close(); });
+after(async () => { await connection?.close(); });
 
 describe('failover durability, and facts gone stale', () => {
   it('kill -9 of the worker while the new master applies its diff: resumed elsewhere, applied exactly once', async () => {

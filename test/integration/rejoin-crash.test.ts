@@ -9,7 +9,7 @@ import { killApplySession } from '../../lab/durability';
 import { resultOf } from '../../lab/harness';
 import type { LabMode } from '../../lab/layout';
 import { waitFor } from '../../lab/system';
-import { startWorkerProcess, type WorkerProcess } from '../../lab/worker-process';
+import { startWorkerProcess } from '../../lab/worker-process';
 import type { ClusterConfig } from '../../src/config/schema';
 import type { FailoverReport } from '../../src/contracts/failover';
 import type { RejoinReport } from '../../src/contracts/rejoin';
@@ -22,10 +22,11 @@ import { ALL, caughtUp, logRejoin, oldMasterAhead } from '../support/rejoin-scen
 import { restoreHost } from '../../lab/faults';
 import { findHost, labHosts } from '../../lab/layout';
 import { rootSql } from '../../lab/mariadb';
+import { workersOfEachTest } from '../support/test-workers';
 
-const workers: WorkerProcess[] = [];
+const workers = workersOfEachTest();
 let connection: Connection | undefined;
-after(async () => { await Promise.all(workers.map((w) => w.kill())); await connection?.close(); });
+after(async () => { await connection?.close(); });
 
 const gtidPos = (cfg: ClusterConfig, name: string) =>
   withConnection(cfg, cfg.servers.find((s) => s.name === name)!, async (c) => String((await queryOne(c, 'SELECT @@gtid_binlog_pos AS g'))!.g));

@@ -10,13 +10,14 @@ import { resultOf, scenarioConfigDir, testConfig, uniqueCluster } from '../../la
 import { resetLab } from '../../lab/lab';
 import type { LabMode } from '../../lab/layout';
 import { watchWritable, writableServer, type WritableWatch } from '../../lab/watch';
-import { startWorkerProcess, type WorkerProcess } from '../../lab/worker-process';
+import { startWorkerProcess } from '../../lab/worker-process';
 import { startWriter, type RunningWriter } from '../../lab/writer';
 import type { ClusterConfig } from '../../src/config/schema';
 import type { SwitchoverReport } from '../../src/contracts/switchover';
 import { startSwitchover } from '../../src/switchover/start';
 import { temporalAddress, temporalNamespace } from '../../src/temporal/config';
 import { assertSwitched, logSwitchover, waitReadOnly, waitSwitchoverProgress } from '../support/switchover';
+import { workersOfEachTest } from '../support/test-workers';
 
 /**
  * How long a dead worker's step waits before another worker runs it: the heartbeat timeout of a regular activity
@@ -26,7 +27,7 @@ import { assertSwitched, logSwitchover, waitReadOnly, waitSwitchoverProgress } f
 const HEARTBEAT_TIMEOUT_MS = 4000;
 const WAIT_TIMEOUT_MS = 30_000;
 
-const workers: WorkerProcess[] = [];
+const workers = workersOfEachTest();
 const writers: RunningWriter[] = [];
 const watches: WritableWatch[] = [];
 let connection: Connection | undefined;
@@ -39,7 +40,7 @@ before(async () => {
 afterEach(async () => {
   await Promise.all([...writers.splice(0).map((w) => w.stop().catch(() => {})), ...watches.splice(0).map((w) => w.stop())]);
 });
-after(async () => { await Promise.all(workers.map((w) => w.kill())); await connection?.close(); });
+after(async () => { await connection?.close(); });
 
 /**
  * after: killed from outside once the progress shows that step done. during: killed while the wait runs. inside: the
