@@ -136,7 +136,7 @@ export async function temporalStatus(): Promise<{ pid: number | null; listening:
 }
 
 /** A private dev server (never the shared one): for the case that kill -9s the Temporal server mid-failover. */
-export interface OwnTemporal { address: string; httpAddress: string | null; kill(): Promise<void>; start(): Promise<void>; stop(): Promise<void> }
+export interface OwnTemporal { address: string; httpAddress: string | null; /** The server's log file. */ log: string; kill(): Promise<void>; start(): Promise<void>; stop(): Promise<void> }
 
 /** httpPort: also open the HTTP API there (the failover command's way in). */
 export function ownTemporal(port = 7333, opts: { httpPort?: number } = {}): OwnTemporal {
@@ -148,7 +148,7 @@ export function ownTemporal(port = 7333, opts: { httpPort?: number } = {}): OwnT
   const log = join(dir, 'server.log');
   let child: ChildProcess | null = null;
   const self: OwnTemporal = {
-    address,
+    address, log,
     httpAddress: opts.httpPort ? `${FRONTEND.ip}:${opts.httpPort}` : null,
     async start() {
       const out = openSync(log, 'a');

@@ -4,6 +4,7 @@
 // exit code and how to follow the failover, which goes on).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,6 +47,17 @@ function failoverCli(args: string[], env: NodeJS.ProcessEnv): Cli {
   child.stdout.on('data', (c: Buffer) => { cli.stdout += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { cli.stderr += c.toString(); });
   return cli;
+}
+
+/**
+ * cli.done; if it is not done after a minute (these failovers take about 10 s), what the command, the worker and the
+ * private Temporal server said so far, on stderr: a slow or hung run leaves what is needed to see why (it decides nothing).
+ */
+async function doneOrTell(cli: Cli, what: string, logs: string[]): Promise<number | null> {
+  const tail = (f: string) => { try { return readFileSync(f, 'utf8').split('\n').slice(-40).join('\n'); } catch (e) { return String(e); } };
+  const timer = setTimeout(() => process.stderr.write(`  ${what}: not done after 60 s; its stderr so far:\n${cli.stderr}\n` +
+    logs.map((f) => `  --- last lines of ${f}:\n${tail(f)}\n`).join('')), 60_000);
+  try { return await cli.done; } finally { clearTimeout(timer); }
 }
 
 const queue = (what: string) => `mhaflow-cli-${what}-${process.pid}-${Date.now().toString(36)}`;
@@ -116,7 +128,7 @@ describe('the failover command', () => {
     it('restarted: the command rides it out and reports the completed failover (exit 0)', async () => {
       const { cfg, acked } = await deadMaster('cli-restart', 400);
       const taskQueue = queue('restart');
-      await spawnWorker(taskQueue, temporalEnv());
+      const worker = await spawnWorker(taskQueue, temporalEnv());
       const cli = failoverCli(['--cluster', cfg.cluster], { ...temporalEnv(), MHAFLOW_TASK_QUEUE: taskQueue });
       await cli.waitStderr(/✔/);
       await own!.kill();
@@ -124,7 +136,7 @@ describe('the failover command', () => {
       await sleep(1000);
       await own!.start();
       process.stderr.write(`  Temporal back after ${Date.now() - killedAt} ms\n`);
-      const code = await cli.done;
+      const code = await doneOrTell(cli, 'the failover command', [worker.log, own!.log]);
       assert.equal(code, 0, cli.stderr);
       assert.match(cli.stderr, /lost contact with Temporal .*the failover goes on; retrying/);
       assert.match(cli.stderr, /contact with Temporal restored after/);
@@ -135,19 +147,19 @@ describe('the failover command', () => {
     it('not back in time: exit 6 "lost contact with Temporal; the failover goes on; follow it with ..."; following it later shows it completed', async () => {
       const { cfg, acked } = await deadMaster('cli-lost', 400);
       const taskQueue = queue('lost');
-      await spawnWorker(taskQueue, temporalEnv());
+      const worker = await spawnWorker(taskQueue, temporalEnv());
       const env = { ...temporalEnv(), MHAFLOW_TASK_QUEUE: taskQueue };
       const cli = failoverCli(['--cluster', cfg.cluster, '--reconnect-timeout', '2'], env);
       await cli.waitStderr(/✔/);
       await own!.kill();
-      const code = await cli.done;
+      const code = await doneOrTell(cli, 'the failover command', [worker.log, own!.log]);
       assert.equal(code, exitCodeOf('temporal-lost'), cli.stderr);
       assert.equal(code, 6);
       assert.match(cli.stderr, new RegExp(`lost contact with Temporal at .* for [\\d.]+ s; the failover goes on \\(failover:${cfg.cluster}\\); ` +
         `follow it with \`mhaflow failover --cluster ${cfg.cluster} --follow\``));
       await own!.start();
       const follow = failoverCli(['--cluster', cfg.cluster, '--follow', '--json'], env);
-      assert.equal(await follow.done, 0, follow.stderr);
+      assert.equal(await doneOrTell(follow, 'the --follow command', [worker.log, own!.log]), 0, follow.stderr);
       const out = JSON.parse(follow.stdout) as { outcome: string; newMaster: string };
       assert.equal(out.outcome, 'completed');
       await assertSurvivorsHold(cfg, SURVIVORS, acked);
