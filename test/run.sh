@@ -7,8 +7,20 @@
 #   bash test/run.sh integration  # integration tests only
 #   bash test/run.sh FILE...      # just these test files
 set -euo pipefail
+self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/.."
 what="${1:-all}"
+# One lab per machine: its hosts' addresses and Temporal's port belong to the machine, not to the checkout. A second
+# suite, or a benchmark (bench/lock.ts takes the same lock), waits for this one instead of rebuilding its lab midway.
+# flock -o holds the lock itself: the servers the suite starts do not inherit it.
+lab_lock="${MHAFLOW_LAB_LOCK:-/tmp/mhaflow-lab.lock}"
+if [[ ( "$what" == all || "$what" == integration ) && $(id -u) -eq 0 && -z "${MHAFLOW_LAB_LOCKED:-}" ]]; then
+  flock -n "$lab_lock" true || echo "== waiting for the lab lock $lab_lock (another run is using the lab on this machine)"
+  export MHAFLOW_LAB_LOCKED=1
+  rc=0; flock -E 75 -o -w 7200 "$lab_lock" bash "$self" "$@" || rc=$?
+  if [[ $rc == 75 ]]; then echo "!! the lab lock $lab_lock was still taken after 2 h: nothing was run" >&2; fi
+  exit "$rc"
+fi
 # A task queue of our own: a stray worker elsewhere on this machine must not take our tasks.
 export MHAFLOW_TASK_QUEUE="${MHAFLOW_TASK_QUEUE:-mhaflow-test-$$}"
 
