@@ -391,10 +391,32 @@ function stepsTable(results: RunResult[], floor: StepFloor | undefined): string 
   return formatTable(t);
 }
 
+/**
+ * The bench starts its worker just before run 1, so run 1 is a fresh worker's first failover: set against the
+ * worker's later runs (one invocation's difference varies by ±0.2 s on a 2-core lab; repeat the bench for a median).
+ */
+function freshWorkerLine(results: RunResult[]): string | null {
+  const ok = results.filter((r) => r.tool === 'mhaflow' && r.status === 'ok' && r.writableMs !== undefined);
+  const first = ok.find((r) => r.run === 1);
+  const later = ok.filter((r) => r.run > 1);
+  if (!first || !later.length) return null;
+  const check = (r: RunResult) => r.steps?.find((s) => s.id === 'check')?.ms;
+  const laterWritable = median(later.map((r) => r.writableMs!))!;
+  const laterCheck = median(later.map(check).filter((ms): ms is number => ms !== undefined));
+  const checkMs = laterCheck === undefined ? '-' : Math.round(laterCheck);
+  const diff = Math.round(first.writableMs! - laterWritable);
+  return `mhaflow's worker, fresh at run 1: writable ${secs(first.writableMs)} s, check step ${check(first) ?? '-'} ms; `
+    + `runs ${later.map((r) => r.run).join(', ')} (medians): ${secs(laterWritable)} s, ${checkMs} ms; `
+    + `run 1 ${diff >= 0 ? '+' : ''}${diff} ms to writable (the dead master's tail: run 1 ${first.work?.tail ?? '-'} tx, `
+    + `the others ${later.map((r) => r.work?.tail ?? '-').join(', ')})`;
+}
+
 function printTables(scenario: Scenario, results: RunResult[], floor?: StepFloor): void {
   process.stdout.write(`\nall runs (${scenario})\n${runTable(results)}\n\nmedians over ok runs (times from the start of the failover command)\n${summaryTable(results)}\n`);
   const byWork = byWorkTable(results);
   if (byWork) process.stdout.write(`\nthe same medians for each kind of work (the runs did not all have the same)\n${byWork}\n`);
+  const fresh = freshWorkerLine(results);
+  if (fresh) process.stdout.write(`\n${fresh}\n`);
   const steps = stepsTable(results, floor);
   if (steps) {
     process.stdout.write(`\nmhaflow's steps (workflow time, from the activation that schedules each to the one that sees its result); the floor, `

@@ -15,7 +15,7 @@ import { ConfigError } from '../src/errors';
 import { logger } from '../src/log';
 import { describeEndpoint, TASK_QUEUE, temporalEndpoint } from '../src/temporal/config';
 import { freeLoopbackPort, MhaflowMetrics, parseListenAddress, startTelemetryServer, type TelemetryServer } from './telemetry';
-import { warmClusters } from './warm';
+import { keepWarmCode, warmClusters } from './warm';
 import { createWorker, installRuntime, runUntilShutdown, type WorkerOptions } from './worker';
 
 export interface RunWorkerOptions extends Pick<WorkerOptions, 'identity' | 'workflowBundle' | 'activityInterceptors'> {
@@ -68,6 +68,7 @@ function stopOnSignals(worker: Worker, graceMs: number, log: Logger): { done(): 
 
 /** A caller may pass a prebuilt workflow bundle (no bundling at start) and learn when the worker has connected. */
 export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
+  keepWarmCode(); // before the workflow threads start
   const log = logger().child({ component: 'worker' });
   const graceMs = graceMsOf(opts.shutdownGrace ?? process.env.MHAFLOW_SHUTDOWN_GRACE ?? '10s');
   const metricsAddress = opts.metricsAddress ?? (process.env.MHAFLOW_METRICS_ADDRESS || undefined);
