@@ -14,7 +14,7 @@
 // received positions, read right after the kill (before the tool starts), and the transactions (XIDs) of the dead
 // master's binlog between them: the tail that no survivor received, and per survivor relay log + binlog-only.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatTable } from '../src/cli/table';
@@ -140,7 +140,30 @@ async function startBenchWorker(log: string): Promise<WorkerProcess> {
   // The lab's cluster config (cluster.yml) is in the lab directory: the worker serves it from there.
   const worker = await startWorkerProcess({ identity: `bench-${process.pid}`, log, configDir: labPaths().root });
   say(`mhaflow: worker ${worker.pid} started (log ${log})`);
+  benchWorkerLog = log;
   return worker;
+}
+
+let benchWorkerLog: string | undefined;
+
+/** What the worker's warm-up logs last (worker/warm.ts warmWorkflows), whether its workflow completed or not. */
+const WARM_UP_ENDED = /warm-up: (a first workflow ran|the first workflow did not complete)/;
+
+/**
+ * Run 1 measures a fresh worker that knows its cluster, as in production, where a worker starts long before a failure.
+ * On a machine with no lab yet (a fresh clone), the worker starts before run 1 builds the lab, finds its config within
+ * 5 s, and its warm-up (4-5 s on a slow day) was seen still running at the kill. Wait for its end, at most a minute;
+ * later runs, and a worker that found a lab up, find it ended.
+ */
+async function waitForWarmUp(log: string): Promise<void> {
+  const t0 = Date.now();
+  const ended = () => existsSync(log) && WARM_UP_ENDED.test(readFileSync(log, 'utf8'));
+  if (ended()) return;
+  while (!ended()) {
+    if (Date.now() - t0 > 60_000) return say('   the worker\'s warm-up has not ended after 60 s: the run goes on');
+    await sleep(200);
+  }
+  say(`   waited ${secs(Date.now() - t0)} s for the worker's warm-up to end (worker/warm.ts)`);
 }
 
 interface CommandOutcome { exitCode: number; newMaster?: string; unavailable?: boolean; note?: string; selfReported?: Record<string, unknown>; steps?: StepTime[] }
@@ -225,6 +248,7 @@ async function runOnce(tool: Tool, run: number, opts: Options, outDir: string, m
   say(`\n== run ${run} ${tool} (${opts.scenario}): fresh lab (filepos)`);
   await labDown();
   await labUp({ mode: 'filepos' });
+  if (tool === 'mhaflow' && benchWorkerLog) await waitForWarmUp(benchWorkerLog);
   const createdAt = labState()?.createdAt;
   const configPath = labPaths().clusterConfig;
   const cfg = loadClusterConfig(configPath);
