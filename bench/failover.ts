@@ -25,6 +25,7 @@ import { injectFault } from '../lab/faults';
 import { labDown, labState, labUp } from '../lab/lab';
 import { labHosts, labPaths, repoRoot } from '../lab/layout';
 import { verifySurvivors } from '../lab/oracle';
+import { waitFor } from '../lab/system';
 import { startWorkerProcess, type WorkerProcess } from '../lab/worker-process';
 import { parseWriterLog, runWriter } from '../lab/writer';
 import { withLabLock } from './lock';
@@ -140,11 +141,8 @@ async function startBenchWorker(log: string): Promise<WorkerProcess> {
   // The lab's cluster config (cluster.yml) is in the lab directory: the worker serves it from there.
   const worker = await startWorkerProcess({ identity: `bench-${process.pid}`, log, configDir: labPaths().root });
   say(`mhaflow: worker ${worker.pid} started (log ${log})`);
-  benchWorkerLog = log;
   return worker;
 }
-
-let benchWorkerLog: string | undefined;
 
 /** What the worker's warm-up logs last (worker/warm.ts warmWorkflows), whether its workflow completed or not. */
 const WARM_UP_ENDED = /warm-up: (a first workflow ran|the first workflow did not complete)/;
@@ -156,14 +154,12 @@ const WARM_UP_ENDED = /warm-up: (a first workflow ran|the first workflow did not
  * later runs, and a worker that found a lab up, find it ended.
  */
 async function waitForWarmUp(log: string): Promise<void> {
-  const t0 = Date.now();
   const ended = () => existsSync(log) && WARM_UP_ENDED.test(readFileSync(log, 'utf8'));
   if (ended()) return;
-  while (!ended()) {
-    if (Date.now() - t0 > 60_000) return say('   the worker\'s warm-up has not ended after 60 s: the run goes on');
-    await sleep(200);
-  }
-  say(`   waited ${secs(Date.now() - t0)} s for the worker's warm-up to end (worker/warm.ts)`);
+  const t0 = Date.now();
+  await waitFor('the worker\'s warm-up to end', ended, 60_000, 200).then(
+    () => say(`   waited ${secs(Date.now() - t0)} s for the worker's warm-up to end (worker/warm.ts)`),
+    () => say('   the worker\'s warm-up has not ended after 60 s: the run goes on'));
 }
 
 interface CommandOutcome { exitCode: number; newMaster?: string; unavailable?: boolean; note?: string; selfReported?: Record<string, unknown>; steps?: StepTime[] }
@@ -239,16 +235,16 @@ function runMhaflowFailover(configPath: string, dead: ServerConfig, logFile: str
 
 // ---------------------------------------------------------------------------------------------- one run
 
-async function runOnce(tool: Tool, run: number, opts: Options, outDir: string, mhaflowReady: boolean): Promise<RunResult> {
+async function runOnce(tool: Tool, run: number, opts: Options, outDir: string, worker: WorkerProcess | undefined): Promise<RunResult> {
   const logDir = resolve(outDir, `run${run}-${tool}`);
   mkdirSync(logDir, { recursive: true });
   const base: RunResult = { run, tool, status: 'failed', logDir };
-  if (tool === 'mhaflow' && !mhaflowReady) return { ...base, status: 'skipped', note: 'mhaflow failover not available yet' };
+  if (tool === 'mhaflow' && !worker) return { ...base, status: 'skipped', note: 'mhaflow failover not available yet' };
 
   say(`\n== run ${run} ${tool} (${opts.scenario}): fresh lab (filepos)`);
   await labDown();
   await labUp({ mode: 'filepos' });
-  if (tool === 'mhaflow' && benchWorkerLog) await waitForWarmUp(benchWorkerLog);
+  if (tool === 'mhaflow' && worker) await waitForWarmUp(worker.log);
   const createdAt = labState()?.createdAt;
   const configPath = labPaths().clusterConfig;
   const cfg = loadClusterConfig(configPath);
@@ -463,7 +459,6 @@ async function main(): Promise<void> {
   const tools: Tool[] = opts.only ? [opts.only] : ['mha', 'mhaflow'];
   if (tools.includes('mha')) ensureMhaInstalled(say);
 
-  let mhaflowReady = false;
   let stepFloor: StepFloor | undefined;
   let worker: WorkerProcess | undefined;
   if (tools.includes('mhaflow')) {
@@ -473,7 +468,6 @@ async function main(): Promise<void> {
       process.env.MHAFLOW_TASK_QUEUE ??= `mhaflow-bench-${process.pid}`;
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { void worker?.kill(); process.exit(130); });
       worker = await startBenchWorker(resolve(outDir, 'worker.log'));
-      mhaflowReady = true;
       stepFloor = await measureStepFloor().catch((e: Error) => { say(`mhaflow: the step floor could not be measured: ${e.message}`); return undefined; });
       if (stepFloor) say(`mhaflow: an empty step through this Temporal server takes ${stepFloor.medianMs} ms (median of ${stepFloor.samples.length})`);
     } else say('mhaflow: `mhaflow failover` is not available yet: its rows are skipped');
@@ -488,7 +482,7 @@ async function main(): Promise<void> {
         let r: RunResult | undefined;
         for (let attempt = 1; attempt <= 3; attempt++) {
           try {
-            r = await withLabLock(() => runOnce(tool, run, opts, outDir, mhaflowReady), { log: say });
+            r = await withLabLock(() => runOnce(tool, run, opts, outDir, worker), { log: say });
           } catch (e) {
             r = { run, tool, status: 'failed', note: `harness error: ${(e as Error).message}` };
           }
