@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkflowBundle } from '@temporalio/worker';
+import { labSnapshot } from './status';
 import { LabError, pidAlive, readPid, spawnDaemon, stopPid, waitFor } from './system';
 
 /** What lab/worker-main.ts writes once its worker has connected. */
@@ -82,7 +83,13 @@ export async function startWorkerProcess(o: WorkerProcessOptions = {}): Promise<
   await waitFor(`the worker ${identity} to connect (log: ${log})`, () => {
     if (!pidAlive(pid)) throw new LabError(`the worker ${identity} exited before it was ready; see ${log}`);
     return readFileSync(log, 'utf8').slice(from).includes(WORKER_READY);
-  }, o.timeoutMs ?? 120_000, 50);
+  }, o.timeoutMs ?? 120_000, 50).catch(async (e: Error) => {
+    // What it said so far, and what the machine was doing: a worker that does not connect leaves why, and goes.
+    const said = readFileSync(log, 'utf8').slice(from).split('\n').slice(-15).join('\n');
+    const machine = await labSnapshot();
+    await stopPid(pid, { signal: 'SIGKILL', pollMs: 10 });
+    throw new LabError(`${e.message}; its log so far:\n${said}\nthe machine then:\n${machine}`);
+  });
   return workerProcess(pid, identity, log, exited);
 }
 

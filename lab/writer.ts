@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mysql, { type Connection } from 'mysql2/promise';
 import type { ClusterConfig } from '../src/config/schema';
 import { labPaths, TEST_DB, USERS } from './layout';
+import { labSnapshot } from './status';
 import { LabError, waitFor } from './system';
 
 export interface WriterOptions {
@@ -159,7 +160,7 @@ export function startWriter(cfg: ClusterConfig, opts: StartWriterOptions = {}): 
     // A wait for progress, not a measure of speed: generous, as a loaded machine writes slowly.
     async waitAcked(n, timeoutMs = 180_000) {
       await waitFor(`the writer to acknowledge ${n} ids`, () => acked().length >= n, timeoutMs, 50)
-        .catch((e: Error) => { throw new LabError(`${e.message}: it acknowledged ${acked().length}`); });
+        .catch(async (e: Error) => { throw new LabError(`${e.message}: it acknowledged ${acked().length}; the lab then:\n${await labSnapshot()}`); });
     },
   };
 }

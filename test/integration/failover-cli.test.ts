@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exitCodeOf } from '../../src/cli/exit-codes';
 import { injectFault } from '../../lab/faults';
@@ -22,6 +22,9 @@ const SURVIVORS = ['db2', 'db3', 'db4'];
 const workers = workerProcesses();
 const spawnWorker = workers.spawn;
 let own: OwnTemporal | undefined;
+// Each test's worker goes with it: a worker left running keeps SSH sessions to every cluster it has seen, reopened at
+// each lab reset, and warms every cluster the next tests add; the next test gets a machine without them.
+afterEach(() => workers.killAll());
 after(async () => {
   await workers.killAll();
   await own?.stop();

@@ -155,7 +155,7 @@ export async function waitProgress(handle: WorkflowHandle, pred: (p: FailoverPro
 // ---------------------------------------------------------------------------------------------
 // Worker processes and a dead master with transactions to recover (the service tests: real processes)
 
-/** Worker processes a test file starts (each on the task queue given, with a prebuilt bundle); killAll() when done. */
+/** Worker processes a test file starts (each on the task queue given, with a prebuilt bundle); killAll() kills those started since its last call. */
 export function workerProcesses(): { spawn(taskQueue: string, env?: NodeJS.ProcessEnv): Promise<WorkerProcess>; killAll(): Promise<void> } {
   const all: WorkerProcess[] = [];
   return {
@@ -164,7 +164,7 @@ export function workerProcesses(): { spawn(taskQueue: string, env?: NodeJS.Proce
       all.push(w);
       return w;
     },
-    killAll: async () => { await Promise.all(all.map((w) => w.kill())); },
+    killAll: async () => { await Promise.all(all.splice(0).map((w) => w.kill())); },
   };
 }
 
