@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exitCodeOf } from '../../src/cli/exit-codes';
 import { injectFault } from '../../lab/faults';
@@ -19,16 +19,9 @@ import { assertSurvivorsHold, deadMasterWithTail, workerProcesses } from '../sup
 
 const BIN = join(resolve(__dirname, '..', '..'), 'bin', 'mhaflow.js');
 const SURVIVORS = ['db2', 'db3', 'db4'];
-const workers = workerProcesses();
-const spawnWorker = workers.spawn;
+const spawnWorker = workerProcesses().spawn; // each test's workers are killed as it ends
 let own: OwnTemporal | undefined;
-// Each test's worker goes with it: a worker left running keeps SSH sessions to every cluster it has seen, reopened at
-// each lab reset, and warms every cluster the next tests add; the next test gets a machine without them.
-afterEach(() => workers.killAll());
-after(async () => {
-  await workers.killAll();
-  await own?.stop();
-});
+after(async () => { await own?.stop(); });
 
 interface Cli { stdout: string; stderr: string; done: Promise<number | null>; waitStderr(re: RegExp, timeoutMs?: number): Promise<void> }
 

@@ -21,6 +21,7 @@ import { failureReason } from '../../src/temporal/http';
 import { startFailover } from '../../src/failover/start';
 import { PROGRESS_QUERY } from '../../src/contracts/common';
 import type { FailoverInput, FailoverProgress, FailoverReport } from '../../src/contracts/failover';
+import { workersOfEachTest } from './test-workers';
 
 // ---------------------------------------------------------------------------------------------
 // Temporal: one bundle per process, one worker per test file
@@ -155,16 +156,15 @@ export async function waitProgress(handle: WorkflowHandle, pred: (p: FailoverPro
 // ---------------------------------------------------------------------------------------------
 // Worker processes and a dead master with transactions to recover (the service tests: real processes)
 
-/** Worker processes a test file starts (each on the task queue given, with a prebuilt bundle); killAll() kills those started since its last call. */
-export function workerProcesses(): { spawn(taskQueue: string, env?: NodeJS.ProcessEnv): Promise<WorkerProcess>; killAll(): Promise<void> } {
-  const all: WorkerProcess[] = [];
+/** Worker processes a test file starts (each on the task queue given, with a prebuilt bundle), killed as each test ends (workersOfEachTest). */
+export function workerProcesses(): { spawn(taskQueue: string, env?: NodeJS.ProcessEnv): Promise<WorkerProcess> } {
+  const ofThisTest = workersOfEachTest();
   return {
     async spawn(taskQueue, env = {}) {
       const w = await startWorkerProcess({ taskQueue, sharedBundle: true, env });
-      all.push(w);
+      ofThisTest.push(w);
       return w;
     },
-    killAll: async () => { await Promise.all(all.splice(0).map((w) => w.kill())); },
   };
 }
 
