@@ -8,7 +8,7 @@ import { loadClusterConfig } from '../src/config/load';
 import type { ClusterConfig } from '../src/config/schema';
 import { errorMessage } from '../src/errors';
 import { labAddresses, labHosts, labPaths, MYSQL_PORT, SSH_PORT, TEST_DB, USERS, type LabHost, type LabMode } from './layout';
-import { createDataDir, ensureTemplate, mysqldPid, rootSql, rootSqlOutcome, startMysqld, stopMysqld, writeCnf } from './mariadb';
+import { createDataDir, ensureTemplate, mysqldPid, rootSql, startMysqld, stopMysqld, writeCnf } from './mariadb';
 import { ensureHostKey, hostKeyPath, sshdPid, startSshd, stopSshd, writeSshdConfig } from './sshd';
 import { ensurePackages, isRoot, LabError, pidAlive, sh, waitFor } from './system';
 import { WRITER_TABLES_SQL } from './writer';
@@ -139,7 +139,7 @@ async function labIsHealthy(hosts: LabHost[]): Promise<boolean> {
  * A host's mariadbd on a fresh copy of the template, with the lab's accounts. A mariadbd that dies meanwhile is started
  * again, once, on a fresh copy: a clean-clone run saw one lose its connection during RESET MASTER here, right after it
  * started (cause unknown; its error log was gone with the next reset). That log's last lines are printed and kept in
- * .lab/died-HOST-TIME.err. The SQL goes in on stdin: it holds the accounts' passwords, which argv would show.
+ * .lab/died-HOST-TIME.err.
  */
 async function startWithAccounts(h: LabHost, template: string, mode: LabMode): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -147,9 +147,8 @@ async function startWithAccounts(h: LabHost, template: string, mode: LabMode): P
     let failed: string;
     try {
       await startMysqld(h);
-      const r = await rootSqlOutcome(h, bootstrapSql(mode));
-      if (r.code === 0) return;
-      failed = `${h.name}: creating the lab's accounts failed (exit ${r.code}): ${r.stderr.trim()}`;
+      await rootSql(h, bootstrapSql(mode));
+      return;
     } catch (e) {
       failed = errorMessage(e);
     }

@@ -107,16 +107,12 @@ export async function stopMysqld(h: LabHost, how: 'clean' | 'kill' = 'clean'): P
 }
 
 /**
- * Local root SQL over the host's socket (unix_socket auth as OS root), for lab plumbing only, with its exit code and
- * output. The SQL goes in on stdin, not in argv, which every process can read: it may hold the lab's passwords.
+ * Local root SQL over the host's socket (unix_socket auth as OS root), for lab plumbing only: its output; a failure
+ * throws, naming the host and the SQL, its passwords masked. The SQL goes in on stdin, not in argv, which every process
+ * can read: it may hold the lab's passwords.
  */
-export function rootSqlOutcome(h: LabHost, sql: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return shAsync('mariadb', ['--no-defaults', '-S', h.socket, '-uroot', '--batch', '--skip-column-names'], { input: sql, allowFail: true });
-}
-
-/** Local root SQL (rootSqlOutcome): its output; a failure throws, naming the host and the SQL, its passwords masked. */
 export async function rootSql(h: LabHost, sql: string, opts: { allowFail?: boolean } = {}): Promise<string> {
-  const r = await rootSqlOutcome(h, sql);
+  const r = await shAsync('mariadb', ['--no-defaults', '-S', h.socket, '-uroot', '--batch', '--skip-column-names'], { input: sql, allowFail: true });
   if (r.code !== 0 && !opts.allowFail) {
     const shown = sql.replace(/(IDENTIFIED BY|MASTER_PASSWORD\s*=)\s*'(?:[^'\\]|\\.)*'/gi, "$1 '***'");
     throw new LabError(`${h.name}: root SQL failed (exit ${r.code}): ${r.stderr.trim()}\n${shown}`, { server: h.name });
