@@ -77,7 +77,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   const coreMetricsPort = metricsAddress ? await freeLoopbackPort() : null;
   installRuntime(log, { coreMetricsPort });
   const identity = opts.identity ?? `mhaflow-worker-${process.pid}@${hostname()}`;
-  const worker = await createWorker({ identity, workflowBundle: opts.workflowBundle, shutdownGraceTime: graceMs, metrics, activityInterceptors: opts.activityInterceptors });
+  const worker = await createWorker({ identity, workflowBundle: opts.workflowBundle, shutdownGraceTime: graceMs, metrics, activityInterceptors: opts.activityInterceptors, log });
   let telemetry: TelemetryServer | undefined;
   try {
     if (metricsAddress && metrics) telemetry = await startTelemetryServer({ address: metricsAddress, metrics, coreMetricsPort, worker });

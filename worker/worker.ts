@@ -30,6 +30,8 @@ export interface WorkerOptions {
   maxConcurrentActivities?: number;
   /** More activity interceptors, after the metrics' (the lab's fault injection: lab/worker-main.ts). */
   activityInterceptors?: ActivityInterceptorsFactory[];
+  /** Where the kept SSH connections say that one dropped or is back (src/ssh/cache.ts). */
+  log?: Logger;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -92,7 +94,7 @@ export function installRuntime(log: Logger, opts: { coreMetricsPort?: number | n
 
 export async function createWorker(opts: WorkerOptions = {}): Promise<Worker> {
   // Activities of one failover share each host's SSH connection (closed by runUntilShutdown, or after 60 s idle).
-  sshConnections.enable();
+  sshConnections.enable(opts.log);
   const ep = temporalEndpoint();
   const connection = await NativeConnection.connect({ ...connectionOptions(ep), ...(opts.address ? { address: opts.address } : {}) }).catch((e: Error) => {
     throw new TemporalUnreachableError(`cannot reach Temporal at ${describeEndpoint({ ...ep, ...(opts.address ? { address: opts.address } : {}) })}: ${e.message}`, {

@@ -38,18 +38,30 @@ interface Entry {
   closed: boolean;
 }
 
-interface Kept { cfg: ClusterConfig; server: ServerConfig; delayMs: number; timer?: NodeJS.Timeout }
+interface Kept { cfg: ClusterConfig; server: ServerConfig; delayMs: number; timer?: NodeJS.Timeout; downSince?: number; attempts: number }
+
+/** Where the cache says that a kept connection dropped, failed to open again, or is back (the worker's log). */
+export interface CacheLog {
+  info(o: object, msg: string): void;
+  warn(o: object, msg: string): void;
+}
 
 export class SshConnectionCache {
   private entries = new Map<string, Entry>();
   private kept = new Map<string, Kept>();
   private enabled = false;
+  private log: CacheLog | undefined;
 
   constructor(private readonly idleMs = IDLE_MS, private readonly probeMs = PROBE_MS) {}
 
-  /** Called by the worker: from now on, connections outlive the activity that opened them. */
-  enable(): void {
+  /**
+   * Called by the worker: from now on, connections outlive the activity that opened them. With a log, a kept
+   * connection that drops, cannot be opened again, or is back says so: an operator sees which host a worker cannot
+   * reach before a failover needs it (and the first of a run of failed attempts only, not every one).
+   */
+  enable(log?: CacheLog): void {
     this.enabled = true;
+    this.log = log ?? this.log;
   }
 
   get active(): boolean {
@@ -94,10 +106,10 @@ export class SshConnectionCache {
       entry.session.then(
         (s) => {
           const k = this.kept.get(key);
-          if (k) k.delayMs = 1000;
-          s.client.once('close', () => { this.drop(key, entry); this.reopenLater(key); });
+          if (k) this.keptOpened(k);
+          s.client.once('close', () => { this.drop(key, entry); this.keptDropped(key); this.reopenLater(key); });
         },
-        () => { this.drop(key, entry); this.reopenLater(key); },
+        (e: unknown) => { this.drop(key, entry); this.keptFailed(key, e); this.reopenLater(key); },
       );
       e = entry;
     }
@@ -146,7 +158,7 @@ export class SshConnectionCache {
   keep(cfg: ClusterConfig, server: ServerConfig): Promise<void> {
     if (!this.enabled) return Promise.resolve();
     const key = SshConnectionCache.key(cfg, server);
-    if (!this.kept.has(key)) this.kept.set(key, { cfg, server, delayMs: 1000 });
+    if (!this.kept.has(key)) this.kept.set(key, { cfg, server, delayMs: 1000, attempts: 0 });
     return this.open(cfg, server); // its lease cancels an idle close already pending, and its release starts none
   }
 
@@ -160,6 +172,32 @@ export class SshConnectionCache {
       this.open(k.cfg, k.server).catch(() => { /* the failed lease schedules the next try */ });
     }, k.delayMs);
     k.timer.unref();
+  }
+
+  private keptOpened(k: Kept): void {
+    if (k.downSince !== undefined) {
+      this.log?.info({ host: k.server.host, server: k.server.name, attempts: k.attempts, downMs: Date.now() - k.downSince }, 'SSH: a kept connection is open again');
+    }
+    k.delayMs = 1000;
+    k.downSince = undefined;
+    k.attempts = 0;
+  }
+
+  private keptDropped(key: string): void {
+    const k = this.kept.get(key);
+    if (!k) return;
+    k.downSince ??= Date.now();
+    this.log?.info({ host: k.server.host, server: k.server.name, retryInMs: k.delayMs }, 'SSH: a kept connection closed; it is opened again in the background');
+  }
+
+  private keptFailed(key: string, e: unknown): void {
+    const k = this.kept.get(key);
+    if (!k) return;
+    k.downSince ??= Date.now();
+    if (++k.attempts === 1) {
+      this.log?.warn({ host: k.server.host, server: k.server.name, err: e instanceof Error ? e.message : String(e), retryInMs: k.delayMs },
+        'SSH: a kept connection cannot be opened; it is tried again in the background (1 s, then twice as long each time, 30 s at most)');
+    }
   }
 
   /** Close every connection (worker shutdown). */

@@ -2,6 +2,7 @@
 // the steps, closed when idle, replaced when it stops answering or closes.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -100,7 +101,8 @@ describe('SSH connection cache', () => {
     const n0 = conns.length;
     await cache.keep(cfg, cfg.servers[0]!);
     assert.equal(conns.length, n0, 'disabled: keep opens nothing');
-    cache.enable();
+    const said: string[] = [];
+    cache.enable({ info: (o, msg) => said.push(`info ${msg} ${JSON.stringify(o)}`), warn: (o, msg) => said.push(`warn ${msg}`) });
     const n = conns.length;
     await cache.keep(cfg, cfg.servers[0]!);
     assert.equal(conns.length, n + 1);
@@ -113,6 +115,10 @@ describe('SSH connection cache', () => {
     await sleep(1500);
     assert.equal(conns.length, n + 2, 'opened again about 1 s later, with no step asking');
     assert.equal(conns[n + 1]!.closed, false);
+    for (let waited = 0; said.length < 2 && waited < 5000; waited += 50) await sleep(50); // said once its handshake is done
+    assert.equal(said.length, 2, said.join('\n'));
+    assert.match(said[0]!, /^info SSH: a kept connection closed.*"server":"a"/);
+    assert.match(said[1]!, /^info SSH: a kept connection is open again.*"attempts":0/);
     const again = cache.acquire(cfg, cfg.servers[0]!);
     assert.notEqual(await again.session, s1);
     again.release();
@@ -121,6 +127,25 @@ describe('SSH connection cache', () => {
     await sleep(1200);
     assert.equal(conns.length, n + 2, 'closeAll: nothing reopened');
     assert.ok(conns.every((c) => c.closed));
+  });
+
+  it('says once that a kept connection cannot be opened, and tries again', async () => {
+    const cache = new SshConnectionCache(60_000, 500);
+    const said: string[] = [];
+    cache.enable({ info: (_o, msg) => said.push(`info ${msg}`), warn: (o, msg) => said.push(`warn ${msg} ${JSON.stringify(o)}`) });
+    // A host whose port takes each connection and drops it at once, counting them.
+    let attempts = 0;
+    const refuser = createServer((sock) => { attempts++; sock.destroy(); });
+    await new Promise<void>((r) => refuser.listen(0, '127.0.0.1', r));
+    const broken = parseClusterConfig({ ...cfg, ssh: { ...cfg.ssh, port: (refuser.address() as AddressInfo).port } });
+    await assert.rejects(cache.keep(broken, broken.servers[0]!));
+    for (let waited = 0; attempts < 2 && waited < 10_000; waited += 50) await sleep(50); // the second attempt, 1 s later
+    assert.equal(attempts, 2, 'tried again');
+    await sleep(100); // its failure handled
+    assert.equal(said.length, 1, said.join('\n'));
+    assert.match(said[0]!, /^warn SSH: a kept connection cannot be opened.*"server":"a".*"retryInMs":1000/);
+    await cache.closeAll();
+    refuser.close();
   });
 
   it('warms connections in the background only when enabled', async () => {
