@@ -7,6 +7,8 @@
 // the SSH sessions being opened. Nothing here changes anything.
 // A server that several cluster configs name is read once.
 import { findSourceMap } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
+import { posix } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { Client } from '@temporalio/client';
 import { coresdk, google, temporal } from '@temporalio/proto';
@@ -14,7 +16,14 @@ import type { Logger } from 'pino';
 import { listClusters, loadCluster } from '../src/config/registry';
 import type { ClusterConfig, ServerConfig } from '../src/config/schema';
 import { errorMessage } from '../src/errors';
-import { checkFromOwnHost } from '../src/failover/deadmaster';
+import { checkFromOwnHost, sqlAnswers } from '../src/failover/deadmaster';
+import { binlogTail, BufferSource } from '../src/binlog';
+import { switchoverWorkflowId } from '../src/contracts/switchover';
+import { probeServers } from '../src/mysql/probe';
+import { remoteSource } from '../src/ssh/sftp';
+import type { SshSession } from '../src/ssh/session';
+import { runningWorkflow } from '../src/temporal/runs';
+import { decideRoles } from '../src/topology/roles';
 import { readServerState, withConnection } from '../src/mysql/client';
 import { withPool } from '../src/ssh/pool';
 import { resolveSecret } from '../src/config/secrets';
@@ -80,26 +89,76 @@ export async function warmUp(clusters: string[], log: Logger, configDir?: string
 }
 
 /**
- * The failover's first reads beyond warmUp's (which read every server's state, as the check's probes do): each host's
- * look at its own SQL port over SSH (how the check examines a dead master), and the last-failover lookups in Temporal's
- * visibility store; and the key a switchover signs its caught-up result with (scrypt: 50 ms a switchover's wait would
- * otherwise spend while writes are stopped). Nothing is changed; a failure only means the steps will compile that code.
+ * The failover's first reads beyond warmUp's (which read every server's state): the check's probes and its roles,
+ * also as they are with the master gone, and a refused SQL connect; each host's look at its own SQL port over SSH (how
+ * the check examines a dead master); the binlog code of the tail's save (tailRehearsal); the lookups in Temporal (the
+ * last failover, an unresolved one, a running switchover); and the key a switchover signs its caught-up result with
+ * (scrypt: 50 ms a switchover's wait would otherwise spend while writes are stopped). Nothing is changed; a failure
+ * only means the steps will compile that code. Measured on the lab (bench/failover.ts binlog-tail --only mhaflow, 3
+ * runs per invocation; a fresh worker's first failover against the same invocation's later runs, medians): without the
+ * probes' and the tail's rehearsal, +35, +37 and +42 ms in the tail's save, the relay-log search and the drains, +60 ms to
+ * writable (6 invocations); with them +14, +3 and -9 ms, +41 ms to writable (5). The check step's +33-37 ms stayed: its
+ * probes took 51-86 ms in run 1 against 26-44 ms later, where in one process a second probe of every server takes what
+ * the tenth does.
  */
 async function rehearse(name: string, configDir: string, client: Client | undefined, log: Logger): Promise<void> {
   const t0 = Date.now();
   try {
     const cfg = loadCluster(name, configDir).cfg;
     const own = cfg.servers.filter((s) => !s.binlogServer);
+    const probes = await probeServers(cfg);
+    const { master } = decideRoles(probes);
+    decideRoles(probes.map((p) => (p.name === master ? { ...p, state: null, error: 'gone (warm-up)' } : p)));
+    const masterState = probes.find((p) => p.name === master)?.state;
+    const masterServer = cfg.servers.find((s) => s.name === master);
+    let tail: Awaited<ReturnType<typeof tailRehearsal>> | null = null;
     await Promise.all([
-      sshConnections.active ? withPool(cfg, (pool) => Promise.all(own.map((s) => checkFromOwnHost(pool, s)))) : null,
+      sshConnections.active ? withPool(cfg, (pool) => Promise.all([
+        ...own.map((s) => checkFromOwnHost(pool, s)),
+        masterServer?.binlogDir && masterState?.binlog
+          ? pool.get(masterServer).then((s) => tailRehearsal(s, posix.join(masterServer.binlogDir!, masterState.binlog!.file))).then((t) => { tail = t; }) : null,
+      ])) : null,
+      masterServer ? refusedConnect(cfg, masterServer) : null,
       client ? completedFailovers(client, cfg.cluster, { since: new Date(Date.now() - 60_000) }) : null,
       client ? findUnresolvedFailover(client, cfg.cluster) : null,
+      client ? runningWorkflow(client, switchoverWorkflowId(cfg.cluster)) : null,
       claimKey(resolveSecret(cfg.mysql.password, 'mysql.password')),
     ]);
-    log.debug({ cluster: name, ms: Date.now() - t0 }, 'warm-up: the failover\'s first reads rehearsed');
+    log.info({ cluster: name, ms: Date.now() - t0, master, tail }, 'warm-up: the failover\'s first reads rehearsed');
   } catch (e) {
     log.debug({ cluster: name, ms: Date.now() - t0, err: errorMessage(e) }, 'warm-up: the failover\'s first reads did not all answer');
   }
+}
+
+/** Bytes of the master's binlog the tail rehearsal reads: a few hundred transactions, read in one SFTP round trip or two. */
+const REHEARSED_BINLOG_BYTES = 256 * 1024;
+
+/**
+ * The code of the dead master's tail save (an SFTP read, the event decoders, the cut at the last complete transaction)
+ * run once on the first bytes of the master's current binlog, planned in memory as if the master had died there.
+ */
+export async function tailRehearsal(session: SshSession, path: string, maxBytes = REHEARSED_BINLOG_BYTES): Promise<{ bytes: number; transactions: number }> {
+  const src = await remoteSource(session, path);
+  let head: Buffer;
+  try {
+    head = await src.read(0, Math.min(await src.size(), maxBytes));
+  } finally {
+    await src.close();
+  }
+  const plan = await binlogTail(new BufferSource(`${src.name} (warm-up)`, head), 4);
+  return { bytes: head.length, transactions: plan.transactions };
+}
+
+/**
+ * The check's SQL connect to a master that is gone: a loopback port just closed, so the refusal comes from this host's
+ * kernel and no packet leaves it.
+ */
+async function refusedConnect(cfg: ClusterConfig, master: ServerConfig): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  await sqlAnswers(cfg, { ...master, host: '127.0.0.1', port }, 1000);
 }
 
 /** What failed is tried again in the background (the code gets compiled once the server answers): after 1, 2, 4, 8, 16 s. */

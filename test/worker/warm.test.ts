@@ -1,6 +1,6 @@
 // The worker's warm-up watches its config directory: a cluster whose config appears while it runs is warmed too.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { coresdk, temporal } from '@temporalio/proto';
-import { prepareFirstUseCode, warmClusters } from '../../worker/warm';
+import { prepareFirstUseCode, tailRehearsal, warmClusters } from '../../worker/warm';
+import { localSession, M4, M4_SPLIT } from '../support/local-remote-host';
 
 /** The log lines, as a Logger that records them. */
 function recorder(): { log: Logger; lines: { level: string; obj: Record<string, unknown>; msg: string }[] } {
@@ -48,6 +49,13 @@ describe('worker warm-up', () => {
     } finally {
       stop();
     }
+  });
+
+  it('rehearses the tail\'s save on the head of the master\'s binlog: read over SFTP, planned in memory, cut at its last complete transaction', async () => {
+    const whole = await tailRehearsal(localSession('db1'), M4);
+    assert.deepEqual(whole, { bytes: statSync(M4).size, transactions: 15 });
+    // A head that ends inside a transaction (0-91-88), as a crashed master's binlog can: 0-91-84..87 are planned, 88 cut off.
+    assert.deepEqual(await tailRehearsal(localSession('db1'), M4, M4_SPLIT), { bytes: M4_SPLIT, transactions: 4 });
   });
 
   it('prepares the codecs of the Temporal messages a failover exchanges, which protobufjs would otherwise generate on first use', async () => {
