@@ -1,5 +1,5 @@
-// A worker warms up as it starts: for every cluster in its directory, one SQL read of every server (what the
-// checks read first; a server that does not answer is tried again for half a minute) and an SSH session to every host
+// A worker warms up as it starts: for every cluster in its directory, one probe of every server (the SQL read the
+// checks make first; a server that does not answer is tried again for half a minute) and an SSH session to every host
 // with one command through its shell, kept open in the worker's SSH cache (src/ssh/cache.ts keep:
 // opened again whenever it drops). Every failover or switchover then finds the handshakes done, the first after a
 // start too, with the code they run compiled: on the lab, a fresh worker's first check step took 0.85 s where a
@@ -7,7 +7,6 @@
 // the SSH sessions being opened. Nothing here changes anything.
 // A server that several cluster configs name is read once.
 import { findSourceMap } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
 import { posix } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { Client } from '@temporalio/client';
@@ -19,17 +18,18 @@ import { errorMessage } from '../src/errors';
 import { checkFromOwnHost, sqlAnswers } from '../src/failover/deadmaster';
 import { binlogTail, BufferSource } from '../src/binlog';
 import { switchoverWorkflowId } from '../src/contracts/switchover';
-import { probeServers } from '../src/mysql/probe';
+import { probeServer } from '../src/mysql/probe';
+import type { ServerProbe } from '../src/topology/roles';
 import { remoteSource } from '../src/ssh/sftp';
 import type { SshSession } from '../src/ssh/session';
 import { runningWorkflow } from '../src/temporal/runs';
 import { decideRoles } from '../src/topology/roles';
-import { readServerState, withConnection } from '../src/mysql/client';
 import { withPool } from '../src/ssh/pool';
 import { resolveSecret } from '../src/config/secrets';
 import { claimKey } from '../src/switchover/claim';
 import { completedFailovers, findUnresolvedFailover } from '../src/temporal/failovers';
 import { SshConnectionCache, sshConnections } from '../src/ssh/cache';
+import { freeLoopbackPort } from './telemetry';
 
 /**
  * V8's flags for a process whose most important code runs rarely, set before the worker starts (flags are the
@@ -47,12 +47,16 @@ export function keepWarmCode(): void {
   setFlagsFromString('--no-lazy-feedback-allocation');
 }
 
-export interface WarmResult { ms: number; sql: string[]; ssh: string[]; problems: string[] }
+export interface WarmResult {
+  ms: number; sql: string[]; ssh: string[]; problems: string[];
+  /** Each server's probe (the check's first read), by host:port: the rehearsal of each cluster's check starts from them. */
+  probes: Map<string, ServerProbe>;
+}
 
 /** Warm every server of these clusters once; the outcome is logged (a server that does not answer is only noted). */
 export async function warmUp(clusters: string[], log: Logger, configDir?: string): Promise<WarmResult> {
   const t0 = Date.now();
-  const r: WarmResult = { ms: 0, sql: [], ssh: [], problems: [] };
+  const r: WarmResult = { ms: 0, sql: [], ssh: [], problems: [], probes: new Map() };
   const sql = new Map<string, () => Promise<void>>();
   const ssh = new Map<string, () => Promise<void>>();
   for (const name of clusters) {
@@ -65,7 +69,13 @@ export async function warmUp(clusters: string[], log: Logger, configDir?: string
     }
     for (const s of cfg.servers) {
       const at = `${s.host}:${s.port}`;
-      if (!s.binlogServer && !sql.has(at)) sql.set(at, () => withConnection(cfg, s, (c) => readServerState(c, s)).then(() => {}));
+      if (!s.binlogServer && !sql.has(at)) {
+        sql.set(at, async () => {
+          const probe = await probeServer(cfg, s);
+          r.probes.set(at, probe);
+          if (!probe.state) throw new Error(probe.error);
+        });
+      }
       const key = SshConnectionCache.key(cfg, s);
       if (sshConnections.active && !ssh.has(key)) ssh.set(key, () => keepAndRun(cfg, s));
     }
@@ -89,8 +99,8 @@ export async function warmUp(clusters: string[], log: Logger, configDir?: string
 }
 
 /**
- * The failover's first reads beyond warmUp's (which read every server's state): the check's probes and its roles,
- * also as they are with the master gone, and a refused SQL connect; each host's look at its own SQL port over SSH (how
+ * The failover's first reads beyond warmUp's (which probed every server as the check does): the check's roles from
+ * those probes, also as they are with the master gone, and a refused SQL connect; each host's look at its own SQL port over SSH (how
  * the check examines a dead master); the binlog code of the tail's save (tailRehearsal); the lookups in Temporal (the
  * last failover, an unresolved one, a running switchover); and the key a switchover signs its caught-up result with
  * (scrypt: 50 ms a switchover's wait would otherwise spend while writes are stopped). Nothing is changed; a failure
@@ -101,22 +111,23 @@ export async function warmUp(clusters: string[], log: Logger, configDir?: string
  * probes took 51-86 ms in run 1 against 26-44 ms later, where in one process a second probe of every server takes what
  * the tenth does.
  */
-async function rehearse(name: string, configDir: string, client: Client | undefined, log: Logger): Promise<void> {
+async function rehearse(name: string, configDir: string, client: Client | undefined, log: Logger, probed: Map<string, ServerProbe>): Promise<void> {
   const t0 = Date.now();
   try {
     const cfg = loadCluster(name, configDir).cfg;
     const own = cfg.servers.filter((s) => !s.binlogServer);
-    const probes = await probeServers(cfg);
+    // A server several clusters name was probed once, under the first one's name.
+    const probes = own.flatMap((s) => { const p = probed.get(`${s.host}:${s.port}`); return p ? [{ ...p, name: s.name }] : []; });
     const { master } = decideRoles(probes);
     decideRoles(probes.map((p) => (p.name === master ? { ...p, state: null, error: 'gone (warm-up)' } : p)));
     const masterState = probes.find((p) => p.name === master)?.state;
     const masterServer = cfg.servers.find((s) => s.name === master);
+    const binlogPath = masterServer?.binlogDir && masterState?.binlog ? posix.join(masterServer.binlogDir, masterState.binlog.file) : null;
     let tail: Awaited<ReturnType<typeof tailRehearsal>> | null = null;
     await Promise.all([
       sshConnections.active ? withPool(cfg, (pool) => Promise.all([
         ...own.map((s) => checkFromOwnHost(pool, s)),
-        masterServer?.binlogDir && masterState?.binlog
-          ? pool.get(masterServer).then((s) => tailRehearsal(s, posix.join(masterServer.binlogDir!, masterState.binlog!.file))).then((t) => { tail = t; }) : null,
+        masterServer && binlogPath ? pool.get(masterServer).then((s) => tailRehearsal(s, binlogPath)).then((t) => { tail = t; }) : null,
       ])) : null,
       masterServer ? refusedConnect(cfg, masterServer) : null,
       client ? completedFailovers(client, cfg.cluster, { since: new Date(Date.now() - 60_000) }) : null,
@@ -154,11 +165,7 @@ export async function tailRehearsal(session: SshSession, path: string, maxBytes 
  * kernel and no packet leaves it.
  */
 async function refusedConnect(cfg: ClusterConfig, master: ServerConfig): Promise<void> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  await sqlAnswers(cfg, { ...master, host: '127.0.0.1', port }, 1000);
+  await sqlAnswers(cfg, { ...master, host: '127.0.0.1', port: await freeLoopbackPort() }, 1000);
 }
 
 /** What failed is tried again in the background (the code gets compiled once the server answers): after 1, 2, 4, 8, 16 s. */
@@ -285,8 +292,8 @@ export function warmClusters(configDir: string, o: { client: Client | undefined;
       }
       if (!names.length) return;
       for (const n of names) warmed.add(n);
-      await warmUp(names, log, configDir).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'warm-up failed'));
-      for (const name of names) await rehearse(name, configDir, o.client, log);
+      const warm = await warmUp(names, log, configDir).catch((e: unknown) => { log.warn({ err: errorMessage(e) }, 'warm-up failed'); return undefined; });
+      for (const name of names) await rehearse(name, configDir, o.client, log, warm?.probes ?? new Map());
       if (!workflowRan) {
         workflowRan = true;
         await prepareFirstUseCode(log).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'warm-up: the codecs and source maps were not all prepared'));
