@@ -18,7 +18,7 @@ import { runSecondaryCheck } from '../src/hooks/secondary-check';
 import { withConnection } from '../src/mysql/client';
 import { probeServers } from '../src/mysql/probe';
 import { sshConnections } from '../src/ssh/cache';
-import { completedFailovers } from '../src/temporal/failovers';
+import { newestCompletedFailover } from '../src/temporal/failovers';
 import { decideRoles } from '../src/topology/roles';
 import type { ServerSnapshot } from '../src/topology/types';
 import { clusterOf, connectTo, guarded, type ClusterInput } from './failure';
@@ -95,10 +95,10 @@ export async function failoverCheck(input: FailoverCheckInput): Promise<Failover
 
 /** Anti-flapping: the most recent completed failover of the cluster within the window (src/temporal/failovers.ts). */
 async function lastFailoverOf(cluster: string, windowMs: number): Promise<LastFailover> {
-  const found = await completedFailovers(Context.current().client, cluster, {
+  const last = await newestCompletedFailover(Context.current().client, cluster, {
     since: new Date(Date.now() - windowMs), excludeRunId: activityInfo().workflowExecution?.runId,
   });
-  return { last: found[0] ?? null, windowMs };
+  return { last, windowMs };
 }
 
 /** Phase 1: start SQL threads that are stopped without an error, so relay logs get applied. */

@@ -7,7 +7,7 @@ import { serverByName } from '../src/config/servers';
 import type { FailoverReport } from '../src/contracts/failover';
 import { queryRows, withConnection, type Connection } from '../src/mysql/client';
 import type { FailoverRecord, FenceFacts, RejoinCheckFacts } from '../src/rejoin/decisions';
-import { completedFailovers } from '../src/temporal/failovers';
+import { newestCompletedFailover } from '../src/temporal/failovers';
 import { decideRoles } from '../src/topology/roles';
 import { readServerSnapshots } from './failover-check';
 import { guarded } from './failure';
@@ -40,7 +40,7 @@ async function fenceFacts(conn: Connection): Promise<FenceFacts> {
 /** The cluster's most recent completed failover, with what the rejoin reads of its report. */
 async function lastFailover(cluster: string): Promise<FailoverRecord | null> {
   const client = Context.current().client;
-  const [last] = await completedFailovers(client, cluster);
+  const last = await newestCompletedFailover(client, cluster);
   if (!last) return null;
   const r = await client.workflow.getHandle(last.workflowId, last.runId).result() as FailoverReport;
   return {

@@ -48,7 +48,11 @@ function heldBack(scenario: Scenario, survivors: ServerConfig[]): { replicas: st
   }
 }
 
-interface Options { runs: number; scenario: Scenario; only?: Tool; rate: number; writeSeconds: number; json?: string; report?: string }
+interface Options {
+  runs: number; scenario: Scenario; only?: Tool; rate: number; writeSeconds: number; json?: string; report?: string;
+  /** A new worker before every run, not only before run 1: every run is a fresh worker's first failover. */
+  freshWorkerEachRun?: boolean;
+}
 
 interface RunResult {
   run: number;
@@ -104,8 +108,11 @@ function parseArgs(argv: string[]): Options {
     else if (key === '--write-seconds') o.writeSeconds = Number(val());
     else if (key === '--json') o.json = val();
     else if (key === '--report') o.report = val();
+    else if (key === '--fresh-worker-each-run') o.freshWorkerEachRun = true;
     else if (key === '-h' || key === '--help') {
-      process.stdout.write('npx tsx bench/failover.ts [--runs 3] [--scenario kill-mysqld|replicas-differ|binlog-tail] [--only mha|mhaflow] [--rate 200] [--write-seconds 5] [--json FILE]\n'
+      process.stdout.write('npx tsx bench/failover.ts [--runs 3] [--scenario kill-mysqld|replicas-differ|binlog-tail] [--only mha|mhaflow] [--rate 200] [--write-seconds 5] [--json FILE] [--fresh-worker-each-run]\n'
+        + '  --fresh-worker-each-run: start a new worker before every run (each run a fresh worker\'s first failover), to set\n'
+        + '    against the same runs of a worker that stays (a fresh worker against a warm one, with the lab in the same state)\n'
         + '  --report FILE: print the tables of an earlier run from its results.json, and run nothing\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -127,7 +134,7 @@ function mhaflowFailoverAvailable(): boolean {
 }
 
 /** The benchmark's worker: the prebuilt failover command (as `npm ci` leaves it), the dev server, then the worker. */
-async function startBenchWorker(log: string): Promise<WorkerProcess> {
+async function startBenchWorker(log: string, run = 1): Promise<WorkerProcess> {
   // The failover command as `npm ci` leaves it: from its prebuilt bundle (rebuilt here if a source changed).
   const { freshBundle } = require('../bin/fresh-bundle') as { freshBundle: (root: string, name: string) => string | null };
   if (!freshBundle(repoRoot(), 'failover-cli')) {
@@ -139,7 +146,7 @@ async function startBenchWorker(log: string): Promise<WorkerProcess> {
   const up = spawnSync(process.execPath, [MHAFLOW, 'temporal', 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (up.status !== 0) throw new Error(`\`mhaflow temporal up\` failed (exit ${up.status})`);
   // The lab's cluster config (cluster.yml) is in the lab directory: the worker serves it from there.
-  const worker = await startWorkerProcess({ identity: `bench-${process.pid}`, log, configDir: labPaths().root });
+  const worker = await startWorkerProcess({ identity: `bench-${process.pid}${run > 1 ? `-run${run}` : ''}`, log, configDir: labPaths().root });
   say(`mhaflow: worker ${worker.pid} started (log ${log})`);
   return worker;
 }
@@ -431,11 +438,11 @@ function freshWorkerLine(results: RunResult[]): string | null {
     + `the others ${later.map((r) => r.work?.tail ?? '-').join(', ')})`;
 }
 
-function printTables(scenario: Scenario, results: RunResult[], floor?: StepFloor): void {
+function printTables(scenario: Scenario, results: RunResult[], floor?: StepFloor, freshWorkerEachRun = false): void {
   process.stdout.write(`\nall runs (${scenario})\n${runTable(results)}\n\nmedians over ok runs (times from the start of the failover command)\n${summaryTable(results)}\n`);
   const byWork = byWorkTable(results);
   if (byWork) process.stdout.write(`\nthe same medians for each kind of work (the runs did not all have the same)\n${byWork}\n`);
-  const fresh = freshWorkerLine(results);
+  const fresh = freshWorkerEachRun ? 'mhaflow\'s worker: a fresh one at every run (--fresh-worker-each-run)' : freshWorkerLine(results);
   if (fresh) process.stdout.write(`\n${fresh}\n`);
   const steps = stepsTable(results, floor);
   if (steps) {
@@ -449,8 +456,8 @@ function printTables(scenario: Scenario, results: RunResult[], floor?: StepFloor
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.report) {
-    const earlier = JSON.parse(readFileSync(opts.report, 'utf8')) as { scenario: Scenario; results: RunResult[]; stepFloor?: StepFloor };
-    printTables(earlier.scenario, earlier.results, earlier.stepFloor);
+    const earlier = JSON.parse(readFileSync(opts.report, 'utf8')) as { scenario: Scenario; results: RunResult[]; stepFloor?: StepFloor; freshWorkerEachRun?: boolean };
+    printTables(earlier.scenario, earlier.results, earlier.stepFloor, earlier.freshWorkerEachRun);
     return;
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -476,6 +483,10 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   try {
     for (let run = 1; run <= opts.runs; run++) {
+      if (run > 1 && opts.freshWorkerEachRun && worker) {
+        await worker.stop();
+        worker = await startBenchWorker(resolve(outDir, `worker-run${run}.log`), run);
+      }
       // Alternate the order so neither tool always runs on a machine warmed by the other.
       const order = run % 2 ? tools : [...tools].reverse();
       for (const tool of order) {
@@ -500,9 +511,9 @@ async function main(): Promise<void> {
     await withLabLock(async () => { await labDown(); await labUp({ mode: 'filepos' }); }, { log: say }).catch((e) => say(`could not restore the lab: ${(e as Error).message}`));
   }
 
-  printTables(opts.scenario, results, stepFloor);
+  printTables(opts.scenario, results, stepFloor, opts.freshWorkerEachRun);
   const jsonPath = opts.json ?? resolve(outDir, 'results.json');
-  writeFileSync(jsonPath, `${JSON.stringify({ scenario: opts.scenario, rate: opts.rate, writeSeconds: opts.writeSeconds, stepFloor, results }, null, 2)}\n`);
+  writeFileSync(jsonPath, `${JSON.stringify({ scenario: opts.scenario, rate: opts.rate, writeSeconds: opts.writeSeconds, freshWorkerEachRun: Boolean(opts.freshWorkerEachRun), stepFloor, results }, null, 2)}\n`);
   process.stdout.write(`\nlogs and results: ${outDir}${opts.json ? ` (results also in ${jsonPath})` : ''}\n`);
 }
 

@@ -27,7 +27,7 @@ import { decideRoles } from '../src/topology/roles';
 import { withPool } from '../src/ssh/pool';
 import { resolveSecret } from '../src/config/secrets';
 import { claimKey } from '../src/switchover/claim';
-import { completedFailovers, findUnresolvedFailover } from '../src/temporal/failovers';
+import { findUnresolvedFailover, newestCompletedFailover } from '../src/temporal/failovers';
 import { SshConnectionCache, sshConnections } from '../src/ssh/cache';
 import { freeLoopbackPort } from './telemetry';
 
@@ -130,7 +130,7 @@ async function rehearse(name: string, configDir: string, client: Client | undefi
         masterServer && binlogPath ? pool.get(masterServer).then((s) => tailRehearsal(s, binlogPath)).then((t) => { tail = t; }) : null,
       ])) : null,
       masterServer ? refusedConnect(cfg, masterServer) : null,
-      client ? completedFailovers(client, cfg.cluster, { since: new Date(Date.now() - 60_000) }) : null,
+      client ? newestCompletedFailover(client, cfg.cluster, { since: new Date(Date.now() - 60_000) }) : null,
       client ? findUnresolvedFailover(client, cfg.cluster) : null,
       client ? runningWorkflow(client, switchoverWorkflowId(cfg.cluster)) : null,
       claimKey(resolveSecret(cfg.mysql.password, 'mysql.password')),

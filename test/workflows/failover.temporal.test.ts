@@ -2,14 +2,17 @@
 // and concurrency of the steps, on a real Temporal server without a lab (the dev server `temporal up` runs).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type * as activities from '../../activities';
 import type { FailoverInput, FailoverReport } from '../../src/contracts/failover';
 import type { ClusterFacts, FailoverCheckFacts } from '../../src/failover/decisions';
 import type { BinlogCoordinates } from '../../src/mysql/client';
+import { newestCompletedFailover } from '../../src/temporal/failovers';
 import { decideRoles } from '../../src/topology/roles';
 import type { ServerSnapshot } from '../../src/topology/types';
 import { mockedWorkflows } from '../support/mocked-workflow';
+import { testEnvironment } from '../support/temporal-env';
 import { at, deadMaster } from '../support/topology-fixtures';
 
 type Acts = typeof activities;
@@ -294,4 +297,32 @@ describe('failover workflow, activities mocked', () => {
       assert.ok(!m.calls.some((c) => ['apply', 'promote', 'repoint'].includes(c.name)), 'nothing applied, promoted or repointed');
     });
   }
+});
+
+describe('the newest completed failover of a cluster (src/temporal/failovers.ts), on the dev server', () => {
+  it('is the last to close of more than a page of them, read from the first page; none closed after it', async () => {
+    const cluster = `newest-${process.pid}`;
+    const facts = () => checkFacts({ cluster: { ...CLUSTER, name: cluster } });
+    for (let i = 1; i <= 12; i++) assert.ok((await run(mocks({ facts: facts() }), { cluster })).report, `failover ${i} completed`);
+    const env = await testEnvironment();
+    try {
+      const query = `WorkflowType = 'failover' AND MhaflowCluster = '${cluster}' AND MhaflowPhase = 'completed'`;
+      let all: WorkflowExecutionInfo[] = [];
+      // The visibility store follows a run's close a moment later.
+      for (let i = 0; i < 100 && all.length < 12; i++) {
+        if (i) await new Promise((r) => setTimeout(r, 100));
+        all = [];
+        for await (const wf of env.client.workflow.list({ query })) all.push(wf);
+      }
+      assert.equal(all.length, 12, 'the 12 failovers are listed');
+      const byClose = [...all].sort((a, b) => b.closeTime!.getTime() - a.closeTime!.getTime());
+      const newest = await newestCompletedFailover(env.client, cluster);
+      assert.equal(newest?.runId, byClose[0]!.runId, 'the last to close');
+      assert.equal((await newestCompletedFailover(env.client, cluster, { excludeRunId: byClose[0]!.runId }))?.runId, byClose[1]!.runId, 'the caller left out');
+      assert.equal(await newestCompletedFailover(env.client, cluster, { since: new Date(byClose[0]!.closeTime!.getTime() + 1000) }), null, 'none closed since');
+      assert.equal(await newestCompletedFailover(env.client, `${cluster}-other`), null, 'another cluster has none');
+    } finally {
+      await env.teardown();
+    }
+  });
 });
