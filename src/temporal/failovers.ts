@@ -15,7 +15,7 @@ export interface CompletedFailover { workflowId: string; runId: string; closeTim
  * orders otherwise within it.
  */
 export async function newestCompletedFailover(client: Client, cluster: string, opts: { since?: Date; excludeRunId?: string } = {}): Promise<CompletedFailover | null> {
-  const query = `WorkflowType = '${FAILOVER_WORKFLOW}' AND MhaflowCluster = '${cluster.replace(/'/g, '')}' AND MhaflowPhase = 'completed' `
+  const query = `${failoversOf(cluster)} AND MhaflowPhase = 'completed' `
     + `AND ExecutionStatus = 'Completed'${opts.since ? ` AND CloseTime > '${opts.since.toISOString()}'` : ''}`;
   const page: CompletedFailover[] = [];
   let seen = 0;
@@ -23,10 +23,20 @@ export async function newestCompletedFailover(client: Client, cluster: string, o
     if (wf.runId !== opts.excludeRunId) page.push({ workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '' });
     if (++seen >= NEWEST_PAGE) break; // the iterator fetches the next page only when asked for its first item
   }
-  return page.sort((a, b) => (a.closeTime < b.closeTime ? 1 : a.closeTime > b.closeTime ? -1 : 0))[0] ?? null;
+  return page.sort(newestClosedFirst)[0] ?? null;
 }
 
 const NEWEST_PAGE = 10;
+
+/** The visibility query's clause for the failovers of one cluster (a quote in its name cannot end the literal). */
+function failoversOf(cluster: string): string {
+  return `WorkflowType = '${FAILOVER_WORKFLOW}' AND MhaflowCluster = '${cluster.replace(/'/g, '')}'`;
+}
+
+/** Runs by close time (ISO strings), newest first. */
+function newestClosedFirst(a: { closeTime: string }, b: { closeTime: string }): number {
+  return a.closeTime < b.closeTime ? 1 : a.closeTime > b.closeTime ? -1 : 0;
+}
 
 interface FailureJson { message?: string | null; cause?: FailureJson | null }
 
@@ -51,7 +61,7 @@ const NOT_UNRESOLVED = ['completed', 'dry-run', 'refused', 'check'];
  * Whether one completed later is counted, not listed.
  */
 export async function findUnresolvedFailover(client: Client, cluster: string): Promise<UnresolvedFailover | null> {
-  const ofCluster = `WorkflowType = '${FAILOVER_WORKFLOW}' AND MhaflowCluster = '${cluster.replace(/'/g, '')}'`;
+  const ofCluster = failoversOf(cluster);
   const query = `${ofCluster} AND ExecutionStatus != 'Running'${NOT_UNRESOLVED.map((p) => ` AND MhaflowPhase != '${p}'`).join('')}`;
   const runs: { workflowId: string; runId: string; closeTime: string; status: string; phase: string }[] = [];
   for await (const wf of client.workflow.list({ query, pageSize: 50 })) {
@@ -61,7 +71,7 @@ export async function findUnresolvedFailover(client: Client, cluster: string): P
     runs.push({ workflowId: wf.workflowId, runId: wf.runId, closeTime: wf.closeTime?.toISOString() ?? '', status: wf.status.name, phase });
     if (runs.length >= 50) break;
   }
-  const newest = runs.sort((a, b) => (a.closeTime < b.closeTime ? 1 : -1))[0];
+  const newest = runs.sort(newestClosedFirst)[0];
   if (!newest) return null;
   const later = await client.workflow.count(`${ofCluster} AND MhaflowPhase = 'completed' AND CloseTime > '${newest.closeTime}'`);
   if (later.count > 0) return null;

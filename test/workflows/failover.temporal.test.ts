@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type * as activities from '../../activities';
+import { waitFor } from '../../lab/system';
 import type { FailoverInput, FailoverReport } from '../../src/contracts/failover';
 import type { ClusterFacts, FailoverCheckFacts } from '../../src/failover/decisions';
 import type { BinlogCoordinates } from '../../src/mysql/client';
@@ -309,11 +310,11 @@ describe('the newest completed failover of a cluster (src/temporal/failovers.ts)
       const query = `WorkflowType = 'failover' AND MhaflowCluster = '${cluster}' AND MhaflowPhase = 'completed'`;
       let all: WorkflowExecutionInfo[] = [];
       // The visibility store follows a run's close a moment later.
-      for (let i = 0; i < 100 && all.length < 12; i++) {
-        if (i) await new Promise((r) => setTimeout(r, 100));
+      await waitFor('the 12 failovers in the visibility store', async () => {
         all = [];
         for await (const wf of env.client.workflow.list({ query })) all.push(wf);
-      }
+        return all.length >= 12;
+      }, 10_000);
       assert.equal(all.length, 12, 'the 12 failovers are listed');
       const byClose = [...all].sort((a, b) => b.closeTime!.getTime() - a.closeTime!.getTime());
       const newest = await newestCompletedFailover(env.client, cluster);
